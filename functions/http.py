@@ -1,0 +1,24 @@
+"""Adapting the host's HTTP objects to the host-free API in shared.api, and back."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from shared import jsonio
+from shared.api import Answer, Request
+
+
+def from_host(req: func.HttpRequest) -> Request:
+    return Request(
+        method=req.method,
+        company=req.route_params.get("company") or None,
+        ident=req.route_params.get("id") or None,
+        params=dict(req.params),
+        content_type=req.headers.get("content-type"),
+        body=req.get_body() or b"",
+    )
+
+
+def to_host(result: Answer) -> func.HttpResponse:
+    status, payload = result
+    return func.HttpResponse(body=jsonio.dumps(payload), status_code=status, mimetype="application/json")

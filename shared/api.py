@@ -1,0 +1,90 @@
+"""HTTP semantics, host-free: a request's parts in, (status, JSON payload) out.
+
+The trigger functions only adapt the host's request and response objects to these calls.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared import jsonio, runtime
+from shared.errors import BadRequestError, NotFoundError, PayloadTooLargeError, SyncError, http_status
+from shared.settings import get_settings
+from shared.spec import Side
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    company: str | None = None
+    ident: str | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
+    content_type: str | None = None
+    body: bytes = b""
+
+
+Answer = tuple[int, dict[str, Any]]
+
+
+def answer(handler: Callable[[], Answer]) -> Answer:
+    """Run a handler; every SyncError becomes its status and error shape, anything else a logged 500."""
+    try:
+        return handler()
+    except SyncError as exc:
+        status = http_status(exc)
+        log.log(logging.WARNING if status >= 500 else logging.INFO, "answered %d %s: %s", status, exc.code, exc)
+        return status, exc.payload()
+    except Exception:
+        log.exception("unexpected error")
+        return 500, SyncError("internal error; the change may be retried").payload()
+
+
+def entity_request(slug: str, source: Side, request: Request) -> Answer:
+    return answer(lambda: _dispatch(slug, source, request))
+
+
+def _dispatch(slug: str, source: Side, request: Request) -> Answer:
+    engine = runtime.engine(slug)
+    method, company, ident = request.method.upper(), request.company, request.ident
+    if company is not None and ident is None:
+        raise NotFoundError("a record is addressed by company and id: /{side}/{entity}/{company}/{id}")
+    if method == "POST" and company is None:
+        outcome = engine.upsert(source, json_body(request))
+        return (201 if outcome.status == "created" else 200), outcome.as_dict()
+    if method == "GET" and company is None:
+        limit = _limit(request.params.get("limit"))
+        return 200, engine.list(source, request.params.get("company"), limit, request.params.get("continuation"))
+    if method == "GET" and company and ident:
+        return 200, engine.get(source, company, ident)
+    if method == "DELETE" and company and ident:
+        return 200, engine.delete(source, company, ident).as_dict()
+    raise NotFoundError(f"no {method} route here: POST and GET the collection, GET and DELETE a record")
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    """The body as a JSON object, or a 400/413 saying exactly what is wrong with it."""
+    max_bytes = get_settings().max_body_bytes
+    if len(request.body) > max_bytes:
+        raise PayloadTooLargeError(f"body is {len(request.body)} bytes; the limit is {max_bytes}")
+    media_type = (request.content_type or "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise BadRequestError(f"content type must be application/json, not {media_type or 'none'}")
+    if not request.body.strip():
+        raise BadRequestError("body is empty; send the record as a JSON object")
+    return jsonio.loads_object(request.body)
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise BadRequestError(f"limit must be a whole number from 1 to {MAX_LIMIT}")
+    return int(raw)

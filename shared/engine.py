@@ -1,0 +1,257 @@
+"""The sync engine: one change from one side, checked against both sides' rules, written to both.
+
+upsert reads top to bottom: key → read both → validate and map → other side's rules → context
+rules → decide (unchanged / stale) → write both. A lost race (ETag) re-runs the whole decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from shared.errors import Failure, NotFoundError, RejectedError, StaleError, TransientError
+from shared.keys import Key, normalise
+from shared.mapping import content_hash, derived_fs, map_fields
+from shared.settings import Settings
+from shared.spec import SIDES, EntitySpec, Side, other
+from shared.store import EntityStore, Row, SyncMeta, WriteConflict
+from shared.validation import check_context, check_fields, check_rules, dump
+
+log = logging.getLogger(__name__)
+
+Status = Literal["created", "updated", "unchanged", "deleted"]
+Pair = dict[Side, Row | None]
+MAX_ATTEMPTS = 6
+MAX_ROW_KEY = 512  # Table Storage's key limit, in UTF-16 units
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    entity: str
+    key: Key
+    rows: Pair
+    operation_id: str
+
+    def as_dict(self) -> dict[str, Any]:
+        fs, scm = self.rows["fs"], self.rows["scm"]
+        return {
+            "status": self.status,
+            "entity": self.entity,
+            "key": self.key.as_dict(),
+            "operation_id": self.operation_id,
+            "fs": fs.as_dict() if fs else None,
+            "scm": scm.as_dict() if scm else None,
+        }
+
+
+class Engine:
+    """Syncs one entity. Safe to share between threads; correctness never relies on one instance."""
+
+    def __init__(
+        self,
+        spec: EntitySpec,
+        store: EntityStore,
+        settings: Settings,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.spec = spec
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def upsert(self, source: Side, body: Mapping[str, Any]) -> Outcome:
+        """Apply a created-or-changed record reported by `source` to both sides."""
+        key = self._key_of(source, body)
+        return self._with_retries(key, lambda op: self._upsert_once(source, key, body, op))
+
+    def delete(self, source: Side, company: str, ident: str) -> Outcome:
+        """Delete a record on both sides, after `source` reported it deleted."""
+        key = self._known_key(company, ident)
+        return self._with_retries(key, lambda op: self._delete_once(source, key, op))
+
+    def _upsert_once(self, source: Side, key: Key, body: Mapping[str, Any], op: str) -> Outcome:
+        stored = self._read_pair(key)
+        records = self._validate_and_map(source, key, body, stored)
+        self._check_context(key, records)
+        return self._commit(source, key, records, stored, op)
+
+    def _delete_once(self, source: Side, key: Key, op: str) -> Outcome:
+        stored = self._read_pair(key)
+        if not any(stored.values()):
+            raise NotFoundError(f"{self.spec.title} {key} does not exist on either side")
+        for side in (other(source), source):
+            if (row := stored[side]) is not None:
+                self.store.delete(side, key, row.etag)
+        log.info("%s %s deleted from %s (op %s)", self.spec.slug, key, source, op)
+        return Outcome("deleted", self.spec.slug, key, {"fs": None, "scm": None}, op)
+
+    def _with_retries(self, key: Key, attempt: Callable[[str], Outcome]) -> Outcome:
+        operation_id = uuid.uuid4().hex
+        for tries in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return attempt(operation_id)
+            except WriteConflict:
+                log.info("%s %s: concurrent write, deciding again (try %d)", self.spec.slug, key, tries)
+                time.sleep(random.uniform(0, 0.01 * 2**tries))
+        raise TransientError(f"{self.spec.title} {key} is being changed by others; retry the change")
+
+    # -- stages ---------------------------------------------------------------------------------
+
+    def _key_of(self, source: Side, body: Mapping[str, Any]) -> Key:
+        side = self.spec.side(source)
+        company, ident = body.get(side.company_field), body.get(side.id_field)
+        if not (isinstance(company, str) and company.strip() and isinstance(ident, str) and ident.strip()):
+            raise self._rejected(source, body, check_fields(side, body).failures)
+        key = Key(company, ident)
+        if len(key.row_key) > MAX_ROW_KEY:
+            raise self._rejected(source, body, [Failure(side.id_field, "max_length", source, "key is too long")])
+        if normalise(company) not in self.settings.companies:
+            known = ", ".join(self.settings.companies)
+            failure = Failure(side.company_field, "known_company", source, f"company is not one of {known}")
+            raise self._rejected(source, key, [failure])
+        return key
+
+    def _known_key(self, company: str, ident: str) -> Key:
+        key = Key(company, ident)
+        if normalise(company) not in self.settings.companies or len(key.row_key) > MAX_ROW_KEY:
+            raise NotFoundError(f"{self.spec.title} {key} does not exist: unknown company or key")
+        return key
+
+    def _read_pair(self, key: Key) -> Pair:
+        return {side: self.store.read(side, key) for side in SIDES}
+
+    def _validate_and_map(
+        self, source: Side, key: Key, body: Mapping[str, Any], stored: Pair
+    ) -> dict[Side, dict[str, Any]]:
+        """Both sides' records for this change, or RejectedError listing every failure of either side."""
+        spec, target = self.spec, other(source)
+        src_side, tgt_side = spec.side(source), spec.side(target)
+        raw = {**_record(stored[source], drop=src_side.modified_field), **body}
+        if raw.get(src_side.modified_field) is None:
+            raw[src_side.modified_field] = self.clock()  # stamped on arrival when the caller sent none
+        src = check_fields(src_side, raw)
+        mapped, map_failures = map_fields(spec, source, src.values)
+        tgt_raw = {
+            **_record(stored[target]),
+            **mapped,
+            tgt_side.company_field: raw[src_side.company_field],
+            tgt_side.modified_field: src.values.get(src_side.modified_field),
+        }
+        tgt = check_fields(tgt_side, tgt_raw)
+        # a field already reported on the source side is not reported again for the target
+        echoes = {pair.name(target) for pair in spec.fields if pair.name(source) in src.failed_fields}
+        failures = src.failures + map_failures + [f for f in tgt.failures if f.field not in echoes]
+        if src.ok:
+            failures += check_rules(src_side, src.values)
+        if tgt.ok:
+            failures += check_rules(tgt_side, tgt.values)
+        if failures:
+            raise self._rejected(source, key, failures)
+        records = {source: src.values, target: tgt.values}
+        records["fs"].update(derived_fs(spec, records["scm"]))
+        return {side: dump(spec.side(side), records[side]) for side in SIDES}
+
+    def _check_context(self, key: Key, records: Mapping[Side, Mapping[str, Any]]) -> None:
+        failures = check_context(self.spec, records, self.store)
+        if failures:
+            raise self._rejected(None, key, failures)
+
+    def _commit(self, source: Side, key: Key, records: dict[Side, dict[str, Any]], stored: Pair, op: str) -> Outcome:
+        changed = [side for side in SIDES if _differs(self.spec, side, stored[side], records[side])]
+        if not changed:
+            log.info("%s %s from %s unchanged: nothing written", self.spec.slug, key, source)
+            return Outcome("unchanged", self.spec.slug, key, dict(stored), op)
+        source_time = _time(records[source][self.spec.side(source).modified_field])
+        self._check_fresh(source, key, source_time, stored)
+        existing = [row for row in stored.values() if row]
+        meta = SyncMeta(
+            source_time=source_time,
+            origin=source,
+            created_by=existing[0].meta.created_by if existing else source,
+            content_hash=content_hash(self.spec, records["scm"]),
+            operation_id=op,
+        )
+        written: Pair = dict(stored)
+        for side in (other(source), source):  # the other system first: its rules are the ones at risk
+            if side in changed:
+                row = stored[side]
+                written[side] = self.store.write(side, key, records[side], meta, row.etag if row else None)
+        status: Status = "updated" if existing else "created"
+        log.info("%s %s %s from %s, wrote %s (op %s)", self.spec.slug, key, status, source, "+".join(changed), op)
+        return Outcome(status, self.spec.slug, key, written, op)
+
+    def _check_fresh(self, source: Side, key: Key, source_time: dt.datetime, stored: Pair) -> None:
+        rows = [row for row in stored.values() if row]
+        if not rows:
+            return
+        newest = max(rows, key=lambda row: row.meta.source_time).meta
+        if source_time < newest.source_time or (
+            source_time == newest.source_time and newest.origin != source and source != self.settings.primary_side
+        ):
+            raise StaleError(
+                f"{self.spec.title} {key}: this change ({source}, modified {source_time.isoformat()}) is not newer "
+                f"than the stored version ({newest.origin}, modified {newest.source_time.isoformat()}); not applied",
+                details=[
+                    {
+                        "stored_source_time": newest.source_time.isoformat(),
+                        "stored_origin": newest.origin,
+                        "primary_side": self.settings.primary_side,
+                    }
+                ],
+            )
+
+    def _rejected(self, source: Side | None, key: Key | Mapping[str, Any], failures: list[Failure]) -> RejectedError:
+        what = str(key) if isinstance(key, Key) else "record"
+        count = len(failures)
+        return RejectedError(
+            f"{self.spec.title} {what} was rejected: {count} rule{'s' * (count != 1)} failed; nothing was written",
+            failures,
+        )
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def get(self, side: Side, company: str, ident: str) -> dict[str, Any]:
+        key = self._known_key(company, ident)
+        row = self.store.read(side, key)
+        if row is None:
+            raise NotFoundError(f"{self.spec.title} {key} does not exist in {side.upper()}")
+        return {"key": key.as_dict(), **row.as_dict()}
+
+    def list(self, side: Side, company: str | None, limit: int, token: str | None) -> dict[str, Any]:
+        if company is not None and normalise(company) not in self.settings.companies:
+            raise NotFoundError(f"unknown company; known: {', '.join(self.settings.companies)}")
+        rows, next_token = self.store.page(side, company, limit, token)
+        items = [{"key": key.as_dict(), **row.as_dict()} for key, row in rows]
+        return {"items": items, "continuation": next_token}
+
+
+def _record(row: Row | None, drop: str | None = None) -> dict[str, Any]:
+    if row is None:
+        return {}
+    return {name: value for name, value in row.record.items() if name != drop}
+
+
+def _differs(spec: EntitySpec, side: Side, row: Row | None, record: Mapping[str, Any]) -> bool:
+    if row is None:
+        return True
+    modified = spec.side(side).modified_field
+    new = {name: value for name, value in record.items() if value is not None and name != modified}
+    return new != _record(row, drop=modified)
+
+
+def _time(value: Any) -> dt.datetime:
+    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+    return parsed.astimezone(dt.UTC)

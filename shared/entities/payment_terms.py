@@ -1,0 +1,101 @@
+"""Payment Terms: FS `msdyn_paymentterm` ⇄ SCM Terms of payment (PaymentTermEntity). Key: company + name."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from shared.converters import YES_NO, value_map
+from shared.entities.common import Count, DayOfMonth, FsRecord, ScmRecord
+from shared.spec import ContextRule, EntitySpec, FieldPair, Lookup, Record, Rule, SideSpec
+
+# F&O enum PaymTermType (values 0–5 and 7); FS option value = 192350000 + the F&O enum value.
+PAYMENT_METHODS = {
+    "Net": 0,
+    "CurrentMonth": 1,
+    "CurrentQuarter": 2,
+    "CurrentYear": 3,
+    "CurrentWeek": 4,
+    "COD": 5,
+    "CutOffDate": 7,
+}
+FS_OPTION_BASE = 192350000
+PAYMENT_METHOD = value_map(
+    "payment_method_type", {FS_OPTION_BASE + value: name for name, value in PAYMENT_METHODS.items()}
+)
+FsPaymentMethod = Literal[192350000, 192350001, 192350002, 192350003, 192350004, 192350005, 192350007]
+ScmPaymentMethod = Literal["Net", "CurrentMonth", "CurrentQuarter", "CurrentYear", "CurrentWeek", "COD", "CutOffDate"]
+YesNo = Literal["Yes", "No"]
+
+
+class FsPaymentTerm(FsRecord):
+    msdyn_name: str = Field(min_length=1, max_length=100)
+    msdyn_description: str | None = Field(default=None, max_length=2000)
+    msdyn_days: Count
+    msdyn_numberofmonth: Count | None = None
+    msdyn_cutoffdayofmonth: DayOfMonth | None = None
+    msdyn_paymentmethodtype: FsPaymentMethod | None = None
+    msdyn_iscashpayment: bool | None = None
+    msdyn_isdefaultpaymentterm: bool | None = None
+
+
+class ScmPaymentTerm(ScmRecord):
+    Name: str = Field(min_length=1, max_length=10)
+    Description: str | None = Field(default=None, max_length=60)
+    NumberOfDays: Count
+    NumberOfMonths: Count | None = None
+    CutoffDayOfMonth: DayOfMonth | None = None
+    PaymentMethodType: ScmPaymentMethod | None = None
+    IsCashPayment: YesNo | None = None
+    IsDefaultPaymentTerm: YesNo | None = None
+
+
+def _cutoff_day_required(record: Record) -> str | None:
+    if record.get("PaymentMethodType") != "CutOffDate":
+        return None
+    day = record.get("CutoffDayOfMonth")
+    return None if day is not None and 1 <= day <= 31 else "payment method CutOffDate needs a cut-off day 1-31"
+
+
+def _one_default_per_company(record: Record, lookup: Lookup) -> str | None:
+    if record.get("IsDefaultPaymentTerm") != "Yes":
+        return None
+    defaults = lookup.find("scm", record["dataAreaId"], {"IsDefaultPaymentTerm": "Yes"})
+    others = sorted(row["Name"] for row in defaults if row["Name"].strip().upper() != record["Name"].strip().upper())
+    return f"company {record['dataAreaId']} already has a default payment term: {others[0]}" if others else None
+
+
+SPEC = EntitySpec(
+    slug="payment-terms",
+    table="PaymentTerms",
+    title="Payment Terms",
+    fs=SideSpec(
+        side="fs",
+        entity_name="msdyn_paymentterm",
+        model=FsPaymentTerm,
+        company_field="msdyn_company",
+        id_field="msdyn_name",
+        modified_field="modifiedon",
+    ),
+    scm=SideSpec(
+        side="scm",
+        entity_name="PaymentTermEntity",
+        model=ScmPaymentTerm,
+        company_field="dataAreaId",
+        id_field="Name",
+        modified_field="ModifiedDateTime",
+        rules=(Rule("cutoff_day_required", "CutoffDayOfMonth", _cutoff_day_required),),
+    ),
+    fields=(
+        FieldPair("msdyn_name", "Name"),
+        FieldPair("msdyn_description", "Description"),
+        FieldPair("msdyn_days", "NumberOfDays"),
+        FieldPair("msdyn_numberofmonth", "NumberOfMonths"),
+        FieldPair("msdyn_cutoffdayofmonth", "CutoffDayOfMonth"),
+        FieldPair("msdyn_paymentmethodtype", "PaymentMethodType", converter=PAYMENT_METHOD),
+        FieldPair("msdyn_iscashpayment", "IsCashPayment", converter=YES_NO),
+        FieldPair("msdyn_isdefaultpaymentterm", "IsDefaultPaymentTerm", converter=YES_NO),
+    ),
+    context_rules=(ContextRule("one_default_per_company", "IsDefaultPaymentTerm", "scm", _one_default_per_company),),
+)

@@ -1,0 +1,107 @@
+"""Error types, split by what the caller should do, and their one translation to HTTP answers.
+
+Messages name the entity, the key and the rule that failed — never the record's content or a secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One broken rule: which field, which rule, whose rule (`fs` or `scm`), and why."""
+
+    field: str
+    rule: str
+    side: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+class SyncError(Exception):
+    """Root of every error the sync reports on purpose."""
+
+    code = "sync_error"
+
+    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+    def payload(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class BadRequestError(SyncError):
+    """The request itself is malformed (not JSON, not an object, wrong content type). Fix and resend."""
+
+    code = "bad_request"
+
+
+class PayloadTooLargeError(SyncError):
+    """The body is over the size limit. Nothing was written."""
+
+    code = "payload_too_large"
+
+
+class NotFoundError(SyncError):
+    """Unknown entity, side or key."""
+
+    code = "not_found"
+
+
+class ConflictError(SyncError):
+    """The change conflicts with what is stored; retrying the same change will not help."""
+
+    code = "conflict"
+
+
+class StaleError(ConflictError):
+    """The change is older than the stored version: a newer write already won."""
+
+    code = "stale"
+
+
+class RejectedError(SyncError):
+    """A field or business rule of either side fails. Permanent: fix the record, do not retry."""
+
+    code = "validation_failed"
+
+    def __init__(self, message: str, failures: list[Failure]) -> None:
+        super().__init__(message, details=[failure.as_dict() for failure in failures])
+        self.failures = failures
+
+
+class TransientError(SyncError):
+    """Storage failed or was contended; the change may be retried (queues retry it by themselves)."""
+
+    code = "transient"
+
+
+class ConfigurationError(SyncError):
+    """The app's settings are wrong; raised at start-up, listing every bad setting."""
+
+    code = "configuration"
+
+
+HTTP_STATUS: dict[type[SyncError], int] = {
+    BadRequestError: 400,
+    NotFoundError: 404,
+    ConflictError: 409,
+    PayloadTooLargeError: 413,
+    RejectedError: 422,
+    TransientError: 503,
+    ConfigurationError: 500,
+}
+
+
+def http_status(error: SyncError) -> int:
+    """The status for an error: the entry of its nearest class in HTTP_STATUS (subclasses inherit)."""
+    for cls in type(error).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return 500

@@ -1,0 +1,90 @@
+"""Queue messages: `{"operation": "upsert", "record": {...}}` or `{"operation": "delete", "key": {...}}`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from shared import jsonio, runtime
+from shared.engine import Engine, Outcome
+from shared.errorlog import ErrorEntry
+from shared.errors import BadRequestError, ConflictError, NotFoundError, RejectedError
+from shared.spec import Side, other
+
+log = logging.getLogger(__name__)
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class MessageKey(_Message):
+    company: str = Field(min_length=1, max_length=64)
+    id: str = Field(min_length=1, max_length=256)
+
+
+class UpsertMessage(_Message):
+    operation: Literal["upsert"]
+    record: dict[str, Any]
+
+
+class DeleteMessage(_Message):
+    operation: Literal["delete"]
+    key: MessageKey
+
+
+Message = Annotated[UpsertMessage | DeleteMessage, Field(discriminator="operation")]
+_MESSAGE: TypeAdapter[UpsertMessage | DeleteMessage] = TypeAdapter(Message)
+
+
+def parse_message(body: bytes) -> UpsertMessage | DeleteMessage:
+    try:
+        return _MESSAGE.validate_python(jsonio.loads_object(body))
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(str(p) for p in err["loc"]), "problem": err["msg"]}
+            for err in exc.errors(include_input=False, include_url=False)
+        ]
+        raise BadRequestError("queue message is not an upsert or delete message", details=details) from None
+
+
+def apply_message(engine: Engine, source: Side, message: UpsertMessage | DeleteMessage) -> Outcome:
+    if isinstance(message, UpsertMessage):
+        return engine.upsert(source, message.record)
+    return engine.delete(source, message.key.company, message.key.id)
+
+
+def message_key(engine: Engine, source: Side, message: UpsertMessage | DeleteMessage) -> tuple[str | None, str | None]:
+    """The company and id a message is about, as far as they can be read (for the error log)."""
+    if isinstance(message, DeleteMessage):
+        return _text(message.key.company), _text(message.key.id)
+    side = engine.spec.side(source)
+    company, ident = message.record.get(side.company_field), message.record.get(side.id_field)
+    return _text(company), _text(ident)
+
+
+def _text(value: Any) -> str | None:
+    return value[:256] if isinstance(value, str) else None
+
+
+def process(slug: str, source: Side, body: bytes, message_id: str, dequeue_count: int) -> str:
+    """Handle one queue message. Permanent failures go to the error log and the message is done;
+    transient ones raise, so that the queue host retries and finally moves the message to poison."""
+    engine = runtime.engine(slug)
+    message: UpsertMessage | DeleteMessage | None = None
+    try:
+        message = parse_message(body)
+        return apply_message(engine, source, message).status
+    except NotFoundError:
+        if isinstance(message, DeleteMessage):  # already gone: a repeated delete is done, not an error
+            log.info("%s delete of %s/%s: nothing to delete", slug, message.key.company, message.key.id)
+            return "absent"
+        raise
+    except (BadRequestError, RejectedError, ConflictError) as exc:
+        company, ident = message_key(engine, source, message) if message else (None, None)
+        entry = ErrorEntry(slug, f"{source}-to-{other(source)}", company, ident, message_id, dequeue_count, exc)
+        runtime.error_log().record(entry)
+        log.warning("%s message %s rejected for good (%s): %s", slug, message_id, exc.code, exc.message)
+        return "rejected"

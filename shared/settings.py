@@ -1,0 +1,65 @@
+"""The app's settings: one class, read once from the environment (app settings / local.settings.json)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from shared.errors import ConfigurationError
+
+Side = Literal["fs", "scm"]
+
+
+class Settings(BaseSettings):
+    """`SYNC_*` variables, plus the Functions host's own `AzureWebJobsStorage`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SYNC_", env_nested_delimiter="__", populate_by_name=True, extra="ignore"
+    )
+
+    storage_connection: SecretStr = Field(
+        validation_alias="AzureWebJobsStorage",
+        description="Storage account holding the FS/SCM tables and the queues.",
+    )
+    companies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=("USMF", "USSI", "DEMF"),
+        description="Known companies (legal entities); records naming others are rejected.",
+    )
+    primary_side: Side = Field(default="scm", description="Who wins when two changes carry the same time.")
+    error_table: str = Field(default="SyncErrors", description="Table of permanently failed messages.")
+    max_body_bytes: int = Field(default=256 * 1024, gt=0, description="Largest accepted request body.")
+
+    @field_validator("companies", mode="before")
+    @classmethod
+    def _split_companies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, (list, tuple)):
+            return tuple(str(item).strip().upper() for item in value if str(item).strip())
+        return value
+
+    @field_validator("primary_side", mode="before")
+    @classmethod
+    def _lower_side(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning every problem into one ConfigurationError that lists them all."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = [
+            {"setting": ".".join(str(part) for part in err["loc"]), "problem": err["msg"]}
+            for err in exc.errors(include_input=False)
+        ]
+        raise ConfigurationError("the app's settings are invalid", details=problems) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded on first use."""
+    return load_settings()

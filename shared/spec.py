@@ -1,0 +1,106 @@
+"""The vocabulary an entity module declares itself with: field pairs, sides, rules — all plain data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel
+
+from shared.converters import IDENTITY, Converter
+
+Side = Literal["fs", "scm"]
+SIDES: tuple[Side, Side] = ("fs", "scm")
+
+
+def other(side: Side) -> Side:
+    return "scm" if side == "fs" else "fs"
+
+
+class Direction(Enum):
+    BOTH = "="  # both ways, through the pair's converter (identity for `=`, a transform for `><`)
+    TO_FS = "->FS"  # filled on FS from the SCM field, never written back
+    FS_ONLY = "FS only"  # kept on FS, never sent to SCM
+    SCM_ONLY = "SCM only"
+
+
+@dataclass(frozen=True)
+class FieldPair:
+    fs: str | None
+    scm: str | None
+    direction: Direction = Direction.BOTH
+    converter: Converter = IDENTITY
+
+    def name(self, side: Side) -> str | None:
+        return self.fs if side == "fs" else self.scm
+
+
+Record = Mapping[str, Any]
+Check = Callable[[Record], str | None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule on one validated record of one side; `check` returns why it fails, or None."""
+
+    name: str
+    field: str
+    check: Check
+
+
+class Lookup(Protocol):
+    """What a rule may ask of the stored data (the store implements it; specs never import it)."""
+
+    def find(self, side: Side, company: str, equals: Mapping[str, Any]) -> list[dict[str, Any]]: ...
+
+    def get(self, side: Side, company: str, ident: str) -> dict[str, Any] | None: ...
+
+
+ContextCheck = Callable[[Record, Lookup], str | None]
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """A rule that needs other stored records (uniqueness, references), run after every field rule passed."""
+
+    name: str
+    field: str
+    side: Side
+    check: ContextCheck
+
+
+@dataclass(frozen=True)
+class SideSpec:
+    """One system's view of the entity: its model and the names of its key and time columns."""
+
+    side: Side
+    entity_name: str  # e.g. msdyn_paymentterm / PaymentTermEntity
+    model: type[BaseModel]
+    company_field: str
+    id_field: str
+    modified_field: str
+    rules: tuple[Rule, ...] = ()
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    slug: str
+    table: str
+    title: str
+    fs: SideSpec
+    scm: SideSpec
+    fields: tuple[FieldPair, ...]
+    context_rules: tuple[ContextRule, ...] = field(default=())
+
+    def side(self, side: Side) -> SideSpec:
+        return self.fs if side == "fs" else self.scm
+
+    def two_way(self) -> tuple[FieldPair, ...]:
+        return tuple(pair for pair in self.fields if pair.direction is Direction.BOTH)
+
+    def one_side(self, side: Side) -> tuple[str, ...]:
+        """Fields the other side never writes: kept as they are when the other side updates."""
+        own = Direction.FS_ONLY if side == "fs" else Direction.SCM_ONLY
+        return tuple(name for pair in self.fields if pair.direction is own and (name := pair.name(side)))

@@ -1,0 +1,225 @@
+"""The Table store: one table per entity, PartitionKey `FS` / `SCM` for each system's records.
+
+A row holds the record in its own system's schema plus the sync metadata (columns `Sync*`).
+Every Azure error leaves here as one of two things: `WriteConflict` (someone else wrote first:
+re-read and decide again) or `TransientError` (storage failed: the caller may retry).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    AzureError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
+from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+
+from shared import jsonio
+from shared.errors import BadRequestError, TransientError
+from shared.keys import Key, company_range, decode_row_key, normalise
+from shared.spec import Side
+
+PARTITION: dict[Side, str] = {"fs": "FS", "scm": "SCM"}
+_KEY_COLUMNS = ("PartitionKey", "RowKey")
+
+
+class WriteConflict(Exception):
+    """A conditional write lost to a concurrent writer (ETag mismatch, row created or deleted meanwhile)."""
+
+
+@dataclass(frozen=True)
+class SyncMeta:
+    """What every stored row says about the sync write that produced it."""
+
+    source_time: dt.datetime  # the source system's modification time this row reflects
+    origin: Side  # the side whose change produced this version
+    created_by: Side  # the side in which the record was first created
+    content_hash: str  # hash of the mapped (two-way) content, equal on both sides of a synced pair
+    operation_id: str
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "SyncSourceTime": self.source_time,
+            "SyncOrigin": self.origin,
+            "SyncCreatedBy": self.created_by,
+            "SyncHash": self.content_hash,
+            "SyncOperationId": self.operation_id,
+        }
+
+    @classmethod
+    def from_columns(cls, row: Mapping[str, Any]) -> SyncMeta:
+        return cls(
+            source_time=row["SyncSourceTime"].astimezone(dt.UTC),
+            origin=row["SyncOrigin"],
+            created_by=row["SyncCreatedBy"],
+            content_hash=row["SyncHash"],
+            operation_id=row["SyncOperationId"],
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source_time": self.source_time,
+            "origin": self.origin,
+            "created_by": self.created_by,
+            "content_hash": self.content_hash,
+            "operation_id": self.operation_id,
+        }
+
+
+@dataclass(frozen=True)
+class Row:
+    """One stored record of one side: its fields, its sync metadata and the ETag to write it back with."""
+
+    record: dict[str, Any]
+    meta: SyncMeta
+    etag: str
+
+    @classmethod
+    def from_entity(cls, entity: Any) -> Row:
+        record = {k: v for k, v in entity.items() if k not in _KEY_COLUMNS and not k.startswith("Sync")}
+        return cls(record=record, meta=SyncMeta.from_columns(entity), etag=entity.metadata["etag"])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"record": self.record, "sync": self.meta.as_dict()}
+
+
+@contextmanager
+def _storage(action: str) -> Iterator[None]:
+    try:
+        yield
+    except (ResourceExistsError, ResourceModifiedError) as exc:
+        raise WriteConflict(action) from exc
+    except AzureError as exc:
+        raise TransientError(f"storage failed while trying to {action}; retry the change") from exc
+
+
+class EntityStore:
+    """Rows of one entity table. Thread-safe; creates its table on first use."""
+
+    def __init__(self, service: TableServiceClient, table: str) -> None:
+        self._client: TableClient = service.get_table_client(table)
+        self._service = service
+        self.table = table
+        self._ready = False
+        self._lock = threading.Lock()
+
+    def _table(self) -> TableClient:
+        if not self._ready:
+            with self._lock, _storage(f"create table {self.table}"):
+                self._service.create_table_if_not_exists(self.table)
+                self._ready = True
+        return self._client
+
+    def read(self, side: Side, key: Key) -> Row | None:
+        with _storage(f"read {self.table} {key}"):
+            try:
+                return Row.from_entity(self._table().get_entity(PARTITION[side], key.row_key))
+            except ResourceNotFoundError:
+                return None
+
+    def write(self, side: Side, key: Key, record: Mapping[str, Any], meta: SyncMeta, etag: str | None) -> Row:
+        """Create the row (etag None) or replace it only if it is unchanged since it was read."""
+        entity = {
+            "PartitionKey": PARTITION[side],
+            "RowKey": key.row_key,
+            **_columns(record),
+            **meta.columns(),
+        }
+        with _storage(f"write {self.table} {key}"):
+            try:
+                if etag is None:
+                    result = self._table().create_entity(entity)
+                else:
+                    result = self._table().update_entity(
+                        entity, mode=UpdateMode.REPLACE, etag=etag, match_condition=MatchConditions.IfNotModified
+                    )
+            except ResourceNotFoundError as exc:  # deleted since we read it
+                raise WriteConflict(f"write {key}") from exc
+        return Row(record=_columns(record), meta=meta, etag=result["etag"])
+
+    def delete(self, side: Side, key: Key, etag: str) -> None:
+        with _storage(f"delete {self.table} {key}"):
+            self._table().delete_entity(
+                PARTITION[side], key.row_key, etag=etag, match_condition=MatchConditions.IfNotModified
+            )
+
+    def page(
+        self, side: Side, company: str | None, limit: int, token: str | None
+    ) -> tuple[list[tuple[Key, Row]], str | None]:
+        """One page of a side's rows in key order, optionally of one company, and the next page's token."""
+        query, params = _side_filter(side, company)
+        with _storage(f"list {self.table}"):
+            pages: Any = (
+                self._table()
+                .query_entities(query, parameters=params, results_per_page=limit)
+                .by_page(continuation_token=decode_token(token))
+            )
+            rows = [(_key_of(entity), Row.from_entity(entity)) for entity in next(pages, [])]
+            return rows, encode_token(pages.continuation_token)
+
+    def find(self, side: Side, company: str, equals: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Records of one company whose columns equal the given values (column names come from specs)."""
+        query, params = _side_filter(side, company)
+        for index, (column, value) in enumerate(equals.items()):
+            query += f" and {column} eq @v{index}"
+            params[f"v{index}"] = value
+        with _storage(f"query {self.table}"):
+            return [Row.from_entity(entity).record for entity in self._table().query_entities(query, parameters=params)]
+
+    def get(self, side: Side, company: str, ident: str) -> dict[str, Any] | None:
+        row = self.read(side, Key(company, ident))
+        return row.record if row else None
+
+    def scan(self, side: Side, company: str | None = None) -> Iterator[tuple[Key, Row]]:
+        query, params = _side_filter(side, company)
+        with _storage(f"list {self.table}"):
+            for entity in self._table().query_entities(query, parameters=params):
+                yield _key_of(entity), Row.from_entity(entity)
+
+
+def _columns(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Table columns for a record: JSON-ready values, empty ones left out (Table Storage has no null)."""
+    return {name: value for name, value in record.items() if value is not None}
+
+
+def _key_of(entity: Mapping[str, Any]) -> Key:
+    return decode_row_key(entity["RowKey"])
+
+
+def _side_filter(side: Side, company: str | None) -> tuple[str, dict[str, Any]]:
+    if company is None:
+        return "PartitionKey eq @pk", {"pk": PARTITION[side]}
+    low, high = company_range(normalise(company))
+    return "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi", {
+        "pk": PARTITION[side],
+        "lo": low,
+        "hi": high,
+    }
+
+
+def encode_token(token: Any) -> str | None:
+    if not token:
+        return None
+    return base64.urlsafe_b64encode(jsonio.dumps(token)).decode("ascii")
+
+
+def decode_token(token: str | None) -> Any:
+    if not token:
+        return None
+    try:
+        value = jsonio.loads(base64.urlsafe_b64decode(token.encode("ascii")))
+    except (ValueError, BadRequestError):
+        value = None
+    if not isinstance(value, dict) or not set(value) <= {"PartitionKey", "RowKey"}:
+        raise BadRequestError("continuation token is not one this API gave out")
+    return value

@@ -1,0 +1,99 @@
+"""Validation that reports every failure at once, each with its field, rule and side."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Annotated, Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from shared.errors import Failure
+from shared.spec import EntitySpec, Lookup, Side, SideSpec
+
+# pydantic's error types, in the words of the rules they enforce
+_RULES = {
+    "missing": "required",
+    "string_too_short": "min_length",
+    "string_too_long": "max_length",
+    "greater_than_equal": "minimum",
+    "greater_than": "minimum",
+    "less_than_equal": "maximum",
+    "less_than": "maximum",
+    "literal_error": "allowed_values",
+    "enum": "allowed_values",
+}
+
+
+@dataclass
+class Checked:
+    """A side's record after field validation: the typed values that passed, and what failed."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def failed_fields(self) -> set[str]:
+        return {failure.field for failure in self.failures}
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def check_fields(side: SideSpec, raw: Mapping[str, Any]) -> Checked:
+    """Validate a raw record against its side's model; on failure keep every value that did pass."""
+    try:
+        model = side.model.model_validate(raw)
+    except ValidationError as exc:
+        failures = [_failure(side, error) for error in exc.errors(include_input=False, include_url=False)]
+        failed = {failure.field for failure in failures}
+        passed = {name: _field_value(side.model, name, raw[name]) for name in raw if _declared(side, name, failed)}
+        return Checked(values=passed, failures=failures)
+    return Checked(values=dict(model))
+
+
+def check_rules(side: SideSpec, record: Mapping[str, Any]) -> list[Failure]:
+    """The side's record rules; run only on a record whose every field passed."""
+    return [
+        Failure(rule.field, rule.name, side.side, reason)
+        for rule in side.rules
+        if (reason := rule.check(record)) is not None
+    ]
+
+
+def check_context(spec: EntitySpec, records: Mapping[Side, Mapping[str, Any]], lookup: Lookup) -> list[Failure]:
+    """Rules that consult other stored records, each on its own side's record."""
+    return [
+        Failure(rule.field, rule.name, rule.side, reason)
+        for rule in spec.context_rules
+        if (reason := rule.check(records[rule.side], lookup)) is not None
+    ]
+
+
+def dump(side: SideSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The exact record the sync writes: every declared field, JSON-ready (dates as ISO text)."""
+    return side.model.model_validate(values).model_dump(mode="json")
+
+
+def _declared(side: SideSpec, name: str, failed: Iterable[str]) -> bool:
+    return name in side.model.model_fields and name not in set(failed)
+
+
+def _failure(side: SideSpec, error: Any) -> Failure:
+    location = ".".join(str(part) for part in error["loc"]) or "(record)"
+    rule = _RULES.get(error["type"], "type" if error["type"].endswith(("_type", "_parsing")) else error["type"])
+    return Failure(location, rule, side.side, error["msg"])
+
+
+@cache
+def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    info = model.model_fields[name]
+    return TypeAdapter(Annotated[info.annotation, info])  # type: ignore[arg-type]  # built at run time
+
+
+def _field_value(model: type[BaseModel], name: str, value: Any) -> Any:
+    # Field validators of the model (e.g. time parsing) do not run here; a value that passed
+    # the whole-model validation passes its own field's adapter.
+    return _adapter(model, name).validate_python(value)
