@@ -10,9 +10,11 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "node_modules" / "azurite" / "dist" / "src" / "azurite.js"
@@ -56,6 +58,7 @@ class Azurite:
     location: Path | None = None  # None: in-memory, nothing left on disk
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     process: subprocess.Popen[bytes] | None = None
+    _errors: IO[bytes] | None = field(default=None, repr=False)
 
     @classmethod
     def on_free_ports(cls, location: Path | None = None) -> Azurite:
@@ -83,12 +86,13 @@ class Azurite:
             raise AzuriteError(f"port(s) already in use on {HOST}: {', '.join(taken)}")
         if self.location:
             self.location.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # stderr into a file, not a pipe: an unread pipe would fill up and stall the server
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115  # closed in stop()
+        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=self._errors)
         deadline = time.monotonic() + timeout
         while not all(port_in_use(port) for port in self.ports.values()):
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
-                raise AzuriteError(f"Azurite exited with code {self.process.returncode}: {err.strip()}")
+                raise AzuriteError(f"Azurite exited with code {self.process.returncode}: {self._error_text()}")
             if time.monotonic() > deadline:
                 self.stop()
                 raise AzuriteError(f"Azurite did not listen on {self.ports} within {timeout:.0f} s")
@@ -96,14 +100,24 @@ class Azurite:
         return self
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._errors:
+            self._errors.close()
+            self._errors = None
+
+    def _error_text(self) -> str:
+        if not self._errors:
+            return ""
+        self._errors.seek(0)
+        return self._errors.read().decode(errors="replace").strip()[-2000:]
 
     def __enter__(self) -> Azurite:
         return self.start()

@@ -17,11 +17,12 @@ from typing import Any, Literal
 
 from shared.errors import Failure, NotFoundError, RejectedError, StaleError, TransientError
 from shared.keys import Key, normalise
-from shared.mapping import content_hash, derived_fs, map_fields
+from shared.mapping import content_hash
 from shared.settings import Settings
 from shared.spec import SIDES, EntitySpec, Side, other
 from shared.store import EntityStore, Row, SyncMeta, WriteConflict
-from shared.validation import check_context, check_fields, check_rules, dump
+from shared.translate import Records, translate
+from shared.validation import check_context, check_fields
 
 log = logging.getLogger(__name__)
 
@@ -114,14 +115,14 @@ class Engine:
         side = self.spec.side(source)
         company, ident = body.get(side.company_field), body.get(side.id_field)
         if not (isinstance(company, str) and company.strip() and isinstance(ident, str) and ident.strip()):
-            raise self._rejected(source, body, check_fields(side, body).failures)
+            raise self._rejected(None, check_fields(side, body).failures)
         key = Key(company, ident)
         if len(key.row_key) > MAX_ROW_KEY:
-            raise self._rejected(source, body, [Failure(side.id_field, "max_length", source, "key is too long")])
+            raise self._rejected(None, [Failure(side.id_field, "max_length", source, "key is too long")])
         if normalise(company) not in self.settings.companies:
             known = ", ".join(self.settings.companies)
             failure = Failure(side.company_field, "known_company", source, f"company is not one of {known}")
-            raise self._rejected(source, key, [failure])
+            raise self._rejected(key, [failure])
         return key
 
     def _known_key(self, company: str, ident: str) -> Key:
@@ -133,43 +134,23 @@ class Engine:
     def _read_pair(self, key: Key) -> Pair:
         return {side: self.store.read(side, key) for side in SIDES}
 
-    def _validate_and_map(
-        self, source: Side, key: Key, body: Mapping[str, Any], stored: Pair
-    ) -> dict[Side, dict[str, Any]]:
+    def _validate_and_map(self, source: Side, key: Key, body: Mapping[str, Any], stored: Pair) -> Records:
         """Both sides' records for this change, or RejectedError listing every failure of either side."""
-        spec, target = self.spec, other(source)
-        src_side, tgt_side = spec.side(source), spec.side(target)
-        raw = {**_record(stored[source], drop=src_side.modified_field), **body}
-        if raw.get(src_side.modified_field) is None:
-            raw[src_side.modified_field] = self.clock()  # stamped on arrival when the caller sent none
-        src = check_fields(src_side, raw)
-        mapped, map_failures = map_fields(spec, source, src.values)
-        tgt_raw = {
-            **_record(stored[target]),
-            **mapped,
-            tgt_side.company_field: raw[src_side.company_field],
-            tgt_side.modified_field: src.values.get(src_side.modified_field),
-        }
-        tgt = check_fields(tgt_side, tgt_raw)
-        # a field already reported on the source side is not reported again for the target
-        echoes = {pair.name(target) for pair in spec.fields if pair.name(source) in src.failed_fields}
-        failures = src.failures + map_failures + [f for f in tgt.failures if f.field not in echoes]
-        if src.ok:
-            failures += check_rules(src_side, src.values)
-        if tgt.ok:
-            failures += check_rules(tgt_side, tgt.values)
+        modified = self.spec.side(source).modified_field
+        raw = {**_record(stored[source], drop=modified), **body}  # a partial update keeps the rest
+        if raw.get(modified) is None:
+            raw[modified] = self.clock()  # stamped on arrival when the caller sent none
+        records, failures = translate(self.spec, source, raw, _record(stored[other(source)]))
         if failures:
-            raise self._rejected(source, key, failures)
-        records = {source: src.values, target: tgt.values}
-        records["fs"].update(derived_fs(spec, records["scm"]))
-        return {side: dump(spec.side(side), records[side]) for side in SIDES}
+            raise self._rejected(key, failures)
+        return records
 
     def _check_context(self, key: Key, records: Mapping[Side, Mapping[str, Any]]) -> None:
         failures = check_context(self.spec, records, self.store)
         if failures:
-            raise self._rejected(None, key, failures)
+            raise self._rejected(key, failures)
 
-    def _commit(self, source: Side, key: Key, records: dict[Side, dict[str, Any]], stored: Pair, op: str) -> Outcome:
+    def _commit(self, source: Side, key: Key, records: Records, stored: Pair, op: str) -> Outcome:
         changed = [side for side in SIDES if _differs(self.spec, side, stored[side], records[side])]
         if not changed:
             log.info("%s %s from %s unchanged: nothing written", self.spec.slug, key, source)
@@ -213,8 +194,8 @@ class Engine:
                 ],
             )
 
-    def _rejected(self, source: Side | None, key: Key | Mapping[str, Any], failures: list[Failure]) -> RejectedError:
-        what = str(key) if isinstance(key, Key) else "record"
+    def _rejected(self, key: Key | None, failures: list[Failure]) -> RejectedError:
+        what = str(key) if key else "record"
         count = len(failures)
         return RejectedError(
             f"{self.spec.title} {what} was rejected: {count} rule{'s' * (count != 1)} failed; nothing was written",

@@ -1,0 +1,46 @@
+"""One record of one side in, both sides' records out: validate, map, check both sides' rules.
+
+Pure: no storage, no clock. The engine supplies the source record (already merged with what is
+stored) and the target side's stored record, whose one-side fields survive the update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from shared.errors import Failure
+from shared.mapping import derived_fs, map_fields
+from shared.spec import SIDES, EntitySpec, Side, other
+from shared.validation import check_fields, check_rules, dump
+
+Records = dict[Side, dict[str, Any]]
+
+
+def translate(
+    spec: EntitySpec, source: Side, raw: Mapping[str, Any], target_base: Mapping[str, Any] | None = None
+) -> tuple[Records, list[Failure]]:
+    """Both sides' exact records for `raw`, or every failure of either side (then records are empty)."""
+    target = other(source)
+    src_side, tgt_side = spec.side(source), spec.side(target)
+    src = check_fields(src_side, raw)
+    mapped, map_failures = map_fields(spec, source, src.values)
+    tgt_raw = {
+        **(target_base or {}),
+        **mapped,
+        tgt_side.company_field: raw.get(src_side.company_field),
+        tgt_side.modified_field: src.values.get(src_side.modified_field),
+    }
+    tgt = check_fields(tgt_side, tgt_raw)
+    # a field already reported on the source side is not reported again for the target
+    echoes = {pair.name(target) for pair in spec.fields if pair.name(source) in src.failed_fields}
+    failures = src.failures + map_failures + [f for f in tgt.failures if f.field not in echoes]
+    if src.ok:
+        failures += check_rules(src_side, src.values)
+    if tgt.ok:
+        failures += check_rules(tgt_side, tgt.values)
+    if failures:
+        return {}, failures
+    records = {source: src.values, target: tgt.values}
+    records["fs"].update(derived_fs(spec, records["scm"]))
+    return {side: dump(spec.side(side), records[side]) for side in SIDES}, []

@@ -1,0 +1,69 @@
+"""The app served by the local host over real HTTP, against the session's Azurite."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from azure.data.tables import TableServiceClient
+from azure.storage.queue import QueueServiceClient
+
+from devhost import LocalHost
+from devtools.azurite import Azurite
+from shared import runtime
+from shared.entities import ENTITIES
+from tests.integration.support import Api
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def connection(azurite: Azurite) -> Iterator[str]:
+    """The app's settings point at the test Azurite; every setting else keeps its default."""
+    saved = {name: os.environ.get(name) for name in ("AzureWebJobsStorage", "SYNC_COMPANIES", "SYNC_PRIMARY_SIDE")}
+    os.environ["AzureWebJobsStorage"] = azurite.connection_string
+    os.environ.pop("SYNC_COMPANIES", None)
+    os.environ.pop("SYNC_PRIMARY_SIDE", None)
+    runtime.reset()
+    yield azurite.connection_string
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    runtime.reset()
+
+
+@pytest.fixture(scope="session")
+def host(connection: str) -> Iterator[LocalHost]:
+    overrides = {"maxPollingInterval": 0.2}
+    with LocalHost.from_module("function_app", host_json=ROOT / "host.json", queue_overrides=overrides) as served:
+        yield served
+
+
+@pytest.fixture
+def api(host: LocalHost, clean: None) -> Api:
+    return Api(host.base_url)
+
+
+@pytest.fixture
+def tables(connection: str) -> TableServiceClient:
+    return TableServiceClient.from_connection_string(connection)
+
+
+@pytest.fixture
+def queues(connection: str) -> QueueServiceClient:
+    return QueueServiceClient.from_connection_string(connection)
+
+
+@pytest.fixture
+def clean(tables: TableServiceClient, queues: QueueServiceClient) -> None:
+    """Every test starts with empty entity tables, error log and queues."""
+    for table in [spec.table for spec in ENTITIES.values()] + ["SyncErrors"]:
+        client = tables.create_table_if_not_exists(table)
+        for row in client.list_entities(select=["PartitionKey", "RowKey"]):
+            client.delete_entity(row["PartitionKey"], row["RowKey"])
+    for queue in queues.list_queues():
+        queues.get_queue_client(queue.name).clear_messages()

@@ -1,0 +1,66 @@
+"""Helpers for tests that call the app and look into its storage."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests
+from azure.core.exceptions import ResourceNotFoundError
+from azure.data.tables import TableClient, TableServiceClient
+from azure.storage.queue import QueueClient, QueueServiceClient, TextBase64EncodePolicy
+
+from shared import jsonio
+
+T = TypeVar("T")
+
+
+class Api:
+    """A caller of the app's HTTP routes."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = f"{base_url}/api"
+        self.session = requests.Session()
+
+    def post(self, side: str, entity: str, body: Any, **kwargs: Any) -> requests.Response:
+        data = body if isinstance(body, (bytes, str)) else jsonio.dumps(body)
+        headers = kwargs.pop("headers", {"content-type": "application/json"})
+        return self.session.post(f"{self.base}/{side}/{entity}", data=data, headers=headers, timeout=30, **kwargs)
+
+    def get(self, path: str, **params: Any) -> requests.Response:
+        return self.session.get(f"{self.base}/{path}", params=params, timeout=30)
+
+    def delete(self, path: str) -> requests.Response:
+        return self.session.delete(f"{self.base}/{path}", timeout=30)
+
+
+def rows(tables: TableServiceClient, table: str, partition: str) -> dict[str, dict[str, Any]]:
+    client: TableClient = tables.get_table_client(table)
+    found = client.query_entities("PartitionKey eq @pk", parameters={"pk": partition})
+    return {row["RowKey"]: dict(row) for row in found}
+
+
+def send(connection: str, queue: str, message: Any) -> None:
+    client = QueueClient.from_connection_string(connection, queue, message_encode_policy=TextBase64EncodePolicy())
+    client.send_message(message if isinstance(message, str) else jsonio.dumps(message).decode())
+
+
+def peek(queues: QueueServiceClient, queue: str) -> list[str]:
+    client = queues.get_queue_client(queue)
+    try:
+        return [m.content for m in client.peek_messages(max_messages=32)]
+    except ResourceNotFoundError:  # the queue does not exist yet
+        return []
+
+
+def eventually(probe: Callable[[], T], timeout: float = 15.0) -> T:
+    """The probe's first truthy result, polled until `timeout`; fails the test after."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(0.05)

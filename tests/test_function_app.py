@@ -1,0 +1,65 @@
+"""The app as the Functions host sees it: every function's name, trigger, route, methods and queue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import function_app
+from devhost.loader import describe
+from shared.entities import ENTITIES
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTITY_METHODS = ("GET", "POST", "DELETE")
+
+
+def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str | None]]:
+    expected: dict[str, tuple[str, str | None, tuple[str, ...] | None, str | None]] = {
+        "health": ("http", "health", ("GET",), None),
+        "not_found": ("http", "{*path}", None, None),
+    }
+    for slug in ENTITIES:
+        name = slug.replace("-", "_")
+        for source, target in (("fs", "scm"), ("scm", "fs")):
+            route = f"{source}/{slug}/{{company?}}/{{id?}}"
+            expected[f"{name}_{source}_to_{target}_http"] = ("http", route, ENTITY_METHODS, None)
+            expected[f"{name}_{source}_to_{target}_queue"] = ("queue", None, None, f"{source}-to-{target}-{slug}")
+    return expected
+
+
+def test_function_list() -> None:
+    functions = {f.name: (f.kind, f.route, f.methods, f.queue) for f in describe(function_app.app)}
+    assert functions == _expected()
+
+
+def test_payment_terms_wired_both_ways() -> None:
+    names = {f.name for f in describe(function_app.app)}
+    assert {
+        "payment_terms_fs_to_scm_http",
+        "payment_terms_scm_to_fs_http",
+        "payment_terms_fs_to_scm_queue",
+        "payment_terms_scm_to_fs_queue",
+    } <= names
+
+
+def test_queues_use_the_host_storage_connection() -> None:
+    queues = [f for f in describe(function_app.app) if f.kind == "queue"]
+    assert queues
+    assert {f.connection for f in queues} == {"AzureWebJobsStorage"}
+
+
+def test_host_json_spells_out_the_queue_and_http_settings() -> None:
+    host = json.loads((ROOT / "host.json").read_text())
+    assert host["version"] == "2.0"
+    assert host["extensionBundle"]["version"].startswith("[4.")
+    assert host["extensions"]["http"]["routePrefix"] == "api"
+    queues = host["extensions"]["queues"]
+    assert queues["maxDequeueCount"] == 5
+    assert queues["messageEncoding"] == "base64"
+    assert {"batchSize", "visibilityTimeout", "maxPollingInterval", "newBatchThreshold"} <= set(queues)
+
+
+def test_local_settings_example_holds_no_secret() -> None:
+    values = json.loads((ROOT / "local.settings.example.json").read_text())["Values"]
+    assert values["AzureWebJobsStorage"] == "UseDevelopmentStorage=true"
+    assert not any("AccountKey" in str(v) for v in values.values())

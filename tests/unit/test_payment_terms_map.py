@@ -1,0 +1,234 @@
+"""The Payment Terms map: golden cases both ways, every rule, and round-trip properties."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.entities.payment_terms import PAYMENT_METHOD, PAYMENT_METHODS, SPEC
+from shared.translate import translate
+
+T0 = dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.UTC)
+T0_TEXT = "2026-03-01T12:30:00Z"
+
+FS_FULL = {
+    "msdyn_company": "USMF",
+    "modifiedon": T0_TEXT,
+    "msdyn_name": "Net30",
+    "msdyn_description": "Net 30 days",
+    "msdyn_days": 30,
+    "msdyn_numberofmonth": 1,
+    "msdyn_cutoffdayofmonth": 15,
+    "msdyn_paymentmethodtype": 192350007,
+    "msdyn_iscashpayment": False,
+    "msdyn_isdefaultpaymentterm": True,
+}
+SCM_FULL = {
+    "dataAreaId": "USMF",
+    "ModifiedDateTime": T0_TEXT,
+    "Name": "Net30",
+    "Description": "Net 30 days",
+    "NumberOfDays": 30,
+    "NumberOfMonths": 1,
+    "CutoffDayOfMonth": 15,
+    "PaymentMethodType": "CutOffDate",
+    "IsCashPayment": "No",
+    "IsDefaultPaymentTerm": "Yes",
+}
+
+
+def _nulls(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if v is not None}
+
+
+@pytest.mark.parametrize(
+    ("source", "record", "expected"),
+    [
+        pytest.param("fs", FS_FULL, SCM_FULL, id="fs-full"),
+        pytest.param("scm", SCM_FULL, FS_FULL, id="scm-full"),
+        pytest.param(
+            "fs",
+            {"msdyn_company": "usmf", "msdyn_name": "cod", "msdyn_days": 0, "modifiedon": T0_TEXT},
+            {"dataAreaId": "usmf", "Name": "cod", "NumberOfDays": 0, "ModifiedDateTime": T0_TEXT},
+            id="fs-minimal-keeps-spelling",
+        ),
+        pytest.param(
+            "scm",
+            {"dataAreaId": "DEMF", "Name": "CASH", "NumberOfDays": 0, "IsCashPayment": "Yes", "ModifiedDateTime": T0},
+            {
+                "msdyn_company": "DEMF",
+                "msdyn_name": "CASH",
+                "msdyn_days": 0,
+                "msdyn_iscashpayment": True,
+                "modifiedon": T0_TEXT,
+            },
+            id="scm-yes-to-true",
+        ),
+        pytest.param(
+            "fs",
+            {**FS_FULL, "unknown_column": "ignored", "modifiedon": "/Date(1772368200000)/"},
+            SCM_FULL,
+            id="fs-unknown-fields-ignored-and-wcf-date",
+        ),
+    ],
+)
+def test_golden_map(source: str, record: dict[str, Any], expected: dict[str, Any]) -> None:
+    records, failures = translate(SPEC, source, record)  # type: ignore[arg-type]
+    assert failures == []
+    target = "scm" if source == "fs" else "fs"
+    assert _nulls(records[target]) == expected
+
+
+@pytest.mark.parametrize(("name", "value"), sorted(PAYMENT_METHODS.items()))
+def test_payment_method_value_map(name: str, value: int) -> None:
+    assert PAYMENT_METHOD.to_scm(192350000 + value) == name
+    assert PAYMENT_METHOD.to_fs(name) == 192350000 + value
+
+
+def _failures(source: str, record: dict[str, Any]) -> set[tuple[str, str, str]]:
+    records, failures = translate(SPEC, source, record)  # type: ignore[arg-type]
+    assert failures, "expected the record to be rejected"
+    assert records == {}
+    return {(f.field, f.rule, f.side) for f in failures}
+
+
+FS_OK = {"msdyn_company": "USMF", "msdyn_name": "NET10", "msdyn_days": 10}
+SCM_OK = {"dataAreaId": "USMF", "Name": "NET10", "NumberOfDays": 10}
+
+
+@pytest.mark.parametrize(
+    ("source", "record", "expected"),
+    [
+        pytest.param("fs", {**FS_OK, "msdyn_name": "ELEVENCHARS"}, {("Name", "max_length", "scm")}, id="name-11"),
+        pytest.param("fs", {**FS_OK, "msdyn_name": ""}, {("msdyn_name", "min_length", "fs")}, id="name-empty"),
+        pytest.param("scm", {**SCM_OK, "Name": ""}, {("Name", "min_length", "scm")}, id="scm-name-empty"),
+        pytest.param("fs", {**FS_OK, "msdyn_days": -1}, {("msdyn_days", "minimum", "fs")}, id="days-negative"),
+        pytest.param("scm", {**SCM_OK, "NumberOfDays": -1}, {("NumberOfDays", "minimum", "scm")}, id="scm-days"),
+        pytest.param(
+            "fs",
+            {k: v for k, v in FS_OK.items() if k != "msdyn_days"},
+            {("msdyn_days", "required", "fs")},
+            id="days-missing",
+        ),
+        pytest.param("fs", {**FS_OK, "msdyn_days": 2**31}, {("msdyn_days", "maximum", "fs")}, id="days-int32"),
+        pytest.param("fs", {**FS_OK, "msdyn_days": "ten"}, {("msdyn_days", "type", "fs")}, id="days-text"),
+        pytest.param(
+            "fs", {**FS_OK, "msdyn_numberofmonth": -1}, {("msdyn_numberofmonth", "minimum", "fs")}, id="months-negative"
+        ),
+        pytest.param(
+            "fs", {**FS_OK, "msdyn_cutoffdayofmonth": 32}, {("msdyn_cutoffdayofmonth", "maximum", "fs")}, id="cutoff-32"
+        ),
+        pytest.param(
+            "fs",
+            {**FS_OK, "msdyn_paymentmethodtype": 192350007},
+            {("CutoffDayOfMonth", "cutoff_day_required", "scm")},
+            id="cutoffdate-needs-day",
+        ),
+        pytest.param(
+            "scm",
+            {**SCM_OK, "PaymentMethodType": "CutOffDate", "CutoffDayOfMonth": 0},
+            {("CutoffDayOfMonth", "cutoff_day_required", "scm")},
+            id="cutoffdate-day-0",
+        ),
+        pytest.param(
+            "fs",
+            {**FS_OK, "msdyn_paymentmethodtype": 192350006},
+            {("msdyn_paymentmethodtype", "allowed_values", "fs")},
+            id="unknown-option",
+        ),
+        pytest.param(
+            "scm",
+            {**SCM_OK, "PaymentMethodType": "Weekly"},
+            {("PaymentMethodType", "allowed_values", "scm")},
+            id="unknown-enum",
+        ),
+        pytest.param(
+            "scm", {**SCM_OK, "IsCashPayment": "Maybe"}, {("IsCashPayment", "allowed_values", "scm")}, id="yes-no"
+        ),
+        pytest.param(
+            "fs", {**FS_OK, "msdyn_description": "x" * 61}, {("Description", "max_length", "scm")}, id="description-60"
+        ),
+        pytest.param(
+            "fs",
+            {
+                "msdyn_company": "USMF",
+                "msdyn_name": "ELEVENCHARS",
+                "msdyn_days": -5,
+                "msdyn_cutoffdayofmonth": 40,
+                "msdyn_paymentmethodtype": 1,
+            },
+            {
+                ("Name", "max_length", "scm"),
+                ("msdyn_days", "minimum", "fs"),
+                ("msdyn_cutoffdayofmonth", "maximum", "fs"),
+                ("msdyn_paymentmethodtype", "allowed_values", "fs"),
+            },
+            id="every-failure-at-once",
+        ),
+    ],
+)
+def test_rules(source: str, record: dict[str, Any], expected: set[tuple[str, str, str]]) -> None:
+    assert _failures(source, record) == expected
+
+
+# -- properties --------------------------------------------------------------------------------
+
+counts = st.integers(min_value=0, max_value=2**31 - 1)
+names = st.text(min_size=1, max_size=10).filter(str.strip)
+options = st.sampled_from(sorted(192350000 + v for v in PAYMENT_METHODS.values()))
+times = st.datetimes(
+    min_value=dt.datetime(1901, 1, 1), max_value=dt.datetime(2200, 1, 1), timezones=st.just(dt.UTC)
+).map(lambda t: t.replace(microsecond=0))
+
+
+@st.composite
+def fs_payment_terms(draw: st.DrawFn) -> dict[str, Any]:
+    method = draw(st.none() | options)
+    cutoff = draw(st.integers(1, 31)) if method == 192350007 else draw(st.none() | st.integers(0, 31))
+    return {
+        "msdyn_company": draw(st.sampled_from(["USMF", "ussi", "DeMf"])),
+        "modifiedon": draw(times),
+        "msdyn_name": draw(names),
+        "msdyn_description": draw(st.none() | st.text(max_size=60)),
+        "msdyn_days": draw(counts),
+        "msdyn_numberofmonth": draw(st.none() | counts),
+        "msdyn_cutoffdayofmonth": cutoff,
+        "msdyn_paymentmethodtype": method,
+        "msdyn_iscashpayment": draw(st.none() | st.booleans()),
+        "msdyn_isdefaultpaymentterm": draw(st.none() | st.booleans()),
+    }
+
+
+@given(st.data())
+def test_every_two_way_field_round_trips(data: st.DataObject) -> None:
+    record = data.draw(fs_payment_terms())
+    for pair in SPEC.two_way():
+        value = record[pair.fs]
+        assert pair.converter.to_fs(pair.converter.to_scm(value)) == value
+
+
+@given(fs_payment_terms())
+def test_record_round_trips_fs_scm_fs(record: dict[str, Any]) -> None:
+    to_scm, failures = translate(SPEC, "fs", record)
+    assert failures == []
+    back, failures = translate(SPEC, "scm", to_scm["scm"])
+    assert failures == []
+    assert back["fs"] == to_scm["fs"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+field_names = st.sampled_from([f for p in SPEC.fields for f in (p.fs, p.scm) if f] + ["msdyn_company", "dataAreaId"])
+
+
+@given(st.sampled_from(["fs", "scm"]), st.dictionaries(field_names | st.text(), json_values, max_size=12))
+def test_no_input_breaks_translate(source: str, record: dict[str, Any]) -> None:
+    records, failures = translate(SPEC, source, record)  # type: ignore[arg-type]
+    assert bool(records) != bool(failures)
