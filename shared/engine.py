@@ -30,6 +30,7 @@ Status = Literal["created", "updated", "unchanged", "deleted"]
 Pair = dict[Side, Row | None]
 MAX_ATTEMPTS = 6
 MAX_ROW_KEY = 512  # Table Storage's key limit, in UTF-16 units
+MAX_CLOCK_SKEW = dt.timedelta(days=1)
 
 
 def utcnow() -> dt.datetime:
@@ -141,6 +142,9 @@ class Engine:
         if raw.get(modified) is None:
             raw[modified] = self.clock()  # stamped on arrival when the caller sent none
         records, failures = translate(self.spec, source, raw, _record(stored[other(source)]))
+        if not failures and _time(records[source][modified]) > self.clock() + MAX_CLOCK_SKEW:
+            # a far-future time would make every later change look stale, forever
+            failures = [Failure(modified, "not_in_future", source, "modification time is more than a day ahead")]
         if failures:
             raise self._rejected(key, failures)
         return records

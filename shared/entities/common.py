@@ -58,8 +58,14 @@ class ScmRecord(_Record):
         return as_utc(value)
 
 
+EARLIEST = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)  # Table Storage's Edm.DateTime starts here
+
+
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     """Times without a zone are taken as UTC, as both systems store them."""
     if value is None:
         return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    utc = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    if utc < EARLIEST:
+        raise ValueError("a modification time must be after 1601-01-01")
+    return utc

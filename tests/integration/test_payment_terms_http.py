@@ -235,6 +235,15 @@ def test_413_body_over_256_kb(api: Api, tables: TableServiceClient) -> None:
             id="cutoff-day-31",
         ),
         pytest.param(
+            "fs", {**FS_NET30, "modifiedon": "9999-01-01T00:00:00Z"}, ("modifiedon", "not_in_future", "fs"), id="future"
+        ),
+        pytest.param(
+            "scm",
+            {**SCM_NET30, "ModifiedDateTime": "1500-01-01T00:00:00"},
+            ("ModifiedDateTime", "value_error", "scm"),
+            id="before-1601",
+        ),
+        pytest.param(
             "fs", {**FS_NET30, "msdyn_company": "ACME"}, ("msdyn_company", "known_company", "fs"), id="company"
         ),
         pytest.param(

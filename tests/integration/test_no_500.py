@@ -1,0 +1,56 @@
+"""No input makes a route answer 500: arbitrary JSON bodies and paths, over real HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shared.entities import ENTITIES
+from tests.integration.support import Api
+
+FIELDS = sorted(
+    {name for spec in ENTITIES.values() for pair in spec.fields for name in (pair.fs, pair.scm) if name}
+    | {"msdyn_company", "dataAreaId", "modifiedon", "ModifiedDateTime"}
+)
+scalars = (
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=False) | st.text(max_size=40)
+)
+values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3)
+)
+companies = st.sampled_from(["USMF", "usmf", "DEMF", "ACME", "", " "]) | st.text(max_size=12)
+
+
+@st.composite
+def bodies(draw: st.DrawFn) -> dict[str, Any]:
+    body = draw(st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), values, max_size=10))
+    if draw(st.booleans()):  # mostly keyed, so that the engine gets past the key
+        body.update({"msdyn_company": draw(companies), "dataAreaId": draw(companies)})
+        body.update({"msdyn_name": draw(st.text(max_size=12)), "Name": draw(st.text(max_size=12))})
+    return body
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(side=st.sampled_from(["fs", "scm"]), entity=st.sampled_from(sorted(ENTITIES)), body=bodies())
+def test_no_body_answers_500(api: Api, side: str, entity: str, body: dict[str, Any]) -> None:
+    answer = api.post(side, entity, body)
+    assert answer.status_code in {200, 201, 409, 422}, answer.text
+    assert answer.json()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(side=st.sampled_from(["fs", "scm", "x"]), company=st.text(min_size=1), ident=st.text(min_size=1))
+def test_no_key_answers_500(api: Api, side: str, company: str, ident: str) -> None:
+    for answer in (
+        api.get(f"{side}/payment-terms/{_q(company)}/{_q(ident)}"),
+        api.delete(f"{side}/payment-terms/{_q(company)}/{_q(ident)}"),
+    ):
+        assert answer.status_code in {200, 404}, answer.text
+
+
+def _q(part: str) -> str:
+    from urllib.parse import quote
+
+    return quote(part, safe="")
