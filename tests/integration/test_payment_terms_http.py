@@ -290,3 +290,19 @@ def test_health(api: Api) -> None:
     answer = api.get("health")
     assert answer.status_code == 200
     assert "payment-terms" in answer.json()["entities"]
+
+
+def test_503_when_storage_fails_and_nothing_is_written(
+    api: Api, tables: TableServiceClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.errors import TransientError
+    from shared.store import EntityStore
+
+    def broken_write(*args: object, **kwargs: object) -> None:
+        raise TransientError("injected storage fault")
+
+    monkeypatch.setattr(EntityStore, "write", broken_write)
+    answer = api.post("fs", E, FS_NET30)
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "transient"
+    assert_nothing_written(tables)
