@@ -1,0 +1,110 @@
+"""The app behind the local host: HTTP POSTs and queue messages, with the app's storage requests counted.
+
+The app builds its own clients (shared.runtime, devhost), so while the host runs, the names they build
+them with are replaced by counting stand-ins. Only this process is affected, and only for the block.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import requests
+from azure.storage.queue import TextBase64EncodePolicy
+
+import devhost.queues
+from bench.counting import CountedTableService, RequestCounter, counted_queue, replaced
+from bench.measure import BenchError, Result, expect, result, timed
+from bench.queued import wait_for_scm
+from bench.records import batch, payment_term, times
+from devhost import LocalHost
+from functions.triggers import queue_name
+from shared import jsonio, runtime
+from shared.entities.payment_terms import SPEC
+
+ROOT = Path(__file__).resolve().parent.parent
+QUEUE = queue_name(SPEC, "fs")
+WARM_UP = 20  # POSTs before the HTTP scenario, not measured
+
+
+class Hosted:
+    def __init__(self, connection: str, host: LocalHost, tables: RequestCounter, queue: RequestCounter | None):
+        self.connection = connection
+        self.url = f"{host.base_url}/api/fs/{SPEC.slug}"
+        self.tables, self.queue = tables, queue
+        self.session = requests.Session()
+        _, self.created, _ = times()
+
+    def warm_up(self, n: int) -> None:
+        """Not measured: the app's first client and table check, the host's first requests."""
+        for index in range(n):
+            self._post(payment_term("HW", index, self.created))
+
+    def http_create(self, n: int) -> Result:
+        records = batch("WEB", n, self.created)
+        return timed("HTTP create via local host", records, self._post, self.tables)
+
+    def queue_create(self, n: int) -> Result:
+        bodies = [jsonio.dumps({"operation": "upsert", "record": r}).decode() for r in batch("QUE", n, self.created)]
+        before = self._requests()
+        start, sent_at = time.perf_counter(), {}
+        with counted_queue(self.connection, QUEUE, self.queue or RequestCounter(), **_BASE64) as sender:
+            for index, body in enumerate(bodies):
+                sent_at[f"QUE{index}"] = time.time()
+                sender.send_message(body)
+        stored_at = wait_for_scm(self.connection, "QUE", n, timeout=max(30.0, n * 0.2))
+        seconds = time.perf_counter() - start
+        latencies = [(stored_at[name] - sent_at[name]) * 1000 for name in sent_at]
+        after = self._requests()
+        requests_sent = None if before is None or after is None else after - before
+        return result("queue create (send → processed)", seconds, latencies, requests_sent)
+
+    def _post(self, record: dict[str, Any]) -> None:
+        answer = self.session.post(self.url, data=jsonio.dumps(record), headers=_JSON, timeout=30)
+        expect("HTTP POST", answer.status_code, 201)
+
+    def _requests(self) -> int | None:
+        return None if self.queue is None else self.tables.count + self.queue.count
+
+
+_JSON = {"content-type": "application/json"}
+_BASE64: dict[str, Any] = {"message_encode_policy": TextBase64EncodePolicy()}
+
+
+@contextlib.contextmanager
+def serving(connection: str) -> Iterator[Hosted]:
+    """The app on a free port, its settings pointing at this run's Azurite, its requests counted."""
+    saved = os.environ.get("AzureWebJobsStorage")
+    os.environ["AzureWebJobsStorage"] = connection
+    runtime.reset()
+    tables, queue = RequestCounter(), RequestCounter(url_part=f"/{QUEUE}")
+    with contextlib.ExitStack() as stack:
+        stack.callback(_restore, saved)
+        if not stack.enter_context(replaced(runtime, "TableServiceClient", CountedTableService(tables))):
+            raise BenchError("shared.runtime no longer builds a TableServiceClient: update bench/hosted.py")
+        queue_counted = stack.enter_context(replaced(devhost.queues, "queue_client", _queue_factory(queue)))
+        host = stack.enter_context(_host())
+        hosted = Hosted(connection, host, tables, queue if queue_counted else None)
+        hosted.warm_up(WARM_UP)
+        yield hosted
+
+
+def _queue_factory(counter: RequestCounter) -> Any:
+    return lambda connection, queue: counted_queue(connection, queue, counter)
+
+
+def _host() -> LocalHost:
+    overrides = {"maxPollingInterval": 0.2}
+    return LocalHost.from_module("function_app", host_json=ROOT / "host.json", port=0, queue_overrides=overrides)
+
+
+def _restore(saved: str | None) -> None:
+    if saved is None:
+        os.environ.pop("AzureWebJobsStorage", None)
+    else:
+        os.environ["AzureWebJobsStorage"] = saved
+    runtime.reset()

@@ -1,0 +1,88 @@
+"""The baseline and the engine scenarios, in this process, against a counted Tables client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.counting import RequestCounter, counted_tables
+from bench.measure import BenchError, Result, expect, timed
+from bench.records import COMPANY, batch, changed, payment_term, times
+from shared.engine import Engine, Outcome
+from shared.entities.payment_terms import SPEC
+from shared.keys import Key
+from shared.settings import Settings
+from shared.store import PARTITION, EntityStore, Row
+
+BASELINE_TABLE = "BenchBaseline"
+
+
+class InProcess:
+    """One engine of our own (the app's is untouched) and a raw table for the baseline."""
+
+    def __init__(self, connection: str) -> None:
+        self.counter = RequestCounter()
+        service = counted_tables(connection, self.counter)
+        self.engine = Engine(SPEC, EntityStore(service, SPEC.table), Settings(AzureWebJobsStorage=connection))
+        self.raw = service.create_table_if_not_exists(BASELINE_TABLE)
+        self.warm, self.created, self.updated = times()
+        self.templates = _templates(self._upsert(payment_term("WARM", 0, self.warm), "created"))
+        self._check_counter()
+
+    def warm_up(self, n: int) -> None:
+        """Not measured. Azurite's first few hundred requests run slower (Node compiles its hot paths
+        meanwhile), which would flatter whichever scenario ran second: so every path runs first here."""
+        for index in range(n):
+            self._write_both(f"W{index}")
+            record = payment_term("W", index, self.created)
+            self._upsert(record, "created")
+            self._upsert(changed(record, self.updated), "updated")
+            self._upsert(changed(record, self.updated), "unchanged")
+            expect("engine delete", self.engine.delete("fs", COMPANY, f"W{index}").status, "deleted")
+
+    def baseline(self, n: int) -> Result:
+        return timed("baseline: 2 raw upserts (FS+SCM)", range(n), lambda i: self._write_both(f"BASE{i}"), self.counter)
+
+    def create(self, n: int) -> Result:
+        records = batch("NET", n, self.created)
+        return timed("engine create (in-process)", records, lambda r: self._upsert(r, "created"), self.counter)
+
+    def update(self, n: int) -> Result:
+        records = [changed(r, self.updated) for r in batch("NET", n, self.created)]
+        return timed("engine update", records, lambda r: self._upsert(r, "updated"), self.counter)
+
+    def unchanged(self, n: int) -> Result:
+        records = [changed(r, self.updated) for r in batch("NET", n, self.created)]  # as sent by `update`
+        return timed("engine unchanged (echo)", records, lambda r: self._upsert(r, "unchanged"), self.counter)
+
+    def delete(self, n: int) -> Result:
+        def delete(index: int) -> None:
+            expect("engine delete", self.engine.delete("fs", COMPANY, f"NET{index}").status, "deleted")
+
+        return timed("engine delete", range(n), delete, self.counter)
+
+    def _write_both(self, name: str) -> None:
+        for template in self.templates:
+            self.raw.upsert_entity({**template, "RowKey": Key(COMPANY, name).row_key})
+
+    def _upsert(self, record: dict[str, Any], status: str) -> Outcome:
+        outcome = self.engine.upsert("fs", record)
+        expect(f"engine upsert of {outcome.key}", outcome.status, status)
+        return outcome
+
+    def _check_counter(self) -> None:
+        """One raw upsert must count as exactly one request, or every req/op column is wrong."""
+        before = self.counter.count
+        self.raw.upsert_entity({**self.templates[0], "RowKey": "WARM"})
+        if self.counter.count - before != 1:
+            raise BenchError(f"one upsert counted as {self.counter.count - before} requests: the counter is broken")
+
+
+def _templates(outcome: Outcome) -> list[dict[str, Any]]:
+    """The FS and SCM entities exactly as the engine stored them, to write raw rows of the same size."""
+    return [_entity(PARTITION[side], row) for side, row in outcome.rows.items() if row]
+
+
+def _entity(partition: str, row: Row) -> dict[str, Any]:
+    if not row.record:
+        raise BenchError("the warm-up wrote an empty row")
+    return {"PartitionKey": partition, **row.record, **row.meta.columns()}
