@@ -59,7 +59,7 @@ class SyncMeta:
     @classmethod
     def from_columns(cls, row: Mapping[str, Any]) -> SyncMeta:
         return cls(
-            source_time=row["SyncSourceTime"].astimezone(dt.UTC),
+            source_time=_plain_utc(row["SyncSourceTime"]),
             origin=row["SyncOrigin"],
             created_by=row["SyncCreatedBy"],
             content_hash=row["SyncHash"],
@@ -185,6 +185,12 @@ class EntityStore:
         with _storage(f"list {self.table}"):
             for entity in self._table().query_entities(query, parameters=params):
                 yield _key_of(entity), Row.from_entity(entity)
+
+
+def _plain_utc(value: dt.datetime) -> dt.datetime:
+    """The SDK's TablesEntityDatetime as a plain datetime, so that it prints like every other time."""
+    utc = value.astimezone(dt.UTC)
+    return dt.datetime(*utc.timetuple()[:6], utc.microsecond, tzinfo=dt.UTC)
 
 
 def _columns(record: Mapping[str, Any]) -> dict[str, Any]:

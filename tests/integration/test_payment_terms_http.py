@@ -108,9 +108,11 @@ def test_partial_update_keeps_the_other_fields(api: Api) -> None:
 
 
 def test_get_one_and_delete(api: Api, tables: TableServiceClient) -> None:
-    api.post("fs", E, FS_NET30)
+    created = api.post("fs", E, FS_NET30).json()
     one = api.get(f"scm/{E}/usmf/net30")
     assert one.status_code == 200
+    assert one.json()["sync"] == created["scm"]["sync"]
+    assert one.json()["sync"]["source_time"] == "2026-01-01T10:00:00Z"
     assert one.json()["record"]["NumberOfDays"] == 30
     assert one.json()["sync"]["created_by"] == "fs"
     deleted = api.delete(f"scm/{E}/USMF/Net30")

@@ -1,0 +1,80 @@
+"""`python -m devhost`: run an app like `func start` does, until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .errors import DevHostError
+from .host import LocalHost
+from .loader import FunctionInfo
+from .settings import load_local_settings, resolve
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m devhost", description="Run a v2 Python Functions app locally.")
+    parser.add_argument("--app", default="function_app", help="module holding the FunctionApp (default: function_app)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to serve HTTP on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7071, help="HTTP port; 0 picks a free one (default: 7071)")
+    parser.add_argument("--settings", type=Path, default=Path("local.settings.json"), help="app settings file")
+    parser.add_argument("--host-json", type=Path, default=Path("host.json"), help="host.json to follow")
+    return parser.parse_args(argv)
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="[%(asctime)s] %(message)s", stream=sys.stderr)
+    # The SDK logs every HTTP call of every poll at INFO; only its problems are worth showing.
+    for noisy in ("azure", "werkzeug", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def listing(host: LocalHost) -> list[str]:
+    """The function list as `func start` prints it."""
+    lines = ["Functions:", ""]
+    for info in host.functions:
+        lines.append(f"\t{info.name}: {_where(host, info)}")
+    return lines
+
+
+def _where(host: LocalHost, info: FunctionInfo) -> str:
+    if info.kind == "http":
+        methods = ",".join(info.methods) if info.methods else "*"
+        path = "/".join(p for p in (host.config.route_prefix, (info.route or info.name).strip("/")) if p)
+        return f"[{methods}] {host.base_url}/{path}"
+    if info.kind == "queue":
+        return f"queue {resolve(info.queue or '')}"
+    if info.kind == "timer":
+        return f"timer {resolve(info.schedule or '')}"
+    return f"{info.kind} (not run locally)"
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM; installed before start-up so an early Ctrl-C is clean too."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    configure_logging()
+    stop = stop_on_signals()
+    try:
+        load_local_settings(args.settings)
+        host = LocalHost.from_module(args.app, host_json=args.host_json, port=args.port, host=args.host)
+        host.start()
+    except DevHostError as exc:
+        print(exc, file=sys.stderr, flush=True)
+        return 1
+    try:
+        print("\n".join(listing(host)), "", "Host started. Press Ctrl-C to stop.", sep="\n", flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        host.stop()
+    return 0

@@ -1,0 +1,115 @@
+"""Calling a user function the way the Python worker does, with the host's log lines around it.
+
+Sync functions run on the caller's thread; async ones on one event loop shared by every
+invocation, as in the worker, so loop-bound objects an app caches (sessions, clients) keep working.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+import threading
+import time
+import uuid
+from typing import Any
+
+import azure.functions as func
+
+from .loader import FunctionInfo
+from .outputs import QueueOutputs, out_arguments
+
+log = logging.getLogger("devhost")
+
+
+class InvocationContext(func.Context):
+    """The `context` argument a function may ask for."""
+
+    def __init__(self, invocation_id: str, function_name: str) -> None:
+        self._invocation_id = invocation_id
+        self._function_name = function_name
+        self._local = threading.local()
+
+    @property
+    def invocation_id(self) -> str:
+        return self._invocation_id
+
+    @property
+    def function_name(self) -> str:
+        return self._function_name
+
+    @property
+    def function_directory(self) -> str:
+        return os.getcwd()
+
+    @property
+    def thread_local_storage(self) -> Any:
+        return self._local
+
+    @property
+    def trace_context(self) -> Any:
+        return None
+
+    @property
+    def retry_context(self) -> Any:
+        return None
+
+
+class Invoker:
+    def __init__(self, outputs: QueueOutputs) -> None:
+        self._outputs = outputs
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="devhost-asyncio", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._loop is None or self._thread is None:
+            return
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+        self._loop = self._thread = None
+
+    def invoke(self, info: FunctionInfo, reason: str, trigger_value: Any) -> Any:
+        """Run one invocation; logs the outcome (with the traceback on failure) and re-raises."""
+        invocation_id = str(uuid.uuid4())
+        log.info("Executing 'Functions.%s' (Reason='%s', Id=%s)", info.name, reason, invocation_id)
+        started = time.perf_counter()
+        try:
+            result = self._run(info, trigger_value, invocation_id)
+        except Exception:
+            log.exception(_executed(info, "Failed", invocation_id, started))
+            raise
+        log.info(_executed(info, "Succeeded", invocation_id, started))
+        return result
+
+    def _run(self, info: FunctionInfo, trigger_value: Any, invocation_id: str) -> Any:
+        outs = out_arguments(info.bindings)
+        kwargs: dict[str, Any] = {info.arg_name: trigger_value, **outs}
+        if _wants_context(info):
+            kwargs["context"] = InvocationContext(invocation_id, info.name)
+        result = self._call(info.user_function, kwargs)
+        self._outputs.deliver(info.bindings, outs, result)
+        return result
+
+    def _call(self, function: Any, kwargs: dict[str, Any]) -> Any:
+        if not inspect.iscoroutinefunction(function):
+            return function(**kwargs)
+        if self._loop is None:
+            raise RuntimeError("the invoker is not started")
+        return asyncio.run_coroutine_threadsafe(function(**kwargs), self._loop).result()
+
+
+def _wants_context(info: FunctionInfo) -> bool:
+    parameters = inspect.signature(info.user_function).parameters
+    return "context" in parameters and info.arg_name != "context"
+
+
+def _executed(info: FunctionInfo, outcome: str, invocation_id: str, started: float) -> str:
+    duration = round((time.perf_counter() - started) * 1000)
+    return f"Executed 'Functions.{info.name}' ({outcome}, Id={invocation_id}, Duration={duration}ms)"

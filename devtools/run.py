@@ -1,0 +1,170 @@
+"""`make run`: Azurite and the local Functions host together, stopped together.
+
+Azurite keeps its data in `<repo>/.azurite/`; the host runs as a child in its own process group
+so that stopping it also stops anything it started. Ctrl-C or SIGTERM stops both; if either
+dies on its own, the other is stopped too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from devtools.azurite import ACCOUNT, DEFAULT_PORTS, HOST, Azurite, AzuriteError, port_in_use
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_SETTINGS = ROOT / "local.settings.example.json"
+DEV_STORAGE = "usedevelopmentstorage=true"
+HOST_STOP_SECONDS = 10.0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m devtools.run", description="Run Azurite and the app locally.")
+    parser.add_argument("--port", type=int, default=7071, help="the app's HTTP port (default: 7071)")
+    parser.add_argument(
+        "--azurite-ports",
+        type=_three_ports,
+        default=dict(DEFAULT_PORTS),
+        metavar="BLOB,QUEUE,TABLE",
+        help="Azurite's ports (default: 10000,10001,10002)",
+    )
+    parser.add_argument("--data", type=Path, default=ROOT / ".azurite", help="Azurite's data folder")
+    parser.add_argument("--app", default="function_app", help="module holding the FunctionApp")
+    parser.add_argument("--settings", type=Path, default=ROOT / "local.settings.json", help="app settings file")
+    return parser.parse_args(argv)
+
+
+def _three_ports(text: str) -> dict[str, int]:
+    try:
+        ports = [int(p) for p in text.split(",")]
+    except ValueError:
+        ports = []
+    if len(ports) != 3:
+        raise argparse.ArgumentTypeError(f"expected three ports BLOB,QUEUE,TABLE, got {text!r}")
+    return dict(zip(DEFAULT_PORTS, ports, strict=True))
+
+
+def taken_ports(app_port: int, azurite_ports: dict[str, int]) -> list[str]:
+    """One plain sentence per port that something else already holds."""
+    wanted = {f"{port} (Azurite {name})": port for name, port in azurite_ports.items()}
+    wanted[f"{app_port} (app)"] = app_port
+    return [
+        f"port {label} is already in use on {HOST} — is another `make run`, Azurite or `func start` running?"
+        for label, port in wanted.items()
+        if port_in_use(port)
+    ]
+
+
+def ensure_settings(path: Path) -> None:
+    if not path.exists():
+        shutil.copyfile(EXAMPLE_SETTINGS, path)
+        print(f"Created {path} from {EXAMPLE_SETTINGS.name}: edit it for your own settings.")
+
+
+def host_environment(settings: Path, azurite: Azurite) -> dict[str, str]:
+    """The host's environment: ours, with development-storage settings pointed at this Azurite.
+
+    `UseDevelopmentStorage=true` means the default ports; on other ports the SDKs need the full
+    connection string, so each such setting is passed explicitly (the environment wins over
+    local.settings.json in the host).
+    """
+    env = dict(os.environ)
+    if azurite.ports == DEFAULT_PORTS:
+        return env
+    try:
+        values = json.loads(settings.read_text(encoding="utf-8")).get("Values", {})
+    except (OSError, ValueError, AttributeError):
+        return env  # the host reads the file too, and says what is wrong with it
+    for name, value in values.items():
+        current = env.get(name, str(value))
+        if current.strip().lower() == DEV_STORAGE:
+            env[name] = azurite.connection_string
+        elif name in env and str(value).strip().lower() == DEV_STORAGE:
+            print(f"Note: {name} comes from your environment, so the app does not use this Azurite for it.")
+    return env
+
+
+def start_host(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "devhost", "--app", args.app, "--host", HOST, "--port", str(args.port)]
+    command += ["--settings", str(args.settings), "--host-json", str(ROOT / "host.json")]
+    # Its own session: a process group we can stop as a whole, also if the host leaves children.
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+def stop_host(host: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(host.pid, signal.SIGINT)
+    try:
+        host.wait(timeout=HOST_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        print(f"The host did not stop within {HOST_STOP_SECONDS:.0f} s; killing it.")
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(host.pid, signal.SIGKILL)  # whatever is left in its group
+    host.wait()
+
+
+def print_where(args: argparse.Namespace, azurite: Azurite) -> None:
+    print(f"Azurite (data in {args.data}):")
+    for name, port in azurite.ports.items():
+        print(f"  {name:<6} http://{HOST}:{port}/{ACCOUNT}")
+    print(f"Settings: {args.settings}")
+    print(f"App:      http://{HOST}:{args.port}/  (the host lists its functions below)")
+    print("Press Ctrl-C to stop both.", flush=True)
+
+
+def supervise(host: subprocess.Popen[bytes], azurite: Azurite, stop: threading.Event) -> int:
+    """Wait for a stop signal or for either process to die; returns the exit code."""
+    while not stop.wait(0.2):
+        if host.poll() is not None:
+            print(f"The host exited with code {host.returncode}; stopping Azurite.", flush=True)
+            return host.returncode
+        if azurite.process is not None and azurite.process.poll() is not None:
+            print(f"Azurite exited with code {azurite.process.returncode}; stopping the host.", flush=True)
+            return 1
+    return 0
+
+
+def stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    taken = taken_ports(args.port, args.azurite_ports)
+    if taken:
+        print("\n".join(taken), file=sys.stderr)
+        return 1
+    stop = stop_on_signals()
+    ensure_settings(args.settings)
+    azurite = Azurite(location=args.data, ports=args.azurite_ports)
+    try:
+        azurite.start()
+    except AzuriteError as exc:
+        azurite.stop()
+        print(f"Azurite did not start: {exc}", file=sys.stderr)
+        return 1
+    try:
+        print_where(args, azurite)
+        host = start_host(args, host_environment(args.settings, azurite))
+        try:
+            return supervise(host, azurite, stop)
+        finally:
+            stop_host(host)
+    finally:
+        azurite.stop()
+        print("Stopped the app and Azurite.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

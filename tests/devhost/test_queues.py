@@ -1,0 +1,131 @@
+"""Queue triggers against real Azurite: success, retries, poison, encoding."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+import requests
+from azure.core.exceptions import ResourceNotFoundError
+from azure.storage.queue import QueueClient, TextBase64EncodePolicy
+
+from devhost import HostConfigError, LocalHost
+from devtools.azurite import Azurite
+from tests.devhost import sample_app
+
+SAMPLE = "tests.devhost.sample_app"
+FAST = {"maxPollingInterval": 0.2, "visibilityTimeout": 0}
+
+
+@pytest.fixture
+def queue_name(monkeypatch: pytest.MonkeyPatch, azurite: Azurite) -> str:
+    name = f"q-{uuid.uuid4().hex[:16]}"
+    monkeypatch.setenv("AzureWebJobsStorage", azurite.connection_string)
+    monkeypatch.setenv("SAMPLE_QUEUE", name)
+    return name
+
+
+@pytest.fixture
+def host(queue_name: str) -> Iterator[LocalHost]:
+    with LocalHost.from_module(SAMPLE, host_json=None, queue_overrides=FAST) as started:
+        yield started
+
+
+def client(azurite: Azurite, name: str, encoded: bool = True) -> QueueClient:
+    policy = TextBase64EncodePolicy() if encoded else None
+    return QueueClient.from_connection_string(azurite.connection_string, name, message_encode_policy=policy)
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+def runs_of(message_id: str) -> list[dict[str, object]]:
+    with sample_app.lock:
+        return [r for r in sample_app.received if r["id"] == message_id]
+
+
+def visible_texts(queue: QueueClient) -> list[str]:
+    """The visible messages' raw text; none while the queue does not exist yet."""
+    try:
+        return [m.content for m in queue.peek_messages(max_messages=32)]
+    except ResourceNotFoundError:
+        return []
+
+
+def test_start_creates_the_queue(host: LocalHost, azurite: Azurite, queue_name: str) -> None:
+    assert client(azurite, queue_name).get_queue_properties().name == queue_name
+
+
+def test_message_runs_the_function_and_is_deleted(host: LocalHost, azurite: Azurite, queue_name: str) -> None:
+    with client(azurite, queue_name) as queue:
+        sent = queue.send_message(json.dumps({"n": 1}))
+        wait_for(lambda: runs_of(sent.id))
+        assert runs_of(sent.id) == [{"id": sent.id, "body": b'{"n": 1}', "dequeue_count": 1}]
+        wait_for(lambda: queue.get_queue_properties().approximate_message_count == 0)
+
+
+def test_failing_message_is_retried_then_poisoned_unchanged(host: LocalHost, azurite: Azurite, queue_name: str) -> None:
+    with client(azurite, queue_name) as queue, client(azurite, queue_name + "-poison", encoded=False) as poison:
+        sent = queue.send_message('{"fail": true}')
+        wait_for(lambda: visible_texts(poison))
+        assert [r["dequeue_count"] for r in runs_of(sent.id)] == [1, 2, 3, 4, 5]
+        assert visible_texts(poison) == [base64.b64encode(b'{"fail": true}').decode()]  # the text as sent
+        assert queue.get_queue_properties().approximate_message_count == 0
+
+
+def test_text_that_is_not_base64_goes_to_poison_without_running(
+    azurite: Azurite, queue_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with client(azurite, queue_name, encoded=False) as raw, client(azurite, queue_name + "-poison", False) as poison:
+        raw.create_queue()
+        sent = raw.send_message("not base64 {!}")
+        with LocalHost.from_module(SAMPLE, host_json=None, queue_overrides=FAST):
+            wait_for(lambda: visible_texts(poison))
+        assert visible_texts(poison) == ["not base64 {!}"]
+        assert runs_of(sent.id) == []
+        assert raw.get_queue_properties().approximate_message_count == 0
+    assert "Executing 'Functions.work'" not in caplog.text
+
+
+def test_a_batch_of_messages(host: LocalHost, azurite: Azurite, queue_name: str) -> None:
+    with client(azurite, queue_name) as queue:
+        ids = [queue.send_message(json.dumps({"n": n})).id for n in range(40)]
+        wait_for(lambda: all(runs_of(i) for i in ids))
+        assert sorted(json.loads(runs_of(i)[0]["body"])["n"] for i in ids) == list(range(40))  # type: ignore[arg-type]
+
+
+def test_queue_output_binding_feeds_the_trigger(host: LocalHost) -> None:
+    # HTTP -> queue output -> queue trigger: the output is encoded the way the trigger decodes it.
+    marker = uuid.uuid4().hex
+    response = requests.post(host.base_url + "/api/enqueue", data=json.dumps({"marker": marker}), timeout=10)
+    assert response.status_code == 202
+    wanted = json.dumps({"marker": marker}).encode()
+    wait_for(lambda: any(r["body"] == wanted for r in list(sample_app.received)))
+
+
+def test_queue_invocations_are_logged_without_bodies(
+    host: LocalHost, azurite: Azurite, queue_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="devhost")
+    with client(azurite, queue_name) as queue:
+        sent = queue.send_message(json.dumps({"card": "s3cr3t"}))
+        wait_for(lambda: runs_of(sent.id))
+    wait_for(lambda: "Executed 'Functions.work' (Succeeded" in caplog.text)
+    assert f"Executing 'Functions.work' (Reason='New queue message detected on '{queue_name}'.', Id=" in caplog.text
+    assert "s3cr3t" not in caplog.text
+
+
+def test_missing_connection_setting_fails_start(monkeypatch: pytest.MonkeyPatch, queue_name: str) -> None:
+    monkeypatch.delenv("AzureWebJobsStorage")
+    with pytest.raises(HostConfigError, match="AzureWebJobsStorage"):
+        LocalHost.from_module(SAMPLE, host_json=None).start()
