@@ -18,6 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
+from devhost.cli import stop_on_signals
 from devtools.azurite import ACCOUNT, DEFAULT_PORTS, HOST, Azurite, AzuriteError, port_in_use
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,13 +131,6 @@ def supervise(host: subprocess.Popen[bytes], azurite: Azurite, stop: threading.E
             print(f"Azurite exited with code {azurite.process.returncode}; stopping the host.", flush=True)
             return 1
     return 0
-
-
-def stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    return stop
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -94,6 +94,5 @@ def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
 
 
 def _field_value(model: type[BaseModel], name: str, value: Any) -> Any:
-    # Field validators of the model (e.g. time parsing) do not run here; a value that passed
-    # the whole-model validation passes its own field's adapter.
+    # a value that passed the whole-model validation passes its own field's adapter
     return _adapter(model, name).validate_python(value)

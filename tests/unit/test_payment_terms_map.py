@@ -220,15 +220,29 @@ def test_record_round_trips_fs_scm_fs(record: dict[str, Any]) -> None:
     assert back["fs"] == to_scm["fs"]
 
 
+wcf_dates = st.integers().map(lambda ms: f"/Date({ms})/")
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text() | wcf_dates,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
     max_leaves=8,
 )
-field_names = st.sampled_from([f for p in SPEC.fields for f in (p.fs, p.scm) if f] + ["msdyn_company", "dataAreaId"])
+field_names = st.sampled_from(
+    [f for p in SPEC.fields for f in (p.fs, p.scm) if f]
+    + ["msdyn_company", "dataAreaId", "modifiedon", "ModifiedDateTime"]
+)
 
 
 @given(st.sampled_from(["fs", "scm"]), st.dictionaries(field_names | st.text(), json_values, max_size=12))
 def test_no_input_breaks_translate(source: str, record: dict[str, Any]) -> None:
     records, failures = translate(SPEC, source, record)  # type: ignore[arg-type]
     assert bool(records) != bool(failures)
+
+
+@given(st.sampled_from(["fs", "scm"]), st.integers() | st.text(max_size=30))
+def test_any_modification_time_is_parsed_or_rejected(source: str, stamp: int | str) -> None:
+    side = SPEC.side(source)  # type: ignore[arg-type]
+    value = f"/Date({stamp})/" if isinstance(stamp, int) else stamp
+    record = {side.company_field: "USMF", side.id_field: "A", "msdyn_days": 1, "NumberOfDays": 1}
+    records, failures = translate(SPEC, source, {**record, side.modified_field: value})  # type: ignore[arg-type]
+    assert bool(records) != bool(failures)
+    assert all(f.field == side.modified_field for f in failures)
