@@ -53,8 +53,7 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         problems = [
-            {"setting": ".".join(str(part) for part in err["loc"]), "problem": err["msg"]}
-            for err in exc.errors(include_input=False)
+            {"setting": _env_name(err["loc"]), "problem": err["msg"]} for err in exc.errors(include_input=False)
         ]
         raise ConfigurationError("the app's settings are invalid", details=problems) from None
 
@@ -63,3 +62,12 @@ def load_settings() -> Settings:
 def get_settings() -> Settings:
     """The process-wide settings, loaded on first use."""
     return load_settings()
+
+
+def _env_name(location: tuple[int | str, ...]) -> str:
+    """The environment variable an operator sets, for a validation error's location."""
+    name = str(location[0]) if location else "?"
+    aliases = {str(field.validation_alias) for field in Settings.model_fields.values() if field.validation_alias}
+    if name not in aliases:  # a field read through the prefix: SYNC_PRIMARY_SIDE for primary_side
+        name = f"{Settings.model_config.get('env_prefix', '')}{name}".upper()
+    return "__".join([name, *(str(part) for part in location[1:])])
