@@ -116,7 +116,7 @@ class Engine:
         side = self.spec.side(source)
         company, ident = body.get(side.company_field), body.get(side.id_field)
         if not (isinstance(company, str) and company.strip() and isinstance(ident, str) and ident.strip()):
-            raise self._rejected(None, check_fields(side, body).failures)
+            raise self._rejected(None, self._key_failures(source, body))
         key = Key(company, ident)
         if len(key.row_key) > MAX_ROW_KEY:
             raise self._rejected(None, [Failure(side.id_field, "max_length", source, "key is too long")])
@@ -125,6 +125,17 @@ class Engine:
             failure = Failure(side.company_field, "known_company", source, f"company is not one of {known}")
             raise self._rejected(key, [failure])
         return key
+
+    def _key_failures(self, source: Side, body: Mapping[str, Any]) -> list[Failure]:
+        """Why a body has no usable key: its fields' own failures, and blank key fields."""
+        side = self.spec.side(source)
+        failures = check_fields(side, body).failures
+        reported = {failure.field for failure in failures}
+        for name in (side.company_field, side.id_field):
+            value = body.get(name)
+            if name not in reported and not (isinstance(value, str) and value.strip()):
+                failures.append(Failure(name, "required", source, "a key field must be non-blank text"))
+        return failures
 
     def _known_key(self, company: str, ident: str) -> Key:
         key = Key(company, ident)

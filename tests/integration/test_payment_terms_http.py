@@ -262,6 +262,23 @@ def test_422_rules(api: Api, tables: TableServiceClient, side: str, body: dict[s
     assert_nothing_written(tables)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"msdyn_company": " ", "msdyn_name": "X", "msdyn_days": 1}, id="blank-company"),
+        pytest.param({"msdyn_company": "USMF", "msdyn_name": "  ", "msdyn_days": 1}, id="blank-name"),
+        pytest.param({"msdyn_days": 1}, id="no-key"),
+        pytest.param({"msdyn_company": 7, "msdyn_name": ["X"], "msdyn_days": 1}, id="key-not-text"),
+    ],
+)
+def test_422_without_a_usable_key(api: Api, tables: TableServiceClient, body: dict[str, Any]) -> None:
+    answer = api.post("fs", E, body)
+    assert answer.status_code == 422, answer.text
+    fields = {d["field"] for d in answer.json()["error"]["details"]}
+    assert fields & {"msdyn_company", "msdyn_name"}
+    assert_nothing_written(tables)
+
+
 def test_422_reports_every_failure_at_once(api: Api) -> None:
     body = {**FS_NET30, "msdyn_name": "ELEVENCHARS", "msdyn_days": -1, "msdyn_numberofmonth": -1}
     details = api.post("fs", E, body).json()["error"]["details"]
