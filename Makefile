@@ -14,7 +14,6 @@ install: $(PY_OK) $(NODE_OK)
 $(PY_OK): requirements.txt requirements-dev.txt
 	@echo "==> Python packages into $(VENV)/"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
