@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 from azure.core.exceptions import AzureError
 from azure.data.tables import TableServiceClient, UpdateMode
@@ -58,13 +57,6 @@ class ErrorLog:
             self._client.upsert_entity({k: v for k, v in row.items() if v is not None}, mode=UpdateMode.REPLACE)
         except AzureError as exc:
             raise TransientError("could not write the error log; the message will be retried") from exc
-
-    def entries(self, entity: str | None = None) -> list[dict[str, Any]]:
-        self._ensure()
-        if entity is None:
-            return [dict(row) for row in self._client.list_entities()]
-        rows = self._client.query_entities("PartitionKey eq @entity", parameters={"entity": entity})
-        return [dict(row) for row in rows]
 
     def _ensure(self) -> None:
         if not self._ready:

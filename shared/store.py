@@ -180,12 +180,6 @@ class EntityStore:
         row = self.read(side, Key(company, ident))
         return row.record if row else None
 
-    def scan(self, side: Side, company: str | None = None) -> Iterator[tuple[Key, Row]]:
-        query, params = _side_filter(side, company)
-        with _storage(f"list {self.table}"):
-            for entity in self._table().query_entities(query, parameters=params):
-                yield _key_of(entity), Row.from_entity(entity)
-
 
 def _plain_utc(value: dt.datetime) -> dt.datetime:
     """The SDK's TablesEntityDatetime as a plain datetime, so that it prints like every other time."""
