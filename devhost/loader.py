@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import traceback
 import weakref
 from collections.abc import Callable
@@ -41,6 +42,7 @@ class FunctionInfo:
     schedule: str | None = None
     run_on_startup: bool = False
     bindings: tuple[Any, ...] = field(default=(), repr=False, compare=False)  # all but the trigger
+    raw_bindings: tuple[dict[str, Any], ...] = field(default=(), repr=False, compare=False)  # as the worker sends them
 
 
 def import_app(module_name: str) -> FunctionRegister:
@@ -106,6 +108,7 @@ def _info(function: Function) -> FunctionInfo:
         "arg_name": trigger.name,
         "user_function": function.get_user_function(),
         "bindings": tuple(b for b in function.get_bindings() if b is not trigger),
+        "raw_bindings": tuple(json.loads(raw) for raw in function.get_raw_bindings()),
     }
     if binding == HTTP:
         return FunctionInfo(**common, route=trigger.route, methods=_methods(trigger.methods))

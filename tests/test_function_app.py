@@ -32,6 +32,35 @@ def test_function_list() -> None:
     assert functions == _expected()
 
 
+def test_bindings_as_the_functions_host_receives_them() -> None:
+    """What the Python worker reports to the real host when it indexes the app (`func start`, Azure)."""
+    raw = {f.name: f.raw_bindings for f in describe(function_app.app)}
+    http_out = {"direction": "OUT", "type": "http", "name": "$return"}
+    assert raw["payment_terms_fs_to_scm_http"] == (
+        {
+            "direction": "IN",
+            "type": "httpTrigger",
+            "name": "req",
+            "methods": ["GET", "POST", "DELETE"],
+            "authLevel": "FUNCTION",
+            "route": "fs/payment-terms/{company?}/{id?}",
+        },
+        http_out,
+    )
+    assert raw["payment_terms_scm_to_fs_queue"] == (
+        {
+            "direction": "IN",
+            "type": "queueTrigger",
+            "name": "msg",
+            "queueName": "scm-to-fs-payment-terms",
+            "connection": "AzureWebJobsStorage",
+        },
+    )
+    assert raw["health"][0]["authLevel"] == raw["not_found"][0]["authLevel"] == "ANONYMOUS"
+    entity_http = [f for f in describe(function_app.app) if f.kind == "http" and f.name.endswith("_http")]
+    assert {f.raw_bindings[0]["authLevel"] for f in entity_http} == {"FUNCTION"}
+
+
 def test_payment_terms_wired_both_ways() -> None:
     names = {f.name for f in describe(function_app.app)}
     assert {
