@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -19,6 +18,8 @@ import threading
 from pathlib import Path
 
 from devhost.cli import stop_on_signals
+from devhost.errors import HostConfigError
+from devhost.settings import load_local_settings
 from devtools.azurite import ACCOUNT, DEFAULT_PORTS, HOST, Azurite, AzuriteError, port_in_use
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,15 +81,16 @@ def host_environment(settings: Path, azurite: Azurite) -> dict[str, str]:
     env = dict(os.environ)
     if azurite.ports == DEFAULT_PORTS:
         return env
+    values: dict[str, str] = {}
     try:
-        values = json.loads(settings.read_text(encoding="utf-8")).get("Values", {})
-    except (OSError, ValueError, AttributeError):
+        load_local_settings(settings, values)  # into an empty mapping: just the file's Values
+    except HostConfigError:
         return env  # the host reads the file too, and says what is wrong with it
     for name, value in values.items():
-        current = env.get(name, str(value))
+        current = env.get(name, value)
         if current.strip().lower() == DEV_STORAGE:
             env[name] = azurite.connection_string
-        elif name in env and str(value).strip().lower() == DEV_STORAGE:
+        elif name in env and value.strip().lower() == DEV_STORAGE:
             print(f"Note: {name} comes from your environment, so the app does not use this Azurite for it.")
     return env
 
