@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -54,6 +55,4 @@ def test_no_key_answers_500(api: Api, side: str, company: str, ident: str) -> No
 
 
 def _q(part: str) -> str:
-    from urllib.parse import quote
-
     return quote(part, safe="")
