@@ -10,15 +10,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared import jsonio, runtime
+from shared import jsonio, listing, runtime
 from shared.errors import BadRequestError, NotFoundError, PayloadTooLargeError, SyncError, http_status
 from shared.settings import get_settings
 from shared.spec import Side
 
 log = logging.getLogger(__name__)
-
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -60,8 +57,7 @@ def _dispatch(slug: str, source: Side, request: Request) -> Answer:
         outcome = engine.upsert(source, json_body(request))
         return (201 if outcome.status == "created" else 200), outcome.as_dict()
     if method == "GET" and company is None:
-        limit = _limit(request.params.get("limit"))
-        return 200, engine.list(source, request.params.get("company"), limit, request.params.get("continuation"))
+        return 200, listing.list_records(engine, source, request.params)
     if method == "GET" and company and ident:
         return 200, engine.get(source, company, ident)
     if method == "DELETE" and company and ident:
@@ -80,11 +76,3 @@ def json_body(request: Request) -> dict[str, Any]:
     if not request.body.strip():
         raise BadRequestError("body is empty; send the record as a JSON object")
     return jsonio.loads_object(request.body)
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise BadRequestError(f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    return int(raw)

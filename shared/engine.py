@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from shared.errors import Failure, NotFoundError, RejectedError, StaleError, TransientError
+from shared.errors import Failure, NotFoundError, ReferencedError, RejectedError, StaleError, TransientError
 from shared.keys import Key, normalise
 from shared.mapping import content_hash
 from shared.settings import Settings
@@ -94,6 +94,7 @@ class Engine:
         stored = self._read_pair(key)
         if not any(stored.values()):
             raise NotFoundError(f"{self.spec.title} {key} does not exist on either side")
+        self._check_unreferenced(key)
         for side in (other(source), source):
             if (row := stored[side]) is not None:
                 self.store.delete(side, key, row.etag)
@@ -209,6 +210,20 @@ class Engine:
                 ],
             )
 
+    def _check_unreferenced(self, key: Key) -> None:
+        """A record that others of its company still name (as parent, quarantine warehouse, …) stays."""
+        if not self.spec.references:
+            return
+        side = self.spec.side("scm")
+        fields = tuple(reference.scm for reference in self.spec.references)
+        referring = sorted(set(self.store.referring("scm", key.company, fields, key.id)), key=normalise)
+        if referring:
+            raise ReferencedError(
+                f"{self.spec.title} {key} is still named by {len(referring)} other record(s) of company "
+                f"{normalise(key.company)} ({', '.join(fields)}); nothing was deleted",
+                details=[{"company": normalise(key.company), "id": ident, "side": side.side} for ident in referring],
+            )
+
     def _rejected(self, key: Key | None, failures: list[Failure]) -> RejectedError:
         what = str(key) if key else "record"
         count = len(failures)
@@ -225,13 +240,6 @@ class Engine:
         if row is None:
             raise NotFoundError(f"{self.spec.title} {key} does not exist in {side.upper()}")
         return {"key": key.as_dict(), **row.as_dict()}
-
-    def list(self, side: Side, company: str | None, limit: int, token: str | None) -> dict[str, Any]:
-        if company is not None and normalise(company) not in self.settings.companies:
-            raise NotFoundError(f"unknown company; known: {', '.join(self.settings.companies)}")
-        rows, next_token = self.store.page(side, company, limit, token)
-        items = [{"key": key.as_dict(), **row.as_dict()} for key, row in rows]
-        return {"items": items, "continuation": next_token}
 
 
 def _record(row: Row | None, drop: str | None = None) -> dict[str, Any]:

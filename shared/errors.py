@@ -66,6 +66,12 @@ class StaleError(ConflictError):
     code = "stale"
 
 
+class ReferencedError(ConflictError):
+    """A delete of a record that other records still name; `details` lists the referring keys."""
+
+    code = "still_referenced"
+
+
 class RejectedError(SyncError):
     """A field or business rule of either side fails. Permanent: fix the record, do not retry."""
 

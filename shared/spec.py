@@ -57,6 +57,10 @@ class Lookup(Protocol):
 
     def get(self, side: Side, company: str, ident: str) -> dict[str, Any] | None: ...
 
+    def referring(self, side: Side, company: str, fields: tuple[str, ...], ident: str) -> list[str]:
+        """Ids of the company's records whose `fields` name `ident` (ids compare case-insensitively)."""
+        ...
+
 
 ContextCheck = Callable[[Record, Lookup], str | None]
 
@@ -69,6 +73,18 @@ class ContextRule:
     field: str
     side: Side
     check: ContextCheck
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A field naming another record of the same entity and company (a warehouse's quarantine warehouse,
+    an asset's parent). A record that others still name cannot be deleted (409 lists who names it)."""
+
+    fs: str
+    scm: str
+
+    def name(self, side: Side) -> str:
+        return self.fs if side == "fs" else self.scm
 
 
 @dataclass(frozen=True)
@@ -93,6 +109,9 @@ class EntitySpec:
     scm: SideSpec
     fields: tuple[FieldPair, ...]
     context_rules: tuple[ContextRule, ...] = field(default=())
+    references: tuple[Reference, ...] = ()  # self-references that block deletes
+    search: tuple[FieldPair, ...] = ()  # fields `q=` searches in a list (case-insensitive substring)
+    geo: tuple[FieldPair, FieldPair] | None = None  # latitude and longitude, for `near=` lists
 
     def side(self, side: Side) -> SideSpec:
         return self.fs if side == "fs" else self.scm

@@ -180,6 +180,22 @@ class EntityStore:
         row = self.read(side, Key(company, ident))
         return row.record if row else None
 
+    def scan(self, side: Side, company: str | None) -> Iterator[tuple[Key, Row]]:
+        """Every row of a side (of one company), in key order, fetched page by page."""
+        query, params = _side_filter(side, company)
+        with _storage(f"scan {self.table}"):
+            for entity in self._table().query_entities(query, parameters=params, results_per_page=1000):
+                yield _key_of(entity), Row.from_entity(entity)
+
+    def referring(self, side: Side, company: str, fields: tuple[str, ...], ident: str) -> list[str]:
+        wanted = normalise(ident)
+        return [
+            key.id
+            for key, row in self.scan(side, company)
+            if any(isinstance(v := row.record.get(name), str) and normalise(v) == wanted for name in fields)
+            and normalise(key.id) != wanted
+        ]
+
 
 def _plain_utc(value: dt.datetime) -> dt.datetime:
     """The SDK's TablesEntityDatetime as a plain datetime, so that it prints like every other time."""
