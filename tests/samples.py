@@ -1,0 +1,29 @@
+"""Valid records of every entity, for tests that exercise the sync itself rather than one entity's rules.
+
+`sample(slug, side, ident, version)` is a minimal record that passes both sides' rules, names no other
+record, and whose two-way content differs for every `version`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Builder = Callable[[str, str, int], dict[str, Any]]
+
+
+def _payment_terms_fs(company: str, ident: str, version: int) -> dict[str, Any]:
+    return {"msdyn_company": company, "msdyn_name": ident, "msdyn_description": f"v{version}", "msdyn_days": version}
+
+
+def _payment_terms_scm(company: str, ident: str, version: int) -> dict[str, Any]:
+    return {"dataAreaId": company, "Name": ident, "Description": f"v{version}", "NumberOfDays": version}
+
+
+BUILDERS: dict[str, dict[str, Builder]] = {
+    "payment-terms": {"fs": _payment_terms_fs, "scm": _payment_terms_scm},
+}
+
+
+def sample(slug: str, side: str, ident: str, version: int = 0, company: str = "USMF") -> dict[str, Any]:
+    return BUILDERS[slug][side](company, ident, version)
