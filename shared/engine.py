@@ -20,7 +20,7 @@ from shared.keys import Key, normalise
 from shared.mapping import content_hash
 from shared.settings import Settings
 from shared.spec import SIDES, EntitySpec, Side, other
-from shared.store import EntityStore, Row, SyncMeta, WriteConflict
+from shared.store import EntityStore, Intent, Row, SyncMeta, WriteConflict
 from shared.translate import Records, translate
 from shared.validation import check_context, check_fields
 
@@ -28,13 +28,25 @@ log = logging.getLogger(__name__)
 
 Status = Literal["created", "updated", "unchanged", "deleted"]
 Pair = dict[Side, Row | None]
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 10
+# Every operation writes the lead side's row first (docs/sync-protocol.md). Fixed, never configured:
+# instances that disagreed on it would break the protocol.
+LEAD: Side = "scm"
+FOLLOWER: Side = "fs"
 MAX_ROW_KEY = 512  # Table Storage's key limit, in UTF-16 units
 MAX_CLOCK_SKEW = dt.timedelta(days=1)
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Attempt:
+    """One change's operation id, kept across retries, and what it has written so far."""
+
+    operation_id: str
+    status: Status | None = None  # set once the lead row is written: the change is decided
 
 
 @dataclass(frozen=True)
@@ -77,39 +89,109 @@ class Engine:
     def upsert(self, source: Side, body: Mapping[str, Any]) -> Outcome:
         """Apply a created-or-changed record reported by `source` to both sides."""
         key = self._key_of(source, body)
-        return self._with_retries(key, lambda op: self._upsert_once(source, key, body, op))
+        modified = self.spec.side(source).modified_field
+        if body.get(modified) is None:  # stamped on arrival, once: every retry decides on the same time
+            body = {**body, modified: self.clock()}
+        return self._with_retries(key, lambda attempt: self._upsert_once(source, key, body, attempt))
 
     def delete(self, source: Side, company: str, ident: str) -> Outcome:
         """Delete a record on both sides, after `source` reported it deleted."""
         key = self._known_key(company, ident)
-        return self._with_retries(key, lambda op: self._delete_once(source, key, op))
+        return self._with_retries(key, lambda attempt: self._delete_once(source, key, attempt))
 
-    def _upsert_once(self, source: Side, key: Key, body: Mapping[str, Any], op: str) -> Outcome:
-        stored = self._read_pair(key)
+    def _upsert_once(self, source: Side, key: Key, body: Mapping[str, Any], attempt: Attempt) -> Outcome:
+        stored = self.settle(key)
         records = self._validate_and_map(source, key, body, stored)
         self._check_context(key, records)
-        return self._commit(source, key, records, stored, op)
+        return self._commit(source, key, records, stored, attempt)
 
-    def _delete_once(self, source: Side, key: Key, op: str) -> Outcome:
-        stored = self._read_pair(key)
+    def _delete_once(self, source: Side, key: Key, attempt: Attempt) -> Outcome:
+        stored = self.settle(key)
+        gone = Outcome("deleted", self.spec.slug, key, {"fs": None, "scm": None}, attempt.operation_id)
         if not any(stored.values()):
+            if attempt.status:  # our own tombstone was finished by another writer or by recovery
+                return gone
             raise NotFoundError(f"{self.spec.title} {key} does not exist on either side")
         self._check_unreferenced(key)
-        for side in (other(source), source):
-            if (row := stored[side]) is not None:
-                self.store.delete(side, key, row.etag)
-        log.info("%s %s deleted from %s (op %s)", self.spec.slug, key, source, op)
-        return Outcome("deleted", self.spec.slug, key, {"fs": None, "scm": None}, op)
+        lead, follower = stored[LEAD], stored[FOLLOWER]
+        meta = SyncMeta(
+            source_time=self.clock(),
+            origin=source,
+            created_by=_created_by(stored, source),
+            content_hash="",
+            operation_id=attempt.operation_id,
+        )
+        intent = Intent(follower.etag if follower else None, record=None)
+        tombstone = self.store.write(
+            LEAD, key, {}, meta, lead.etag if lead else None, intent=intent, deleted=True
+        )  # from here on the delete is decided: recovery finishes it
+        attempt.status = "deleted"
+        self._finish_delete(key, tombstone, follower)
+        log.info("%s %s deleted from %s (op %s)", self.spec.slug, key, source, attempt.operation_id)
+        return gone
 
-    def _with_retries(self, key: Key, attempt: Callable[[str], Outcome]) -> Outcome:
-        operation_id = uuid.uuid4().hex
+    def _with_retries(self, key: Key, run: Callable[[Attempt], Outcome]) -> Outcome:
+        attempt = Attempt(uuid.uuid4().hex)
         for tries in range(1, MAX_ATTEMPTS + 1):
             try:
-                return attempt(operation_id)
+                return run(attempt)
             except WriteConflict:
                 log.info("%s %s: concurrent write, deciding again (try %d)", self.spec.slug, key, tries)
-                time.sleep(random.uniform(0, 0.01 * 2**tries))
+                time.sleep(random.uniform(0, min(0.5, 0.005 * 2**tries)))
         raise TransientError(f"{self.spec.title} {key} is being changed by others; retry the change")
+
+    # -- the lead/follower protocol (docs/sync-protocol.md) --------------------------------------
+
+    def settle(self, key: Key) -> Pair:
+        """Both sides' rows, after finishing an operation that a crash or a fault left half done.
+
+        A settled pair holds no tombstone and no intent in doubt: what it holds is what both sides agree on.
+        """
+        pair = self._read_pair(key)
+        lead = pair[LEAD]
+        if lead is not None and in_doubt(lead, pair[FOLLOWER]):
+            log.warning("%s %s: finishing operation %s left half done", self.spec.slug, key, lead.meta.operation_id)
+            self.finish(key, lead, pair[FOLLOWER])
+            pair = self._read_pair(key)
+            if (lead := pair[LEAD]) is not None and in_doubt(lead, pair[FOLLOWER]):
+                raise WriteConflict(f"settle {key}")  # someone else started another: decide again
+        return pair
+
+    def finish(self, key: Key, lead: Row, follower: Row | None) -> str:
+        """Complete the operation whose intent `lead` carries: what was done, for logs and reports.
+
+        Every write is conditional: the follower is written only if it is still as the operation read
+        it, so a newer write is never overwritten (a lost race raises WriteConflict).
+        """
+        intent = lead.intent
+        if intent is None:
+            return "settled"
+        if lead.deleted:
+            self._finish_delete(key, lead, follower)
+            return "deleted"
+        if follower is not None and follower.meta.operation_id == lead.meta.operation_id:
+            return "settled"
+        if (follower.etag if follower else None) == intent.follower_etag and intent.record is not None:
+            self.store.write(FOLLOWER, key, intent.record, lead.meta, intent.follower_etag)
+            return "completed"
+        # the follower changed after the operation read it, outside this protocol: keep the newer write
+        log.error(
+            "%s %s: %s changed outside the sync while operation %s was in progress; kept it, dropped the intent",
+            self.spec.slug,
+            key,
+            FOLLOWER.upper(),
+            lead.meta.operation_id,
+        )
+        self.store.write(LEAD, key, lead.record, lead.meta, lead.etag)
+        return "abandoned"
+
+    def _finish_delete(self, key: Key, tombstone: Row, follower: Row | None) -> None:
+        intent = tombstone.intent
+        if follower is not None and intent is not None and follower.etag == intent.follower_etag:
+            self.store.delete(FOLLOWER, key, follower.etag)
+        elif follower is not None:
+            log.error("%s %s: %s changed during a delete; kept it", self.spec.slug, key, FOLLOWER.upper())
+        self.store.delete(LEAD, key, tombstone.etag)
 
     # -- stages ---------------------------------------------------------------------------------
 
@@ -151,8 +233,6 @@ class Engine:
         """Both sides' records for this change, or RejectedError listing every failure of either side."""
         modified = self.spec.side(source).modified_field
         raw = {**_record(stored[source], drop=modified), **body}  # a partial update keeps the rest
-        if raw.get(modified) is None:
-            raw[modified] = self.clock()  # stamped on arrival when the caller sent none
         records, failures = translate(self.spec, source, raw, _record(stored[other(source)]))
         if not failures and _time(records[source][modified]) > self.clock() + MAX_CLOCK_SKEW:
             # a far-future time would make every later change look stale, forever
@@ -166,29 +246,41 @@ class Engine:
         if failures:
             raise self._rejected(key, failures)
 
-    def _commit(self, source: Side, key: Key, records: Records, stored: Pair, op: str) -> Outcome:
+    def _commit(self, source: Side, key: Key, records: Records, stored: Pair, attempt: Attempt) -> Outcome:
         changed = [side for side in SIDES if _differs(self.spec, side, stored[side], records[side])]
         if not changed:
+            if attempt.status:  # our own write, finished by another writer or by recovery
+                return Outcome(attempt.status, self.spec.slug, key, dict(stored), attempt.operation_id)
             log.info("%s %s from %s unchanged: nothing written", self.spec.slug, key, source)
-            return Outcome("unchanged", self.spec.slug, key, dict(stored), op)
+            return Outcome("unchanged", self.spec.slug, key, dict(stored), attempt.operation_id)
         source_time = _time(records[source][self.spec.side(source).modified_field])
         self._check_fresh(source, key, source_time, stored)
-        existing = [row for row in stored.values() if row]
         meta = SyncMeta(
             source_time=source_time,
             origin=source,
-            created_by=existing[0].meta.created_by if existing else source,
+            created_by=_created_by(stored, source),
             content_hash=content_hash(self.spec, records["scm"]),
-            operation_id=op,
+            operation_id=attempt.operation_id,
         )
+        lead, follower = stored[LEAD], stored[FOLLOWER]
+        # The lead row is written first, always: that serialises writers on one row's ETag. When the
+        # follower changes too, the lead row carries the intent to write it, for recovery to finish.
+        intent = Intent(follower.etag if follower else None, records[FOLLOWER]) if FOLLOWER in changed else None
         written: Pair = dict(stored)
-        for side in (other(source), source):  # the other system first: its rules are the ones at risk
-            if side in changed:
-                row = stored[side]
-                written[side] = self.store.write(side, key, records[side], meta, row.etag if row else None)
-        status: Status = "updated" if existing else "created"
-        log.info("%s %s %s from %s, wrote %s (op %s)", self.spec.slug, key, status, source, "+".join(changed), op)
-        return Outcome(status, self.spec.slug, key, written, op)
+        written[LEAD] = self.store.write(LEAD, key, records[LEAD], meta, lead.etag if lead else None, intent=intent)
+        attempt.status = "updated" if lead or follower else "created"
+        if intent is not None:
+            written[FOLLOWER] = self.store.write(FOLLOWER, key, records[FOLLOWER], meta, intent.follower_etag)
+        log.info(
+            "%s %s %s from %s, wrote %s (op %s)",
+            self.spec.slug,
+            key,
+            attempt.status,
+            source,
+            "+".join(changed),
+            attempt.operation_id,
+        )
+        return Outcome(attempt.status, self.spec.slug, key, written, attempt.operation_id)
 
     def _check_fresh(self, source: Side, key: Key, source_time: dt.datetime, stored: Pair) -> None:
         rows = [row for row in stored.values() if row]
@@ -237,9 +329,23 @@ class Engine:
     def get(self, side: Side, company: str, ident: str) -> dict[str, Any]:
         key = self._known_key(company, ident)
         row = self.store.read(side, key)
-        if row is None:
+        if row is None or row.deleted:
             raise NotFoundError(f"{self.spec.title} {key} does not exist in {side.upper()}")
         return {"key": key.as_dict(), **row.as_dict()}
+
+
+def in_doubt(lead: Row, follower: Row | None) -> bool:
+    """Whether the lead row's operation may not have reached the follower yet."""
+    if lead.intent is None:
+        return False
+    if lead.deleted:
+        return True
+    return follower is None or follower.meta.operation_id != lead.meta.operation_id
+
+
+def _created_by(stored: Pair, source: Side) -> Side:
+    existing = [row for row in stored.values() if row]
+    return existing[0].meta.created_by if existing else source
 
 
 def _record(row: Row | None, drop: str | None = None) -> dict[str, Any]:

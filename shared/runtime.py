@@ -1,10 +1,15 @@
-"""The process-wide objects the triggers share: one storage client, one engine per entity."""
+"""The process-wide objects the triggers share: storage clients, one engine per entity.
+
+`add_request_policy` puts an azure-core pipeline policy on every storage client made after it (the
+tests count round trips with one; fault-injection tests raise from one).
+"""
 
 from __future__ import annotations
 
 from functools import cache, lru_cache
+from typing import Any
 
-from azure.data.tables import TableServiceClient
+from azure.data.tables import TableClient, TableServiceClient
 
 from shared.engine import Engine
 from shared.entities import ENTITIES
@@ -13,10 +18,27 @@ from shared.errors import NotFoundError
 from shared.settings import get_settings
 from shared.store import EntityStore
 
+_policies: list[Any] = []
+
+
+def add_request_policy(policy: Any) -> None:
+    """Add a pipeline policy (e.g. a SansIOHTTPPolicy) to the storage clients made from now on."""
+    _policies.append(policy)
+    reset()
+
+
+def remove_request_policy(policy: Any) -> None:
+    _policies.remove(policy)
+    reset()
+
+
+def _connection() -> str:
+    return get_settings().storage_connection.get_secret_value()
+
 
 @lru_cache(maxsize=1)
 def table_service() -> TableServiceClient:
-    return TableServiceClient.from_connection_string(get_settings().storage_connection.get_secret_value())
+    return TableServiceClient.from_connection_string(_connection(), per_call_policies=list(_policies))
 
 
 @cache
@@ -24,7 +46,13 @@ def engine(slug: str) -> Engine:
     spec = ENTITIES.get(slug)
     if spec is None:
         raise NotFoundError(f"unknown entity {slug!r}; known: {', '.join(ENTITIES)}")
-    return Engine(spec, EntityStore(table_service(), spec.table), get_settings())
+    # a TableClient of its own: policies given to a TableServiceClient do not reach the clients it hands out
+    client = TableClient.from_connection_string(_connection(), spec.table, per_call_policies=list(_policies))
+    return Engine(spec, EntityStore(client), get_settings())
+
+
+def engines() -> list[Engine]:
+    return [engine(slug) for slug in ENTITIES]
 
 
 @lru_cache(maxsize=1)

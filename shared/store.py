@@ -1,6 +1,8 @@
 """The Table store: one table per entity, PartitionKey `FS` / `SCM` for each system's records.
 
-A row holds the record in its own system's schema plus the sync metadata (columns `Sync*`).
+A row holds the record in its own system's schema plus the sync metadata (columns `Sync*`). A row of
+the lead side may also hold an intent (the journal entry of the write that completes its operation on
+the other side) or be a tombstone (a delete in progress); docs/sync-protocol.md explains both.
 Every Azure error leaves here as one of two things: `WriteConflict` (someone else wrote first:
 re-read and decide again) or `TransientError` (storage failed: the caller may retry).
 """
@@ -11,7 +13,7 @@ import base64
 import datetime as dt
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +24,7 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
 )
-from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+from azure.data.tables import TableClient, UpdateMode
 
 from shared import jsonio
 from shared.errors import BadRequestError, TransientError
@@ -77,17 +79,59 @@ class SyncMeta:
 
 
 @dataclass(frozen=True)
+class Intent:
+    """The journal entry a lead row carries: what the other side must become to complete its operation.
+
+    `follower_etag` is the other side's ETag when the operation read it (None: it did not exist), so
+    that completing the intent can never overwrite a newer write. `record` None means delete it.
+    """
+
+    follower_etag: str | None
+    record: dict[str, Any] | None
+
+    def columns(self) -> dict[str, Any]:
+        columns: dict[str, Any] = {"SyncPending": True, "SyncPendingEtag": self.follower_etag or ""}
+        if self.record is not None:
+            text = jsonio.dumps(self.record).decode()
+            for index in range(0, max(len(text), 1), _CHUNK):  # a string column holds 32K characters
+                columns[f"SyncPendingRecord{index // _CHUNK}"] = text[index : index + _CHUNK]
+        return columns
+
+    @classmethod
+    def from_columns(cls, row: Mapping[str, Any]) -> Intent | None:
+        if not row.get("SyncPending"):
+            return None
+        chunks = sorted((int(name[17:]), value) for name, value in row.items() if name.startswith("SyncPendingRecord"))
+        record = jsonio.loads_object("".join(value for _, value in chunks).encode()) if chunks else None
+        return cls(follower_etag=row.get("SyncPendingEtag") or None, record=record)
+
+
+_CHUNK = 30_000
+
+
+@dataclass(frozen=True)
 class Row:
     """One stored record of one side: its fields, its sync metadata and the ETag to write it back with."""
 
     record: dict[str, Any]
     meta: SyncMeta
     etag: str
+    intent: Intent | None = None  # lead rows only: the other side's write this row's operation promised
+    deleted: bool = False  # a tombstone: the record is being deleted on both sides
+    written_at: dt.datetime | None = None  # when storage last wrote the row (its Timestamp)
 
     @classmethod
     def from_entity(cls, entity: Any) -> Row:
         record = {k: v for k, v in entity.items() if k not in _KEY_COLUMNS and not k.startswith("Sync")}
-        return cls(record=record, meta=SyncMeta.from_columns(entity), etag=entity.metadata["etag"])
+        timestamp = entity.metadata.get("timestamp")
+        return cls(
+            record=record,
+            meta=SyncMeta.from_columns(entity),
+            etag=entity.metadata["etag"],
+            intent=Intent.from_columns(entity),
+            deleted=bool(entity.get("SyncDeleted")),
+            written_at=_plain_utc(timestamp) if timestamp else None,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {"record": self.record, "sync": self.meta.as_dict()}
@@ -106,17 +150,17 @@ def _storage(action: str) -> Iterator[None]:
 class EntityStore:
     """Rows of one entity table. Thread-safe; creates its table on first use."""
 
-    def __init__(self, service: TableServiceClient, table: str) -> None:
-        self._client: TableClient = service.get_table_client(table)
-        self._service = service
-        self.table = table
+    def __init__(self, client: TableClient) -> None:
+        self._client = client
+        self.table = client.table_name
         self._ready = False
         self._lock = threading.Lock()
 
     def _table(self) -> TableClient:
         if not self._ready:
             with self._lock, _storage(f"create table {self.table}"):
-                self._service.create_table_if_not_exists(self.table)
+                with suppress(ResourceExistsError):
+                    self._client.create_table()
                 self._ready = True
         return self._client
 
@@ -127,13 +171,24 @@ class EntityStore:
             except ResourceNotFoundError:
                 return None
 
-    def write(self, side: Side, key: Key, record: Mapping[str, Any], meta: SyncMeta, etag: str | None) -> Row:
+    def write(
+        self,
+        side: Side,
+        key: Key,
+        record: Mapping[str, Any],
+        meta: SyncMeta,
+        etag: str | None,
+        intent: Intent | None = None,
+        deleted: bool = False,
+    ) -> Row:
         """Create the row (etag None) or replace it only if it is unchanged since it was read."""
         entity = {
             "PartitionKey": PARTITION[side],
             "RowKey": key.row_key,
             **_columns(record),
             **meta.columns(),
+            **(intent.columns() if intent else {}),
+            **({"SyncDeleted": True} if deleted else {}),
         }
         with _storage(f"write {self.table} {key}"):
             try:
@@ -145,13 +200,24 @@ class EntityStore:
                     )
             except ResourceNotFoundError as exc:  # deleted since we read it
                 raise WriteConflict(f"write {key}") from exc
-        return Row(record=_columns(record), meta=meta, etag=result["etag"])
+        return Row(record=_columns(record), meta=meta, etag=result["etag"], intent=intent, deleted=deleted)
 
     def delete(self, side: Side, key: Key, etag: str) -> None:
+        """Delete the row only if it is unchanged since it was read; a row already gone is a lost race."""
         with _storage(f"delete {self.table} {key}"):
-            self._table().delete_entity(
-                PARTITION[side], key.row_key, etag=etag, match_condition=MatchConditions.IfNotModified
-            )
+            try:
+                self._table().delete_entity(
+                    PARTITION[side], key.row_key, etag=etag, match_condition=MatchConditions.IfNotModified
+                )
+            except ResourceNotFoundError as exc:
+                raise WriteConflict(f"delete {key}") from exc
+
+    def pending(self, side: Side) -> Iterator[tuple[Key, Row]]:
+        """The side's rows that carry an intent (a journal entry that may still need completing)."""
+        with _storage(f"scan {self.table} for intents"):
+            query = "PartitionKey eq @pk and SyncPending eq true"
+            for entity in self._table().query_entities(query, parameters={"pk": PARTITION[side]}):
+                yield _key_of(entity), Row.from_entity(entity)
 
     def page(
         self, side: Side, company: str | None, limit: int, token: str | None
@@ -165,7 +231,8 @@ class EntityStore:
                 .by_page(continuation_token=decode_token(token))
             )
             rows = [(_key_of(entity), Row.from_entity(entity)) for entity in next(pages, [])]
-            return rows, encode_token(pages.continuation_token)
+            live = [(key, row) for key, row in rows if not row.deleted]  # a tombstone is no record
+            return live, encode_token(pages.continuation_token)
 
     def find(self, side: Side, company: str, equals: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Records of one company whose columns equal the given values (column names come from specs)."""
@@ -174,18 +241,20 @@ class EntityStore:
             query += f" and {column} eq @v{index}"
             params[f"v{index}"] = value
         with _storage(f"query {self.table}"):
-            return [Row.from_entity(entity).record for entity in self._table().query_entities(query, parameters=params)]
+            found = self._table().query_entities(query, parameters=params)
+            return [row.record for row in map(Row.from_entity, found) if not row.deleted]
 
     def get(self, side: Side, company: str, ident: str) -> dict[str, Any] | None:
         row = self.read(side, Key(company, ident))
-        return row.record if row else None
+        return row.record if row and not row.deleted else None
 
     def scan(self, side: Side, company: str | None) -> Iterator[tuple[Key, Row]]:
         """Every row of a side (of one company), in key order, fetched page by page."""
         query, params = _side_filter(side, company)
         with _storage(f"scan {self.table}"):
             for entity in self._table().query_entities(query, parameters=params, results_per_page=1000):
-                yield _key_of(entity), Row.from_entity(entity)
+                if not entity.get("SyncDeleted"):  # a tombstone is no record
+                    yield _key_of(entity), Row.from_entity(entity)
 
     def referring(self, side: Side, company: str, fields: tuple[str, ...], ident: str) -> list[str]:
         wanted = normalise(ident)
