@@ -1,13 +1,15 @@
-"""Operational routes: liveness, and the JSON 404 for any path no other function serves."""
+"""Operational functions: liveness, recovery (timer and on demand), and the JSON 404 for unknown paths."""
 
 from __future__ import annotations
 
 import azure.functions as func
 
 from functions.http import to_host
+from shared import api, runtime
 from shared.api import answer
 from shared.entities import ENTITIES
 from shared.errors import NotFoundError
+from shared.recovery import TIMER_GRACE, recover_all
 
 bp = func.Blueprint()
 
@@ -16,6 +18,19 @@ bp = func.Blueprint()
 @bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def health(req: func.HttpRequest) -> func.HttpResponse:
     return to_host((200, {"status": "ok", "entities": sorted(ENTITIES)}))
+
+
+@bp.function_name("recover")
+@bp.route(route="operations/recover", methods=["POST"])
+def recover(req: func.HttpRequest) -> func.HttpResponse:
+    """Finish half-done operations now; `grace_seconds` leaves younger ones to their writers (default 0)."""
+    return to_host(answer(lambda: api.recover(req.params.get("grace_seconds"))))
+
+
+@bp.function_name("recovery_timer")
+@bp.timer_trigger(arg_name="timer", schedule="0 * * * * *")
+def recovery_timer(timer: func.TimerRequest) -> None:
+    recover_all(runtime.engines(), TIMER_GRACE)
 
 
 @bp.function_name("not_found")

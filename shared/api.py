@@ -5,12 +5,13 @@ The trigger functions only adapt the host's request and response objects to thes
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared import jsonio, listing, runtime
+from shared import jsonio, listing, recovery, runtime
 from shared.errors import BadRequestError, NotFoundError, PayloadTooLargeError, SyncError, http_status
 from shared.settings import get_settings
 from shared.spec import Side
@@ -76,3 +77,17 @@ def json_body(request: Request) -> dict[str, Any]:
     if not request.body.strip():
         raise BadRequestError("body is empty; send the record as a JSON object")
     return jsonio.loads_object(request.body)
+
+
+def recover(grace_seconds: str | None) -> Answer:
+    """`POST /api/operations/recover`: run recovery for every entity now and report what it did."""
+    grace = 0.0
+    if grace_seconds is not None:
+        try:
+            grace = float(grace_seconds)
+        except ValueError:
+            grace = -1.0
+        if not 0 <= grace <= 86_400:
+            raise BadRequestError("grace_seconds must be a number of seconds from 0 to 86400")
+    reports = recovery.recover_all(runtime.engines(), dt.timedelta(seconds=grace))
+    return 200, {"entities": [report.as_dict() for report in reports]}

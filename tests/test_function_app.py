@@ -17,6 +17,8 @@ def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str 
     expected: dict[str, tuple[str, str | None, tuple[str, ...] | None, str | None]] = {
         "health": ("http", "health", ("GET",), None),
         "not_found": ("http", "{*path}", None, None),
+        "recover": ("http", "operations/recover", ("POST",), None),
+        "recovery_timer": ("timer", None, None, None),
     }
     for slug in ENTITIES:
         name = slug.replace("-", "_")

@@ -1,0 +1,128 @@
+"""Looking at storage from inside the app: a pipeline policy that counts the app's storage requests,
+one that injects a fault at the n-th, and checks of the pair invariant (both sides, or neither)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlparse
+
+from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.data.tables import TableServiceClient
+
+from shared import runtime
+from shared.mapping import content_hash
+from shared.spec import EntitySpec
+from shared.translate import translate
+
+
+def _table_of(request: PipelineRequest[Any]) -> str:
+    """`/PaymentTerms(PartitionKey='FS',...)` or `/PaymentTerms()` → PaymentTerms; `/Tables` → Tables."""
+    path = urlparse(request.http_request.url).path.rsplit("/", 1)[-1]
+    return path.split("(", 1)[0]
+
+
+class StorageRequests(SansIOHTTPPolicy[Any, Any]):
+    """Counts the app's requests to one table, split into reads (GET) and writes (everything else)."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.sent: list[str] = []
+        self._lock = threading.Lock()
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        if _table_of(request) == self.table:
+            with self._lock:
+                self.sent.append(request.http_request.method)
+
+    def take(self) -> tuple[int, int]:
+        """(requests, writes) since the last take."""
+        with self._lock:
+            sent, self.sent = self.sent, []
+        return len(sent), sum(method != "GET" for method in sent)
+
+
+class Fault(SansIOHTTPPolicy[Any, Any]):
+    """Fails the n-th request to a table once: before it is sent, or after storage applied it (the
+    answer is lost on the way back — the nastier case, since the write happened)."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.countdown = 0
+        self.after = False
+        self.fired = False
+
+    def arm(self, nth: int, after: bool) -> None:
+        self.countdown, self.after, self.fired = nth, after, False
+
+    def _hit(self, request: PipelineRequest[Any]) -> bool:
+        if self.countdown <= 0 or _table_of(request) != self.table:
+            return False
+        self.countdown -= 1
+        return self.countdown == 0
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        if self._hit(request):
+            if not self.after:
+                self.fired = True
+                raise ServiceRequestError("injected fault: request not sent")
+            request.context["fault"] = True
+
+    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
+        if request.context.get("fault"):
+            self.fired = True
+            raise ServiceResponseError("injected fault: answer lost after storage applied the request")
+
+
+@contextmanager
+def policy(installed: Any) -> Iterator[Any]:
+    """The policy on every storage client the app makes while the block runs."""
+    runtime.add_request_policy(installed)
+    try:
+        yield installed
+    finally:
+        runtime.remove_request_policy(installed)
+
+
+def pair(tables: TableServiceClient, spec: EntitySpec, row_key: str) -> dict[str, dict[str, Any] | None]:
+    client = tables.get_table_client(spec.table)
+    found = {
+        row["PartitionKey"]: dict(row) for row in client.query_entities("RowKey eq @rk", parameters={"rk": row_key})
+    }
+    return {"fs": found.get("FS"), "scm": found.get("SCM")}
+
+
+def _record(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in row.items()
+        if name not in ("PartitionKey", "RowKey") and not name.startswith("Sync")
+    }
+
+
+def assert_both_or_neither(tables: TableServiceClient, spec: EntitySpec, row_key: str) -> str | None:
+    """The pair is on both sides, mapped from one version, or on neither; returns that version's hash."""
+    rows = pair(tables, spec, row_key)
+    fs, scm = rows["fs"], rows["scm"]
+    if fs is None and scm is None:
+        return None
+    assert fs is not None and scm is not None, f"{row_key} is on one side only: {rows}"
+    assert not scm.get("SyncDeleted"), f"{row_key} has a tombstone left: {scm}"
+    if scm.get("SyncPending"):  # an intent stays until recovery confirms it; its operation reached FS
+        assert fs["SyncOperationId"] == scm["SyncOperationId"], f"{row_key} is left half done: {rows}"
+    from_fs, failures = translate(spec, "fs", _record(fs), _record(scm))
+    assert not failures, failures
+    stored_hash = content_hash(spec, _record(scm))
+    assert content_hash(spec, from_fs["scm"]) == stored_hash == scm["SyncHash"] == fs["SyncHash"], rows
+    return stored_hash
+
+
+def version_hash(spec: EntitySpec, side: str, record: dict[str, Any]) -> str:
+    """The content hash both sides carry once `record` (sent by `side`) is synced."""
+    records, failures = translate(spec, side, record)  # type: ignore[arg-type]
+    assert not failures, failures
+    return content_hash(spec, records["scm"])

@@ -1,0 +1,168 @@
+"""The sync guarantees of DESIGN.md, for every entity, through the app's routes and queues.
+
+Round trips are counted by an azure-core pipeline policy on the app's own storage clients and printed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from azure.data.tables import TableServiceClient
+from azure.storage.queue import QueueServiceClient
+
+from shared.entities import ENTITIES
+from shared.keys import Key
+from shared.spec import EntitySpec
+from tests.integration.storage import StorageRequests, assert_both_or_neither, pair, policy, version_hash
+from tests.integration.support import Api, eventually, peek, send
+from tests.samples import BUILDERS, sample
+
+SLUGS = sorted(BUILDERS)
+T0 = dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC)
+
+
+def at(seconds: float) -> str:
+    return (T0 + dt.timedelta(seconds=seconds)).isoformat()
+
+
+def stamped(spec: EntitySpec, side: str, record: dict[str, Any], seconds: float) -> dict[str, Any]:
+    return {**record, spec.side(side).modified_field: at(seconds)}  # type: ignore[arg-type]
+
+
+def row_key(ident: str) -> str:
+    return Key("USMF", ident).row_key
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_round_trips_per_change(slug: str, api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = ENTITIES[slug]
+    api.get(f"fs/{slug}", company="USMF")  # the table exists before counting starts
+    counts: dict[str, tuple[int, int]] = {}
+    with policy(StorageRequests(spec.table)) as requests:
+        created = api.post("fs", slug, stamped(spec, "fs", sample(slug, "fs", "RT-1", 1), 1))
+        counts["create"] = requests.take()
+        updated = api.post("scm", slug, stamped(spec, "scm", sample(slug, "scm", "RT-1", 2), 2))
+        counts["update"] = requests.take()
+        echo = api.post("fs", slug, updated.json()["fs"]["record"])
+        counts["unchanged"] = requests.take()
+        deleted = api.delete(f"fs/{slug}/USMF/RT-1")
+        counts["delete"] = requests.take()
+    assert [created.status_code, updated.status_code, echo.status_code, deleted.status_code] == [201, 200, 200, 200]
+    assert echo.json()["status"] == "unchanged"
+    with capsys.disabled():
+        line = ", ".join(f"{op} {total} ({writes} writes)" for op, (total, writes) in counts.items())
+        print(f"\n  storage requests per change, {slug}: {line}")
+    assert counts["create"] == (4, 2) and counts["update"] == (4, 2)
+    assert counts["unchanged"] == (2, 0)
+    assert counts["delete"] == (5, 3)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+@pytest.mark.parametrize("first", ["fs", "scm"])
+def test_an_echo_writes_nothing(slug: str, first: str, api: Api, tables: TableServiceClient) -> None:
+    """Each side sends back exactly what the sync wrote to it: `unchanged`, no storage write."""
+    spec = ENTITIES[slug]
+    written = api.post(first, slug, sample(slug, first, "ECHO", 3)).json()
+    before = pair(tables, spec, row_key("ECHO"))
+    with policy(StorageRequests(spec.table)) as requests:
+        answers = [api.post(side, slug, written[side]["record"]) for side in ("fs", "scm")]
+        total, writes = requests.take()
+    assert [a.json()["status"] for a in answers] == ["unchanged", "unchanged"]
+    assert writes == 0 and total == 4
+    assert pair(tables, spec, row_key("ECHO")) == before  # same ETags, same operation id
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_stale_updates_are_refused_and_ties_go_to_the_primary_side(
+    slug: str, api: Api, tables: TableServiceClient
+) -> None:
+    spec = ENTITIES[slug]
+    assert api.post("fs", slug, stamped(spec, "fs", sample(slug, "fs", "ST", 1), 10)).status_code == 201
+    stored = assert_both_or_neither(tables, spec, row_key("ST"))
+    older = api.post("scm", slug, stamped(spec, "scm", sample(slug, "scm", "ST", 2), 5))
+    assert older.status_code == 409 and older.json()["error"]["code"] == "stale"
+    assert assert_both_or_neither(tables, spec, row_key("ST")) == stored
+    # the same time from both sides: SCM, the default primary side, wins; FS then loses the tie
+    tie = api.post("scm", slug, stamped(spec, "scm", sample(slug, "scm", "ST", 3), 10))
+    assert tie.status_code == 200, tie.text
+    lost = api.post("fs", slug, stamped(spec, "fs", sample(slug, "fs", "ST", 4), 10))
+    assert lost.status_code == 409
+    assert assert_both_or_neither(tables, spec, row_key("ST")) == version_hash(
+        spec, "scm", stamped(spec, "scm", sample(slug, "scm", "ST", 3), 10)
+    )
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_stale_queue_message_is_dropped_and_logged(
+    slug: str, api: Api, connection: str, tables: TableServiceClient, queues: QueueServiceClient
+) -> None:
+    spec = ENTITIES[slug]
+    assert api.post("scm", slug, stamped(spec, "scm", sample(slug, "scm", "SQ", 1), 10)).status_code == 201
+    stored = pair(tables, spec, row_key("SQ"))
+    queue = f"fs-to-scm-{slug}"
+    send(connection, queue, {"operation": "upsert", "record": stamped(spec, "fs", sample(slug, "fs", "SQ", 2), 5)})
+    errors = eventually(lambda: list(tables.get_table_client("SyncErrors").list_entities()))
+    assert [(e["PartitionKey"], e["Code"], e["Direction"], e["Id"]) for e in errors] == [
+        (slug, "stale", "fs-to-scm", "SQ")
+    ]
+    eventually(lambda: not peek(queues, queue))
+    assert pair(tables, spec, row_key("SQ")) == stored
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+@pytest.mark.parametrize("timed", [True, False], ids=["with-time", "stamped-on-arrival"])
+def test_a_message_delivered_five_times_leaves_the_state_of_one(
+    slug: str, timed: bool, api: Api, connection: str, tables: TableServiceClient, queues: QueueServiceClient
+) -> None:
+    spec = ENTITIES[slug]
+    record = sample(slug, "scm", "IDEM", 4)
+    message = {"operation": "upsert", "record": stamped(spec, "scm", record, 1) if timed else record}
+    queue = f"scm-to-fs-{slug}"
+    send(connection, queue, message)
+    once = eventually(lambda: (found := pair(tables, spec, row_key("IDEM")))["fs"] and found)
+    eventually(lambda: not peek(queues, queue))
+    for _ in range(4):
+        send(connection, queue, message)
+    eventually(lambda: not peek(queues, queue))
+    eventually(lambda: not peek(queues, queue), timeout=2)  # the last one has been handled, not just taken
+    assert pair(tables, spec, row_key("IDEM")) == once  # same ETags: nothing was written again
+    assert list(tables.get_table_client("SyncErrors").list_entities()) == []
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_concurrent_writers_on_both_sides_converge_on_the_latest(
+    slug: str, api: Api, host: Any, tables: TableServiceClient
+) -> None:
+    """8 threads post updates to the same 2 keys from both sides at once, each with its own time."""
+    spec = ENTITIES[slug]
+    idents = ["RACE-A", "RACE-B"]
+    tick = itertools.count(1)
+    lock = threading.Lock()
+
+    def writer(thread: int) -> list[tuple[str, int, str, int]]:
+        caller = Api(host.base_url)
+        answers = []
+        for step in range(12):
+            ident = idents[(thread + step) % 2]
+            side = ("fs", "scm")[(thread // 2 + step) % 2]
+            with lock:
+                version = next(tick)
+            body = stamped(spec, side, sample(slug, side, ident, version), version)
+            answers.append((ident, version, side, caller.post(side, slug, body).status_code))
+        return answers
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = [answer for chunk in pool.map(writer, range(8)) for answer in chunk]
+    statuses = Counter(status for *_, status in answers)
+    assert set(statuses) <= {200, 201, 409}, statuses
+    for ident in idents:
+        _, latest, side, status = max((a for a in answers if a[0] == ident), key=lambda a: a[1])
+        assert status in (200, 201), f"the latest change of {ident} was answered {status}"
+        expected = version_hash(spec, side, stamped(spec, side, sample(slug, side, ident, latest), latest))
+        assert assert_both_or_neither(tables, spec, row_key(ident)) == expected
