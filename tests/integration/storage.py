@@ -59,6 +59,11 @@ class Fault(SansIOHTTPPolicy[Any, Any]):
     def arm(self, nth: int, after: bool) -> None:
         self.countdown, self.after, self.fired = nth, after, False
 
+    def disarm(self) -> bool:
+        """Stop; whether the fault fired."""
+        self.countdown = 0
+        return self.fired
+
     def _hit(self, request: PipelineRequest[Any]) -> bool:
         if self.countdown <= 0 or _table_of(request) != self.table:
             return False
