@@ -160,3 +160,22 @@ def test_a_host_killed_in_a_stream_of_writes_then_recovery(
         if last_ok == 0:
             candidates.add(None)  # type: ignore[arg-type]
         assert final in candidates, (ident, log[-3:])
+
+
+def test_recovery_never_overwrites_a_newer_write(api: Api, tables: TableServiceClient) -> None:
+    """An FS row changed outside the sync while an operation was half done: recovery keeps it."""
+    spec = ENTITIES["payment-terms"]
+    assert api.post("fs", spec.slug, stamped(spec, "fs", "NEWER", 1)).status_code == 201
+    fault = Fault(spec.table)
+    with policy(fault):
+        fault.arm(4, after=False)  # the follower write of an update from SCM
+        assert api.post("scm", spec.slug, stamped(spec, "scm", "NEWER", 2)).status_code == 503
+    client = tables.get_table_client(spec.table)
+    row_key = Key("USMF", "NEWER").row_key
+    outside = {**client.get_entity("FS", row_key), "msdyn_description": "edited in FS meanwhile"}
+    client.update_entity(outside)
+    report = next(e for e in recover(api)["entities"] if e["entity"] == spec.slug)
+    assert report["abandoned"] == 1
+    rows = pair(tables, spec, row_key)
+    assert rows["fs"] is not None and rows["fs"]["msdyn_description"] == "edited in FS meanwhile"
+    assert rows["scm"] is not None and not rows["scm"].get("SyncPending")
