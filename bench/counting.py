@@ -1,10 +1,14 @@
 """Counting the HTTP requests the Azure SDKs send to storage.
 
-Why a request hook and not a pipeline policy: azure-data-tables 12.7 drops the `per_call_policies`
-and `per_retry_policies` given to a TableServiceClient (the table clients it hands out are built
-from its own policy list, so a counter there sees nothing), and azure-storage-queue ignores them.
-The `raw_request_hook` keyword reaches every pipeline of both SDKs: azure-core's CustomHookPolicy
-runs after the retry policy, so a retried request counts each time it is sent.
+Tables: `RequestCounter` is an azure-core pipeline policy, given as `per_call_policies=[counter]` to a
+`TableClient.from_connection_string` (in-process scenarios) or through `shared.runtime.add_request_policy`
+(the hosted app builds its table clients that way). Only a TableClient made on its own honours it:
+azure-data-tables 12.7 drops the `per_call_policies` given to a TableServiceClient (the table clients it
+hands out are built from its own policy list), so never count through one. A per-call policy runs
+before the retry policy: a request the SDK retries counts once.
+
+Queues: azure-storage-queue ignores `per_call_policies` altogether, so there the same counter is passed
+as `raw_request_hook` (it runs after the retry policy: a retried send counts each time).
 """
 
 from __future__ import annotations
@@ -16,44 +20,40 @@ from types import ModuleType
 from typing import Any
 
 from azure.core.pipeline import PipelineRequest
-from azure.data.tables import TableServiceClient
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.data.tables import TableClient
 from azure.storage.queue import QueueClient
 
 
-class RequestCounter:
-    """A `raw_request_hook`: counts the requests whose URL contains `url_part` (all, if empty)."""
+class RequestCounter(SansIOHTTPPolicy[Any, Any]):
+    """Counts the requests whose URL contains `url_part` (all, if empty). Thread-safe: the local host
+    sends from several threads through one client. Also usable as a `raw_request_hook`."""
 
     def __init__(self, url_part: str = "") -> None:
+        super().__init__()
         self.url_part = url_part
         self._count = 0
-        self._lock = threading.Lock()  # the local host sends from several threads
+        self._lock = threading.Lock()
 
-    def __call__(self, request: PipelineRequest[Any]) -> None:
+    def on_request(self, request: PipelineRequest[Any]) -> None:
         if self.url_part in request.http_request.url:
             with self._lock:
                 self._count += 1
 
+    __call__ = on_request  # the raw_request_hook form, for the queue SDK
+
     @property
     def count(self) -> int:
-        return self._count
+        with self._lock:
+            return self._count
 
 
-def counted_tables(connection: str, counter: RequestCounter) -> TableServiceClient:
-    return TableServiceClient.from_connection_string(connection, raw_request_hook=counter)
+def counted_table(connection: str, table: str, counter: RequestCounter) -> TableClient:
+    return TableClient.from_connection_string(connection, table, per_call_policies=[counter])
 
 
 def counted_queue(connection: str, queue: str, counter: RequestCounter, **kwargs: Any) -> QueueClient:
     return QueueClient.from_connection_string(connection, queue, raw_request_hook=counter, **kwargs)
-
-
-class CountedTableService:
-    """Stands in for the TableServiceClient class where the app builds its own client."""
-
-    def __init__(self, counter: RequestCounter) -> None:
-        self.counter = counter
-
-    def from_connection_string(self, connection: str, **kwargs: Any) -> TableServiceClient:
-        return TableServiceClient.from_connection_string(connection, raw_request_hook=self.counter, **kwargs)
 
 
 @contextlib.contextmanager
