@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from base64 import urlsafe_b64encode as b64encode
 from typing import Any
 from urllib.parse import quote
 
@@ -56,3 +57,27 @@ def test_no_key_answers_500(api: Api, side: str, company: str, ident: str) -> No
 
 def _q(part: str) -> str:
     return quote(part, safe="")
+
+
+numbers = st.floats(allow_nan=True, allow_infinity=True).map(repr) | st.integers(-(10**30), 10**30).map(str)
+list_values = {
+    "company": companies,
+    "limit": st.integers(-5, 2000).map(str) | st.text(max_size=6),
+    "continuation": st.text(max_size=60) | st.binary(max_size=40).map(lambda raw: b64encode(raw).decode()),
+    "q": st.text(max_size=30),
+    "near": st.tuples(numbers, numbers).map(",".join) | st.text(max_size=20),
+    "radius_km": numbers | st.text(max_size=8),
+}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    side=st.sampled_from(["fs", "scm"]),
+    entity=st.sampled_from(sorted(ENTITIES)),
+    params=st.fixed_dictionaries({}, optional=list_values),
+)
+def test_no_list_query_answers_500(api: Api, side: str, entity: str, params: dict[str, str]) -> None:
+    answer = api.get(f"{side}/{entity}", **params)
+    assert answer.status_code in {200, 400, 404}, answer.text
+    if answer.status_code != 200:
+        assert set(answer.json()["error"]) == {"code", "message", "details"}
