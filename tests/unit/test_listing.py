@@ -197,6 +197,18 @@ def test_near_keeps_rows_within_the_radius_with_their_distance() -> None:
     assert {key.id: round(distance, 1) for distance, key, _ in found} == {"NEAR": 55.6, "EDGE": 111.2}
 
 
+def test_search_and_near_combine() -> None:
+    rows = [
+        _row("PUMP-FAR", msdyn_latitude=0.0, msdyn_longitude=5.0),
+        _row("PUMP-NEAR", msdyn_latitude=0.0, msdyn_longitude=0.1),
+        _row("VALVE-NEAR", msdyn_latitude=0.0, msdyn_longitude=0.0),
+        _row("PUMP-NOWHERE"),
+    ]
+    query = listing.parse_query(SPEC, "fs", "USMF", {"q": "pump", "near": "0,0", "radius_km": "100"})
+    assert query is not None and query.by_distance
+    assert [key.id for _, key, _ in listing.matches(SPEC, query, rows)] == ["PUMP-NEAR"]
+
+
 def _page_through(items: list[tuple[float, Key, Row]], limit: int, *, ordered: bool) -> list[list[str]]:
     pages, after = [], None
     while True:
