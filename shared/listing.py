@@ -69,8 +69,7 @@ def list_records(engine: Engine, side: Side, params: Mapping[str, str]) -> dict[
     found = matches(engine.spec, query, engine.store.scan(side, company))
     page, more = next_page(found, after, limit, ordered=not query.by_distance)
     items = [_item(key, row, distance if query.by_distance else None) for distance, key, row in page]
-    last = page[-1] if page and more else None
-    return {"items": items, "continuation": encode_token(query, (last[0], last[1].row_key)) if last else None}
+    return {"items": items, "continuation": encode_token(query, position(page[-1])) if more else None}
 
 
 def parse_query(spec: EntitySpec, side: Side, company: str | None, params: Mapping[str, str]) -> Query | None:
@@ -136,12 +135,18 @@ def next_page(
 
     `ordered` says the rows already come in that order (a key-order scan), so reading stops early.
     """
-    later = (item for item in found if after is None or (item[0], item[1].row_key) > after)
+    later = (item for item in found if after is None or position(item) > after)
     if ordered:
         head = [item for _, item in zip(range(limit + 1), later, strict=False)]
     else:
-        head = heapq.nsmallest(limit + 1, later, key=lambda item: (item[0], item[1].row_key))
+        head = heapq.nsmallest(limit + 1, later, key=position)
     return head[:limit], len(head) > limit
+
+
+def position(item: tuple[float, Key, Row]) -> Position:
+    """Where a listed row stands in (distance, row key) order: what a continuation token resumes after."""
+    distance, key, _ = item
+    return distance, key.row_key
 
 
 def coordinates(spec: EntitySpec, side: Side, record: Mapping[str, Any]) -> tuple[float, float] | None:

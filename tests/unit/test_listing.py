@@ -216,7 +216,7 @@ def _page_through(items: list[tuple[float, Key, Row]], limit: int, *, ordered: b
         pages.append([key.id for _, key, _ in page])
         if not more:
             return pages
-        after = (page[-1][0], page[-1][1].row_key)
+        after = listing.position(page[-1])
 
 
 def test_distance_pages_are_nearest_first_ties_by_key() -> None:
@@ -241,7 +241,7 @@ def test_key_order_pages_stop_reading_at_the_page_end() -> None:
 def test_paging_returns_every_row_once_in_order(distances: list[float], limit: int) -> None:
     items = [(distance, *_row(f"W{number:02}")) for number, distance in enumerate(distances)]
     pages = _page_through(items, limit, ordered=False)
-    expected = [key.id for _, key, _ in sorted(items, key=lambda item: (item[0], item[1].row_key))]
+    expected = [key.id for _, key, _ in sorted(items, key=listing.position)]
     assert [ident for page in pages for ident in page] == expected
     assert all(len(page) == limit for page in pages[:-1])
 
