@@ -1,31 +1,231 @@
-"""Lists of one side's records: `GET /api/{side}/{entity}?company=…&limit=…&continuation=…`."""
+"""Lists of one side's records: `GET /api/{side}/{entity}?company=…&limit=…&continuation=…`.
+
+A plain list pages through Table Storage in key order. A search (`q=`) or a distance list
+(`near=lat,lon&radius_km=R`) needs what Table Storage cannot do — substrings, distances — so it
+scans the side's rows (of the company) and filters and orders them here. Its continuation token is
+our own: the position of the last row returned (its row key, and its distance for `near`), so a
+page never shifts when unrelated rows change, and bound to the query it was given out for.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
+import binascii
+import hashlib
+import heapq
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from shared import jsonio
 from shared.engine import Engine
 from shared.errors import BadRequestError, NotFoundError
-from shared.keys import normalise
-from shared.spec import Side
+from shared.keys import Key, normalise
+from shared.spec import EntitySpec, Side
+from shared.store import Row
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+MAX_QUERY = 200  # characters of `q`
+EARTH_RADIUS_KM = 6371.0088  # the IUGG mean radius
+MAX_RADIUS_KM = 20_037.5  # half the equator: every point on the sphere is within π·R ≈ 20,015 km
+DISTANCE_DECIMALS = 3  # metres
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_TOKEN_VERSION = 1
+
+Position = tuple[float, str]  # (distance, row key); distance 0.0 in lists ordered by key
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a filtered list asks for: the validated `company`, `q`, `near` and `radius_km`."""
+
+    side: Side
+    company: str | None
+    text: str | None = None  # casefolded
+    near: tuple[float, float] | None = None
+    radius_km: float = 0.0
+
+    @property
+    def by_distance(self) -> bool:
+        return self.near is not None
+
+    def fingerprint(self) -> str:
+        """A short digest of the query, so that a token from one query is refused by another."""
+        spelled = [self.side, self.company, self.text, self.near, self.radius_km]
+        return hashlib.sha256(jsonio.dumps_canonical(spelled)).hexdigest()[:16]
 
 
 def list_records(engine: Engine, side: Side, params: Mapping[str, str]) -> dict[str, Any]:
-    company = params.get("company")
+    company = _company(engine, params.get("company"))
+    limit = _limit(params.get("limit"))
+    query = parse_query(engine.spec, side, company, params)
+    if query is None:
+        rows, next_token = engine.store.page(side, company, limit, params.get("continuation"))
+        return {"items": [_item(key, row) for key, row in rows], "continuation": next_token}
+    after = decode_token(params.get("continuation"), query)
+    found = matches(engine.spec, query, engine.store.scan(side, company))
+    page, more = next_page(found, after, limit, ordered=not query.by_distance)
+    items = [_item(key, row, distance if query.by_distance else None) for distance, key, row in page]
+    return {"items": items, "continuation": encode_token(query, position(page[-1])) if more else None}
+
+
+def parse_query(spec: EntitySpec, side: Side, company: str | None, params: Mapping[str, str]) -> Query | None:
+    """The filtered list the parameters ask for, or None for a plain list; 400 for anything unusable."""
+    text, near, radius = params.get("q"), params.get("near"), params.get("radius_km")
+    if text is None and near is None and radius is None:
+        return None
+    if text is not None and not spec.search:
+        raise BadRequestError(f"{spec.title} cannot be searched: q= is not supported on this list")
+    if (near is not None or radius is not None) and spec.geo is None:
+        raise BadRequestError(f"{spec.title} records have no coordinates: near= and radius_km= are not supported")
+    if (near is None) != (radius is None):
+        raise BadRequestError("near= and radius_km= go together: near=lat,lon&radius_km=R")
+    company = normalise(company) if company is not None else None
+    searched = _text(text) if text is not None else None
+    if near is None or radius is None:
+        return Query(side, company, searched)
+    return Query(side, company, searched, parse_near(near), parse_radius(radius))
+
+
+def parse_near(raw: str) -> tuple[float, float]:
+    parts = raw.split(",")
+    if len(parts) != 2 or not all(_NUMBER.fullmatch(part.strip()) for part in parts):
+        raise BadRequestError("near must be two decimal numbers: near=latitude,longitude (e.g. near=47.61,-122.33)")
+    lat, lon = (float(part) for part in parts)
+    if not (math.isfinite(lat) and -90 <= lat <= 90 and math.isfinite(lon) and -180 <= lon <= 180):
+        raise BadRequestError("near is out of range: latitude must be -90..90 and longitude -180..180")
+    return lat, lon
+
+
+def parse_radius(raw: str) -> float:
+    radius = float(raw) if _NUMBER.fullmatch(raw.strip()) else math.nan
+    if not (math.isfinite(radius) and 0 < radius <= MAX_RADIUS_KM):
+        raise BadRequestError(f"radius_km must be a number of kilometres above 0 and at most {MAX_RADIUS_KM}")
+    return radius
+
+
+def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (latitude, longitude) points in degrees."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def matches(spec: EntitySpec, query: Query, rows: Iterable[tuple[Key, Row]]) -> Iterator[tuple[float, Key, Row]]:
+    """The rows the query selects, each with its distance (0.0 when the list is not by distance)."""
+    search = tuple(name for pair in spec.search if (name := pair.name(query.side)))
+    for key, row in rows:
+        if query.text is not None and not _contains(row.record, search, query.text):
+            continue
+        if query.near is None:
+            yield 0.0, key, row
+        elif (point := coordinates(spec, query.side, row.record)) is not None:
+            distance = haversine_km(query.near, point)
+            if distance <= query.radius_km:
+                yield distance, key, row
+
+
+def next_page(
+    found: Iterable[tuple[float, Key, Row]], after: Position | None, limit: int, *, ordered: bool
+) -> tuple[list[tuple[float, Key, Row]], bool]:
+    """The `limit` rows after `after` in (distance, row key) order, and whether more follow.
+
+    `ordered` says the rows already come in that order (a key-order scan), so reading stops early.
+    """
+    later = (item for item in found if after is None or position(item) > after)
+    if ordered:
+        head = [item for _, item in zip(range(limit + 1), later, strict=False)]
+    else:
+        head = heapq.nsmallest(limit + 1, later, key=position)
+    return head[:limit], len(head) > limit
+
+
+def position(item: tuple[float, Key, Row]) -> Position:
+    """Where a listed row stands in (distance, row key) order: what a continuation token resumes after."""
+    distance, key, _ = item
+    return distance, key.row_key
+
+
+def coordinates(spec: EntitySpec, side: Side, record: Mapping[str, Any]) -> tuple[float, float] | None:
+    """A record's (latitude, longitude), or None when it has no usable pair."""
+    if spec.geo is None:
+        return None
+    lat, lon = (_finite(record.get(pair.name(side) or "")) for pair in spec.geo)
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+def _finite(value: Any) -> float | None:
+    """A JSON number as a float (never a bool, NaN or infinity), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float range
+        return None
+    return number if math.isfinite(number) else None
+
+
+def encode_token(query: Query, position: Position) -> str:
+    payload = {"v": _TOKEN_VERSION, "q": query.fingerprint(), "after": list(position)}
+    return base64.urlsafe_b64encode(jsonio.dumps(payload)).decode("ascii").rstrip("=")
+
+
+def decode_token(token: str | None, query: Query) -> Position | None:
+    """The position a token resumes after; 400 for a token this API did not give out for this query."""
+    if not token:
+        return None
+    payload = _token_payload(token)
+    after = payload.get("after") if isinstance(payload, dict) and set(payload) == {"v", "q", "after"} else None
+    if not (isinstance(after, list) and len(after) == 2 and payload["v"] == _TOKEN_VERSION):
+        raise BadRequestError("continuation token is not one this API gave out")
+    distance, row_key = _finite(after[0]), after[1]
+    if distance is None or distance < 0 or not isinstance(row_key, str):
+        raise BadRequestError("continuation token is not one this API gave out")
+    if payload["q"] != query.fingerprint():
+        raise BadRequestError("continuation token belongs to another query; resend the query without it")
+    return distance, row_key
+
+
+def _token_payload(token: str) -> Any:
+    try:
+        raw = base64.urlsafe_b64decode(token.encode("ascii") + b"=" * (-len(token) % 4))
+        return jsonio.loads(raw)
+    except (ValueError, binascii.Error, BadRequestError):  # UnicodeEncodeError is a ValueError
+        return None
+
+
+def _contains(record: Mapping[str, Any], fields: tuple[str, ...], text: str) -> bool:
+    return any(text in str(value).casefold() for name in fields if (value := record.get(name)) is not None)
+
+
+def _item(key: Key, row: Row, distance: float | None = None) -> dict[str, Any]:
+    item = {"key": key.as_dict(), **row.as_dict(), "origin": row.meta.created_by}
+    if distance is not None:
+        item["distance_km"] = round(distance, DISTANCE_DECIMALS)
+    return item
+
+
+def _text(raw: str) -> str:
+    text = raw.strip()
+    if len(text) > MAX_QUERY:
+        raise BadRequestError(f"q is longer than {MAX_QUERY} characters")
+    return text.casefold()
+
+
+def _company(engine: Engine, company: str | None) -> str | None:
     if company is not None and normalise(company) not in engine.settings.companies:
         raise NotFoundError(f"unknown company; known: {', '.join(engine.settings.companies)}")
-    rows, next_token = engine.store.page(side, company, _limit(params.get("limit")), params.get("continuation"))
-    items = [{"key": key.as_dict(), **row.as_dict()} for key, row in rows]
-    return {"items": items, "continuation": next_token}
+    return company
 
 
 def _limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise BadRequestError(f"limit must be a whole number from 1 to {MAX_LIMIT}")
     return int(raw)

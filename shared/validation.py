@@ -47,7 +47,7 @@ def check_fields(side: SideSpec, raw: Mapping[str, Any]) -> Checked:
     try:
         model = side.model.model_validate(raw)
     except ValidationError as exc:
-        failures = [_failure(side, error) for error in exc.errors(include_input=False, include_url=False)]
+        failures = [_failure(side, error) for error in exc.errors(include_url=False)]
         failed = {failure.field for failure in failures}
         passed = {name: _field_value(side.model, name, raw[name]) for name in raw if _declared(side, name, failed)}
         return Checked(values=passed, failures=failures)
@@ -82,8 +82,13 @@ def _declared(side: SideSpec, name: str, failed: Iterable[str]) -> bool:
 
 
 def _failure(side: SideSpec, error: Any) -> Failure:
+    """One pydantic error as a Failure; the input is only looked at, never copied into the failure."""
     location = ".".join(str(part) for part in error["loc"]) or "(record)"
     rule = _RULES.get(error["type"], "type" if error["type"].endswith(("_type", "_parsing")) else error["type"])
+    if (
+        rule == "type" and error.get("input", "") is None
+    ):  # null (or blank, where blank means null) for a required field
+        return Failure(location, "required", side.side, _required(side, location))
     return Failure(location, rule, side.side, error["msg"])
 
 
@@ -96,3 +101,7 @@ def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
 def _field_value(model: type[BaseModel], name: str, value: Any) -> Any:
     # a value that passed the whole-model validation passes its own field's adapter
     return _adapter(model, name).validate_python(value)
+
+
+def _required(side: SideSpec, location: str) -> str:
+    return f"{side.side.upper()} ({side.entity_name}) requires a value for {location}"

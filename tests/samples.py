@@ -20,8 +20,40 @@ def _payment_terms_scm(company: str, ident: str, version: int) -> dict[str, Any]
     return {"dataAreaId": company, "Name": ident, "Description": f"v{version}", "NumberOfDays": version}
 
 
+def _warehouses_fs(company: str, ident: str, version: int) -> dict[str, Any]:
+    return {
+        "msdyn_company": company,
+        "msdyn_warehouseidentifier": ident,
+        "msdyn_operationalsite": "1",
+        "msdyn_description": f"v{version}",
+    }
+
+
+def _warehouses_scm(company: str, ident: str, version: int) -> dict[str, Any]:
+    return {"dataAreaId": company, "WarehouseId": ident, "OperationalSiteId": "1", "WarehouseName": f"v{version}"}
+
+
+def _customer_assets_fs(company: str, ident: str, version: int) -> dict[str, Any]:
+    return {"msdyn_company": company, "msdyn_maintenanceassetid": ident, "msdyn_name": f"v{version}"}
+
+
+def _customer_assets_scm(company: str, ident: str, version: int) -> dict[str, Any]:
+    return {"dataAreaId": company, "MaintenanceAssetId": ident, "Name": f"v{version}"}
+
+
+def _ship_via_fs(company: str, ident: str, version: int) -> dict[str, Any]:
+    return {"msdyn_company": company, "msdyn_name": ident, "msdyn_description": f"v{version}"}
+
+
+def _ship_via_scm(company: str, ident: str, version: int) -> dict[str, Any]:
+    return {"dataAreaId": company, "ModeCode": ident, "ModeDescription": f"v{version}"}
+
+
 BUILDERS: dict[str, dict[str, Builder]] = {
+    "warehouses": {"fs": _warehouses_fs, "scm": _warehouses_scm},
+    "customer-assets": {"fs": _customer_assets_fs, "scm": _customer_assets_scm},
     "payment-terms": {"fs": _payment_terms_fs, "scm": _payment_terms_scm},
+    "ship-via": {"fs": _ship_via_fs, "scm": _ship_via_scm},
 }
 
 

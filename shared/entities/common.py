@@ -4,14 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from shared.spec import Rule, SideSpec
 
 INT32_MAX = 2**31 - 1
 Count = Annotated[int, Field(ge=0, le=INT32_MAX)]  # F&O and Dataverse whole numbers are 32-bit
 DayOfMonth = Annotated[int, Field(ge=0, le=31)]
 Company = Annotated[str, Field(min_length=1, max_length=10)]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+YesNo = Literal["Yes", "No"]  # F&O NoYes enum, sent by name
+FS_OPTION_BASE = 192350000  # the first value of a Dataverse option set a publisher adds
+
+T = TypeVar("T")
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# An optional text (a reference to another record, a site id) that callers send as "" or null alike:
+# blank text is no value, so "" never names a record nor trips a length rule. `Blankable[Id10]`.
+Blankable = Annotated[T | None, BeforeValidator(_blank_is_none)]
+# A required text where blank counts as missing: fails as `required`, with the side's reason.
+Required = Annotated[T, BeforeValidator(_blank_is_none)]
 
 _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")  # WCF JSON dates from Dataverse and F&O events
 
@@ -26,6 +45,22 @@ def _parse_time(value: Any) -> Any:
         except OverflowError:
             raise ValueError("/Date(ms)/ is out of range") from None
     return value
+
+
+def _parse_date(value: Any) -> Any:
+    """A date as either system may send it: `2030-01-31`, an ISO date-time (its UTC date) or `/Date(ms)/`."""
+    value = _parse_time(value)
+    if isinstance(value, str) and "T" in value:
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value  # pydantic reports it as an unparsable date
+    if isinstance(value, dt.datetime):
+        return (value.astimezone(dt.UTC) if value.tzinfo else value).date()
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_parse_date)]
 
 
 class _Record(BaseModel):
@@ -57,3 +92,13 @@ class FsRecord(_Record):
 class ScmRecord(_Record):
     dataAreaId: Company
     ModifiedDateTime: SourceTime | None = None
+
+
+def fs_side(entity_name: str, model: type[FsRecord], id_field: str, rules: tuple[Rule, ...] = ()) -> SideSpec:
+    """FS's view of an entity: every FS record carries `msdyn_company` and `modifiedon`."""
+    return SideSpec("fs", entity_name, model, "msdyn_company", id_field, "modifiedon", rules)
+
+
+def scm_side(entity_name: str, model: type[ScmRecord], id_field: str, rules: tuple[Rule, ...] = ()) -> SideSpec:
+    """SCM's view of an entity: every SCM record carries `dataAreaId` and `ModifiedDateTime`."""
+    return SideSpec("scm", entity_name, model, "dataAreaId", id_field, "ModifiedDateTime", rules)

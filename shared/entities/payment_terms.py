@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import Field
 
 from shared.converters import YES_NO, value_map
-from shared.entities.common import Count, DayOfMonth, FsRecord, ScmRecord
-from shared.spec import ContextRule, EntitySpec, FieldPair, Lookup, Record, Rule, SideSpec
+from shared.entities.common import FS_OPTION_BASE, Count, DayOfMonth, FsRecord, ScmRecord, YesNo, fs_side, scm_side
+from shared.spec import ContextRule, EntitySpec, FieldPair, Lookup, Record, Rule
 
 # F&O enum PaymTermType (values 0–5 and 7); FS option value = 192350000 + the F&O enum value.
 PAYMENT_METHODS = {
@@ -20,13 +20,11 @@ PAYMENT_METHODS = {
     "COD": 5,
     "CutOffDate": 7,
 }
-FS_OPTION_BASE = 192350000
 PAYMENT_METHOD = value_map(
     "payment_method_type", {FS_OPTION_BASE + value: name for name, value in PAYMENT_METHODS.items()}
 )
 FsPaymentMethod = Literal[192350000, 192350001, 192350002, 192350003, 192350004, 192350005, 192350007]
 ScmPaymentMethod = Literal["Net", "CurrentMonth", "CurrentQuarter", "CurrentYear", "CurrentWeek", "COD", "CutOffDate"]
-YesNo = Literal["Yes", "No"]
 
 
 class FsPaymentTerm(FsRecord):
@@ -70,21 +68,11 @@ SPEC = EntitySpec(
     slug="payment-terms",
     table="PaymentTerms",
     title="Payment Terms",
-    fs=SideSpec(
-        side="fs",
-        entity_name="msdyn_paymentterm",
-        model=FsPaymentTerm,
-        company_field="msdyn_company",
-        id_field="msdyn_name",
-        modified_field="modifiedon",
-    ),
-    scm=SideSpec(
-        side="scm",
-        entity_name="PaymentTermEntity",
-        model=ScmPaymentTerm,
-        company_field="dataAreaId",
-        id_field="Name",
-        modified_field="ModifiedDateTime",
+    fs=fs_side("msdyn_paymentterm", FsPaymentTerm, "msdyn_name"),
+    scm=scm_side(
+        "PaymentTermEntity",
+        ScmPaymentTerm,
+        "Name",
         rules=(Rule("cutoff_day_required", "CutoffDayOfMonth", _cutoff_day_required),),
     ),
     fields=(
