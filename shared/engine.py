@@ -30,9 +30,11 @@ Status = Literal["created", "updated", "unchanged", "deleted"]
 Pair = dict[Side, Row | None]
 MAX_ATTEMPTS = 10
 # Every operation writes the lead side's row first (docs/sync-protocol.md). Fixed, never configured:
-# instances that disagreed on it would break the protocol.
-LEAD: Side = "scm"
-FOLLOWER: Side = "fs"
+# instances that disagreed on it would break the protocol. FS leads because its intent then holds
+# the SCM record, which is all mapped content: FS-only fields (a customer asset's account) never
+# reach the SCM partition, not even in the journal.
+LEAD: Side = "fs"
+FOLLOWER: Side = "scm"
 MAX_ROW_KEY = 512  # Table Storage's key limit, in UTF-16 units
 MAX_CLOCK_SKEW = dt.timedelta(days=1)
 
@@ -102,7 +104,6 @@ class Engine:
     def _upsert_once(self, source: Side, key: Key, body: Mapping[str, Any], attempt: Attempt) -> Outcome:
         stored = self.settle(key)
         records = self._validate_and_map(source, key, body, stored)
-        self._check_context(key, records)
         return self._commit(source, key, records, stored, attempt)
 
     def _delete_once(self, source: Side, key: Key, attempt: Attempt) -> Outcome:
@@ -241,8 +242,8 @@ class Engine:
             raise self._rejected(key, failures)
         return records
 
-    def _check_context(self, key: Key, records: Mapping[Side, Mapping[str, Any]]) -> None:
-        failures = check_context(self.spec, records, self.store)
+    def _check_context(self, key: Key, records: Mapping[Side, Mapping[str, Any]], stored: Pair) -> None:
+        failures = check_context(self.spec, records, _OperationLookup(self.store, key, stored))
         if failures:
             raise self._rejected(key, failures)
 
@@ -255,6 +256,7 @@ class Engine:
             return Outcome("unchanged", self.spec.slug, key, dict(stored), attempt.operation_id)
         source_time = _time(records[source][self.spec.side(source).modified_field])
         self._check_fresh(source, key, source_time, stored)
+        self._check_context(key, records, stored)  # after the cheap decisions: these rules may read
         meta = SyncMeta(
             source_time=source_time,
             origin=source,
@@ -332,6 +334,27 @@ class Engine:
         if row is None or row.deleted:
             raise NotFoundError(f"{self.spec.title} {key} does not exist in {side.upper()}")
         return {"key": key.as_dict(), **row.as_dict()}
+
+
+class _OperationLookup:
+    """The store as context rules see it during one operation: the record being changed is served
+    from the pair the operation has already read, so a rule that looks at its stored version (does
+    a quarantine warehouse stay one?) costs no request."""
+
+    def __init__(self, store: EntityStore, key: Key, stored: Pair) -> None:
+        self._store, self._key, self._stored = store, key, stored
+
+    def get(self, side: Side, company: str, ident: str) -> dict[str, Any] | None:
+        if Key(company, ident).row_key == self._key.row_key:
+            row = self._stored[side]
+            return row.record if row else None
+        return self._store.get(side, company, ident)
+
+    def find(self, side: Side, company: str, equals: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return self._store.find(side, company, equals)
+
+    def referring(self, side: Side, company: str, fields: tuple[str, ...], ident: str) -> list[str]:
+        return self._store.referring(side, company, fields, ident)
 
 
 def in_doubt(lead: Row, follower: Row | None) -> bool:

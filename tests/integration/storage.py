@@ -116,8 +116,8 @@ def assert_both_or_neither(tables: TableServiceClient, spec: EntitySpec, row_key
     if fs is None and scm is None:
         return None
     assert fs is not None and scm is not None, f"{row_key} is on one side only: {rows}"
-    assert not scm.get("SyncDeleted"), f"{row_key} has a tombstone left: {scm}"
-    if scm.get("SyncPending"):  # an intent stays until recovery confirms it; its operation reached FS
+    assert not fs.get("SyncDeleted"), f"{row_key} has a tombstone left: {fs}"
+    if fs.get("SyncPending"):  # an intent stays until recovery confirms it; its operation reached SCM
         assert fs["SyncOperationId"] == scm["SyncOperationId"], f"{row_key} is left half done: {rows}"
     from_fs, failures = translate(spec, "fs", _record(fs), _record(scm))
     assert not failures, failures

@@ -27,7 +27,8 @@ def test_queue_upsert_then_delete(
     target = other(source)  # type: ignore[arg-type]
     written = eventually(lambda: rows(tables, spec.table, target.upper()).get("USMF|Q-1"))
     assert written[spec.side(target).id_field] == "Q-1"
-    assert rows(tables, spec.table, source.upper())["USMF|Q-1"]["SyncOrigin"] == source
+    origin = eventually(lambda: rows(tables, spec.table, source.upper()).get("USMF|Q-1"))["SyncOrigin"]
+    assert origin == source
     send(connection, queue, {"operation": "delete", "key": {"company": "usmf", "id": "q-1"}})
     eventually(lambda: not rows(tables, spec.table, "FS") and not rows(tables, spec.table, "SCM"))
     eventually(lambda: not peek(queues, queue))

@@ -89,7 +89,7 @@ def test_the_next_write_finishes_an_operation_left_half_done(api: Api, tables: T
         fault.arm(4, after=False)  # read, read, lead write, [follower write]
         assert api.post("scm", spec.slug, stamped(spec, "scm", "HALF", 1)).status_code == 503
     rows = pair(tables, spec, Key("USMF", "HALF").row_key)
-    assert rows["fs"] is None and rows["scm"] is not None and rows["scm"]["SyncPending"]
+    assert rows["scm"] is None and rows["fs"] is not None and rows["fs"]["SyncPending"]
     got = api.post("fs", spec.slug, stamped(spec, "fs", "HALF", 1))
     assert got.status_code == 200 and got.json()["status"] == "unchanged"  # the same version, now on both
     assert assert_both_or_neither(tables, spec, Key("USMF", "HALF").row_key) == version_hash(
@@ -163,7 +163,7 @@ def test_a_host_killed_in_a_stream_of_writes_then_recovery(
 
 
 def test_recovery_never_overwrites_a_newer_write(api: Api, tables: TableServiceClient) -> None:
-    """An FS row changed outside the sync while an operation was half done: recovery keeps it."""
+    """An SCM row changed outside the sync while an operation was half done: recovery keeps it."""
     spec = ENTITIES["payment-terms"]
     assert api.post("fs", spec.slug, stamped(spec, "fs", "NEWER", 1)).status_code == 201
     fault = Fault(spec.table)
@@ -172,10 +172,10 @@ def test_recovery_never_overwrites_a_newer_write(api: Api, tables: TableServiceC
         assert api.post("scm", spec.slug, stamped(spec, "scm", "NEWER", 2)).status_code == 503
     client = tables.get_table_client(spec.table)
     row_key = Key("USMF", "NEWER").row_key
-    outside = {**client.get_entity("FS", row_key), "msdyn_description": "edited in FS meanwhile"}
+    outside = {**client.get_entity("SCM", row_key), "Description": "edited in SCM meanwhile"}
     client.update_entity(outside)
     report = next(e for e in recover(api)["entities"] if e["entity"] == spec.slug)
     assert report["abandoned"] == 1
     rows = pair(tables, spec, row_key)
-    assert rows["fs"] is not None and rows["fs"]["msdyn_description"] == "edited in FS meanwhile"
-    assert rows["scm"] is not None and not rows["scm"].get("SyncPending")
+    assert rows["scm"] is not None and rows["scm"]["Description"] == "edited in SCM meanwhile"
+    assert rows["fs"] is not None and not rows["fs"].get("SyncPending")

@@ -39,8 +39,15 @@ def row_key(ident: str) -> str:
     return Key("USMF", ident).row_key
 
 
+def synced(rows: dict[str, Any]) -> dict[str, Any] | None:
+    """The pair once one operation has reached both sides."""
+    fs, scm = rows["fs"], rows["scm"]
+    return rows if fs and scm and fs["SyncOperationId"] == scm["SyncOperationId"] else None
+
+
 @pytest.mark.parametrize("slug", SLUGS)
 def test_round_trips_per_change(slug: str, api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    """Requests per change, for a record naming no other one (each named record costs a read more)."""
     spec = ENTITIES[slug]
     api.get(f"fs/{slug}", company="USMF")  # the table exists before counting starts
     counts: dict[str, tuple[int, int]] = {}
@@ -60,7 +67,8 @@ def test_round_trips_per_change(slug: str, api: Api, capsys: pytest.CaptureFixtu
         print(f"\n  storage requests per change, {slug}: {line}")
     assert counts["create"] == (4, 2) and counts["update"] == (4, 2)
     assert counts["unchanged"] == (2, 0)
-    assert counts["delete"] == (5, 3)
+    # a delete also scans the company for records that still name this one, if the entity has references
+    assert counts["delete"] == (5 + bool(spec.references), 3)
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -125,7 +133,7 @@ def test_a_message_delivered_five_times_leaves_the_state_of_one(
     message = {"operation": "upsert", "record": stamped(spec, "scm", record, 1) if timed else record}
     queue = f"scm-to-fs-{slug}"
     send(connection, queue, message)
-    once = eventually(lambda: (found := pair(tables, spec, row_key("IDEM")))["fs"] and found)
+    once = eventually(lambda: synced(pair(tables, spec, row_key("IDEM"))))
     eventually(lambda: not peek(queues, queue))
     for _ in range(4):
         send(connection, queue, message)
