@@ -66,7 +66,9 @@ def list_records(engine: Engine, side: Side, params: Mapping[str, str]) -> dict[
         rows, next_token = engine.store.page(side, company, limit, params.get("continuation"))
         return {"items": [_item(key, row) for key, row in rows], "continuation": next_token}
     after = decode_token(params.get("continuation"), query)
-    found = matches(engine.spec, query, engine.store.scan(side, company))
+    # a key-order search resumes in storage, after the last row key returned; a distance list reads all
+    resume = after[1] if after is not None and not query.by_distance else None
+    found = matches(engine.spec, query, engine.store.scan(side, company, after=resume))
     page, more = next_page(found, after, limit, ordered=not query.by_distance)
     items = [_item(key, row, distance if query.by_distance else None) for distance, key, row in page]
     return {"items": items, "continuation": encode_token(query, position(page[-1])) if more else None}

@@ -248,9 +248,12 @@ class EntityStore:
         row = self.read(side, Key(company, ident))
         return row.record if row and not row.deleted else None
 
-    def scan(self, side: Side, company: str | None) -> Iterator[tuple[Key, Row]]:
-        """Every row of a side (of one company), in key order, fetched page by page."""
+    def scan(self, side: Side, company: str | None, after: str | None = None) -> Iterator[tuple[Key, Row]]:
+        """Every row of a side (of one company; after a RowKey), in key order, fetched page by page."""
         query, params = _side_filter(side, company)
+        if after is not None:
+            query += " and RowKey gt @after"
+            params["after"] = after
         with _storage(f"scan {self.table}"):
             for entity in self._table().query_entities(query, parameters=params, results_per_page=1000):
                 if not entity.get("SyncDeleted"):  # a tombstone is no record

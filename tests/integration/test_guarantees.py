@@ -174,3 +174,23 @@ def test_concurrent_writers_on_both_sides_converge_on_the_latest(
         assert status in (200, 201), f"the latest change of {ident} was answered {status}"
         expected = version_hash(spec, side, stamped(spec, side, sample(slug, side, ident, latest), latest))
         assert assert_both_or_neither(tables, spec, row_key(ident)) == expected
+
+
+MERGING = sorted(slug for slug in SLUGS if ENTITIES[slug].one_side("fs"))
+
+
+@pytest.mark.parametrize("slug", MERGING)
+def test_one_side_fields_survive_the_other_sides_updates(slug: str, api: Api, tables: TableServiceClient) -> None:
+    """FS-only fields (a customer asset's account) are kept when SCM updates the record, and never reach SCM."""
+    spec = ENTITIES[slug]
+    kept = {name: f"kept {name}" for name in spec.one_side("fs")}
+    assert api.post("fs", slug, {**stamped(spec, "fs", sample(slug, "fs", "MERGE", 1), 1), **kept}).status_code == 201
+    updated = api.post("scm", slug, stamped(spec, "scm", sample(slug, "scm", "MERGE", 2), 2))
+    assert updated.status_code == 200 and updated.json()["status"] == "updated"
+    rows = pair(tables, spec, row_key("MERGE"))
+    assert rows["fs"] is not None and rows["scm"] is not None
+    assert {name: rows["fs"].get(name) for name in kept} == kept
+    assert not any(value in str(rows["scm"]) for value in kept.values())  # not even in sync columns
+    assert assert_both_or_neither(tables, spec, row_key("MERGE")) == version_hash(
+        spec, "scm", stamped(spec, "scm", sample(slug, "scm", "MERGE", 2), 2)
+    )
