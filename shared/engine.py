@@ -20,7 +20,7 @@ from shared.keys import Key, normalise
 from shared.mapping import content_hash
 from shared.settings import Settings
 from shared.spec import SIDES, EntitySpec, Side, other
-from shared.store import EntityStore, Intent, Row, SyncMeta, WriteConflict
+from shared.store import EntityStore, Guard, Intent, Row, SyncMeta, WriteConflict
 from shared.translate import Records, translate
 from shared.validation import check_context, check_fields
 
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 Status = Literal["created", "updated", "unchanged", "deleted"]
 Pair = dict[Side, Row | None]
-MAX_ATTEMPTS = 10
+MAX_ATTEMPTS = 30  # lost ETag races before a 503; writers of one company's related records queue on its guard
 # Every operation writes the lead side's row first (docs/sync-protocol.md). Fixed, never configured:
 # instances that disagreed on it would break the protocol. FS leads because its intent then holds
 # the SCM record, which is all mapped content: FS-only fields (a customer asset's account) never
@@ -113,6 +113,7 @@ class Engine:
             if attempt.status:  # our own tombstone was finished by another writer or by recovery
                 return gone
             raise NotFoundError(f"{self.spec.title} {key} does not exist on either side")
+        guard = self.store.read_guard(LEAD, key.company) if self.spec.references else None
         self._check_unreferenced(key)
         lead, follower = stored[LEAD], stored[FOLLOWER]
         meta = SyncMeta(
@@ -124,7 +125,7 @@ class Engine:
         )
         intent = Intent(follower.etag if follower else None, record=None)
         tombstone = self.store.write(
-            LEAD, key, {}, meta, lead.etag if lead else None, intent=intent, deleted=True
+            LEAD, key, {}, meta, lead.etag if lead else None, intent=intent, deleted=True, guard=guard
         )  # from here on the delete is decided: recovery finishes it
         attempt.status = "deleted"
         self._finish_delete(key, tombstone, follower)
@@ -138,7 +139,7 @@ class Engine:
                 return run(attempt)
             except WriteConflict:
                 log.info("%s %s: concurrent write, deciding again (try %d)", self.spec.slug, key, tries)
-                time.sleep(random.uniform(0, min(0.5, 0.005 * 2**tries)))
+                time.sleep(random.uniform(0, min(0.25, 0.005 * 2**tries)))
         raise TransientError(f"{self.spec.title} {key} is being changed by others; retry the change")
 
     # -- the lead/follower protocol (docs/sync-protocol.md) --------------------------------------
@@ -242,8 +243,17 @@ class Engine:
             raise self._rejected(key, failures)
         return records
 
+    def _guard(self, key: Key, records: Records, stored: Pair) -> Guard | None:
+        """The company's guard, when a rule that reads other records applies to this change (to the new
+        or the stored version): such changes commit one at a time per company and entity."""
+        for rule in self.spec.context_rules:
+            row = stored[rule.side]
+            if rule.applies(records[rule.side]) or (row is not None and rule.applies(row.record)):
+                return self.store.read_guard(LEAD, key.company)
+        return None
+
     def _check_context(self, key: Key, records: Mapping[Side, Mapping[str, Any]], stored: Pair) -> None:
-        failures = check_context(self.spec, records, _OperationLookup(self.store, key, stored))
+        failures = check_context(self.spec, records, _OperationLookup(self.spec, self.store, key, stored))
         if failures:
             raise self._rejected(key, failures)
 
@@ -256,6 +266,7 @@ class Engine:
             return Outcome("unchanged", self.spec.slug, key, dict(stored), attempt.operation_id)
         source_time = _time(records[source][self.spec.side(source).modified_field])
         self._check_fresh(source, key, source_time, stored)
+        guard = self._guard(key, records, stored)  # read before the rules look: it dates what they see
         self._check_context(key, records, stored)  # after the cheap decisions: these rules may read
         meta = SyncMeta(
             source_time=source_time,
@@ -269,7 +280,8 @@ class Engine:
         # follower changes too, the lead row carries the intent to write it, for recovery to finish.
         intent = Intent(follower.etag if follower else None, records[FOLLOWER]) if FOLLOWER in changed else None
         written: Pair = dict(stored)
-        written[LEAD] = self.store.write(LEAD, key, records[LEAD], meta, lead.etag if lead else None, intent=intent)
+        lead_etag = lead.etag if lead else None
+        written[LEAD] = self.store.write(LEAD, key, records[LEAD], meta, lead_etag, intent=intent, guard=guard)
         attempt.status = "updated" if lead or follower else "created"
         if intent is not None:
             written[FOLLOWER] = self.store.write(FOLLOWER, key, records[FOLLOWER], meta, intent.follower_etag)
@@ -305,17 +317,20 @@ class Engine:
             )
 
     def _check_unreferenced(self, key: Key) -> None:
-        """A record that others of its company still name (as parent, quarantine warehouse, …) stays."""
+        """A record that others of its company still name (as parent, quarantine warehouse, …) stays.
+
+        Asked of the lead side, which every change reaches first: a reference still being synced counts.
+        """
         if not self.spec.references:
             return
-        side = self.spec.side("scm")
-        fields = tuple(reference.scm for reference in self.spec.references)
-        referring = sorted(set(self.store.referring("scm", key.company, fields, key.id)), key=normalise)
+        fields = tuple(reference.name(LEAD) for reference in self.spec.references)
+        referring = sorted(set(self.store.referring(LEAD, key.company, fields, key.id)), key=normalise)
         if referring:
+            names = ", ".join(reference.name("scm") for reference in self.spec.references)
             raise ReferencedError(
                 f"{self.spec.title} {key} is still named by {len(referring)} other record(s) of company "
-                f"{normalise(key.company)} ({', '.join(fields)}); nothing was deleted",
-                details=[{"company": normalise(key.company), "id": ident, "side": side.side} for ident in referring],
+                f"{normalise(key.company)} ({names}); nothing was deleted",
+                details=[{"company": normalise(key.company), "id": ident, "side": "scm"} for ident in referring],
             )
 
     def _rejected(self, key: Key | None, failures: list[Failure]) -> RejectedError:
@@ -337,24 +352,40 @@ class Engine:
 
 
 class _OperationLookup:
-    """The store as context rules see it during one operation: the record being changed is served
-    from the pair the operation has already read, so a rule that looks at its stored version (does
-    a quarantine warehouse stay one?) costs no request."""
+    """The store as context rules see it during one operation.
 
-    def __init__(self, store: EntityStore, key: Key, stored: Pair) -> None:
-        self._store, self._key, self._stored = store, key, stored
+    The record being changed is served from the pair the operation has already read. Other records
+    are read from the lead side first, which every change reaches before the follower: a tombstone
+    there means deleted, and an intent there holds the follower's record as last decided, whether
+    or not it has reached the follower yet. So a rule sees every change committed before the
+    company's guard was read, and the guard makes sure nothing it depends on commits after.
+    """
+
+    def __init__(self, spec: EntitySpec, store: EntityStore, key: Key, stored: Pair) -> None:
+        self._spec, self._store, self._key, self._stored = spec, store, key, stored
 
     def get(self, side: Side, company: str, ident: str) -> dict[str, Any] | None:
-        if Key(company, ident).row_key == self._key.row_key:
+        key = Key(company, ident)
+        if key.row_key == self._key.row_key:
             row = self._stored[side]
             return row.record if row else None
+        lead = self._store.read(LEAD, key)
+        if lead is not None and lead.deleted:
+            return None
+        if side == LEAD and lead is not None:
+            return lead.record
+        if side == FOLLOWER and lead is not None and lead.intent is not None and lead.intent.record is not None:
+            return lead.intent.record
         return self._store.get(side, company, ident)
 
     def find(self, side: Side, company: str, equals: Mapping[str, Any]) -> list[dict[str, Any]]:
         return self._store.find(side, company, equals)
 
     def referring(self, side: Side, company: str, fields: tuple[str, ...], ident: str) -> list[str]:
-        return self._store.referring(side, company, fields, ident)
+        """Asked of the lead side (see the class), under the lead's names of the same references."""
+        lead_names = {reference.name(side): reference.name(LEAD) for reference in self._spec.references}
+        lead_fields = tuple(lead_names.get(name, name) for name in fields)
+        return self._store.referring(LEAD, company, lead_fields, ident)
 
 
 def in_doubt(lead: Row, follower: Row | None) -> bool:

@@ -47,3 +47,13 @@ def company_range(company: str) -> tuple[str, str]:
     """RowKey bounds [low, high) holding exactly one company's rows ('}' sorts right after '|')."""
     prefix = encode(company)
     return f"{prefix}{SEPARATOR}", f"{prefix}}}"
+
+
+# Rows that are not records (a company's guard row) have keys starting with GUARD_PREFIX: percent-encoding
+# never produces '!', and it sorts before '%', the lowest character an encoded key starts with.
+GUARD_PREFIX = "!"
+FIRST_RECORD_KEY = "%"
+
+
+def guard_row_key(company: str) -> str:
+    return f"{GUARD_PREFIX}guard{SEPARATOR}{encode(company)}"

@@ -7,6 +7,8 @@ values: it is not stored yet, or stored with the values this very change replace
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from shared.keys import normalise
 from shared.spec import ContextCheck, Lookup, Record, SideSpec
 
@@ -17,6 +19,16 @@ def named(record: Record, field: str) -> str | None:
     """The id a reference field names, or None when it is empty."""
     value = record.get(field)
     return value if isinstance(value, str) and value.strip() else None
+
+
+def names(field: str) -> Callable[[Record], bool]:
+    """`applies` of a rule about a reference: the record names another one in `field`."""
+    return lambda record: named(record, field) is not None
+
+
+def is_kind(kind: tuple[str, str]) -> Callable[[Record], bool]:
+    """`applies` of a rule about records of one kind (e.g. WarehouseType Quarantine)."""
+    return lambda record: record.get(kind[0]) == kind[1]
 
 
 def _same(left: str, right: str) -> bool:

@@ -73,6 +73,10 @@ class ContextRule:
     field: str
     side: Side
     check: ContextCheck
+    # Whether a record is one this rule can be about (it names another record, it is a default, ...).
+    # A change where it holds for the new or the stored record is serialised with every other such
+    # change of its company (the company's guard row), so that no two decide on the same state.
+    applies: Callable[[Record], bool] = lambda record: True
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,11 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
 )
-from azure.data.tables import TableClient, UpdateMode
+from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
 from shared import jsonio
 from shared.errors import BadRequestError, TransientError
-from shared.keys import Key, company_range, decode_row_key, normalise
+from shared.keys import FIRST_RECORD_KEY, Key, company_range, decode_row_key, guard_row_key, normalise
 from shared.spec import Side
 
 PARTITION: dict[Side, str] = {"fs": "FS", "scm": "SCM"}
@@ -137,12 +137,26 @@ class Row:
         return {"record": self.record, "sync": self.meta.as_dict()}
 
 
+@dataclass(frozen=True)
+class Guard:
+    """A company's guard row for one entity, as read: writes that other records' rules depend on
+    (references, one default per company) commit together with a conditional update of it, so two
+    such writes in one company never both decide on the same state."""
+
+    company: str
+    etag: str | None  # None: the row does not exist yet
+
+
 @contextmanager
 def _storage(action: str) -> Iterator[None]:
     try:
         yield
     except (ResourceExistsError, ResourceModifiedError) as exc:
         raise WriteConflict(action) from exc
+    except TableTransactionError as exc:
+        if exc.status_code in (404, 409, 412):  # a row in the batch changed since it was read
+            raise WriteConflict(action) from exc
+        raise TransientError(f"storage failed while trying to {action}; retry the change") from exc
     except AzureError as exc:
         raise TransientError(f"storage failed while trying to {action}; retry the change") from exc
 
@@ -180,8 +194,10 @@ class EntityStore:
         etag: str | None,
         intent: Intent | None = None,
         deleted: bool = False,
+        guard: Guard | None = None,
     ) -> Row:
-        """Create the row (etag None) or replace it only if it is unchanged since it was read."""
+        """Create the row (etag None) or replace it only if it is unchanged since it was read; with a
+        guard, in one transaction with the company's guard row, only if that is unchanged too."""
         entity = {
             "PartitionKey": PARTITION[side],
             "RowKey": key.row_key,
@@ -192,7 +208,12 @@ class EntityStore:
         }
         with _storage(f"write {self.table} {key}"):
             try:
-                if etag is None:
+                if guard is not None:
+                    guarded = {"PartitionKey": PARTITION[side], "RowKey": guard_row_key(guard.company)}
+                    guarded["SyncOperationId"] = meta.operation_id
+                    results = self._table().submit_transaction([_put(entity, etag), _put(guarded, guard.etag)])
+                    result = results[0]
+                elif etag is None:
                     result = self._table().create_entity(entity)
                 else:
                     result = self._table().update_entity(
@@ -201,6 +222,14 @@ class EntityStore:
             except ResourceNotFoundError as exc:  # deleted since we read it
                 raise WriteConflict(f"write {key}") from exc
         return Row(record=_columns(record), meta=meta, etag=result["etag"], intent=intent, deleted=deleted)
+
+    def read_guard(self, side: Side, company: str) -> Guard:
+        with _storage(f"read the guard of {self.table} {normalise(company)}"):
+            try:
+                entity = self._table().get_entity(PARTITION[side], guard_row_key(company), select=["RowKey"])
+            except ResourceNotFoundError:
+                return Guard(company, None)
+        return Guard(company, entity.metadata["etag"])
 
     def delete(self, side: Side, key: Key, etag: str) -> None:
         """Delete the row only if it is unchanged since it was read; a row already gone is a lost race."""
@@ -269,6 +298,17 @@ class EntityStore:
         ]
 
 
+def _put(entity: dict[str, Any], etag: str | None) -> tuple[Any, ...]:
+    """A transaction operation: create the row, or replace it if its ETag is still `etag`."""
+    if etag is None:
+        return ("create", entity)
+    return (
+        "update",
+        entity,
+        {"mode": UpdateMode.REPLACE, "etag": etag, "match_condition": MatchConditions.IfNotModified},
+    )
+
+
 def _plain_utc(value: dt.datetime) -> dt.datetime:
     """The SDK's TablesEntityDatetime as a plain datetime, so that it prints like every other time."""
     utc = value.astimezone(dt.UTC)
@@ -285,8 +325,8 @@ def _key_of(entity: Mapping[str, Any]) -> Key:
 
 
 def _side_filter(side: Side, company: str | None) -> tuple[str, dict[str, Any]]:
-    if company is None:
-        return "PartitionKey eq @pk", {"pk": PARTITION[side]}
+    if company is None:  # every record, and no guard row
+        return "PartitionKey eq @pk and RowKey ge @first", {"pk": PARTITION[side], "first": FIRST_RECORD_KEY}
     low, high = company_range(normalise(company))
     return "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi", {
         "pk": PARTITION[side],

@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from shared.converters import NULL_DATE, SCM_NULL_DATE
 from shared.entities.common import Blankable, Date, FsRecord, Required, ScmRecord, fs_side, scm_side
-from shared.references import exists, no_cycle
+from shared.references import exists, names, no_cycle
 from shared.spec import ContextRule, Direction, EntitySpec, FieldPair, Reference
 
 AssetId = Annotated[str, Field(min_length=1, max_length=20)]
@@ -62,6 +62,7 @@ class ScmCustomerAsset(ScmRecord):
 
 FS = fs_side("msdyn_customerasset", FsCustomerAsset, "msdyn_maintenanceassetid")
 SCM = scm_side("MaintenanceAsset", ScmCustomerAsset, "MaintenanceAssetId")
+PARENT = "ParentMaintenanceAssetId"
 
 ID = FieldPair("msdyn_maintenanceassetid", "MaintenanceAssetId")
 NAME = FieldPair("msdyn_name", "Name")
@@ -86,8 +87,8 @@ SPEC = EntitySpec(
     ),
     context_rules=(
         # an asset naming itself as parent is a cycle (no_cycle says so), not a missing parent
-        ContextRule("parent_exists", "ParentMaintenanceAssetId", "scm", exists(SCM, "ParentMaintenanceAssetId")),
-        ContextRule("no_cycle", "ParentMaintenanceAssetId", "scm", no_cycle(SCM, "ParentMaintenanceAssetId")),
+        ContextRule("parent_exists", PARENT, "scm", exists(SCM, PARENT), names(PARENT)),
+        ContextRule("no_cycle", PARENT, "scm", no_cycle(SCM, PARENT), names(PARENT)),
     ),
     references=(Reference("msdyn_parentasset", "ParentMaintenanceAssetId"),),
     search=(NAME, ID, SERIAL),

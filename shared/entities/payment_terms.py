@@ -8,6 +8,7 @@ from pydantic import Field
 
 from shared.converters import YES_NO, value_map
 from shared.entities.common import FS_OPTION_BASE, Count, DayOfMonth, FsRecord, ScmRecord, YesNo, fs_side, scm_side
+from shared.keys import normalise
 from shared.spec import ContextRule, EntitySpec, FieldPair, Lookup, Record, Rule
 
 # F&O enum PaymTermType (values 0–5 and 7); FS option value = 192350000 + the F&O enum value.
@@ -56,11 +57,17 @@ def _cutoff_day_required(record: Record) -> str | None:
     return None if day is not None and 1 <= day <= 31 else "payment method CutOffDate needs a cut-off day 1-31"
 
 
+def _is_default(record: Record) -> bool:
+    return record.get("IsDefaultPaymentTerm") == "Yes"
+
+
 def _one_default_per_company(record: Record, lookup: Lookup) -> str | None:
-    if record.get("IsDefaultPaymentTerm") != "Yes":
+    if not _is_default(record):
         return None
-    defaults = lookup.find("scm", record["dataAreaId"], {"IsDefaultPaymentTerm": "Yes"})
-    others = sorted(row["Name"] for row in defaults if row["Name"].strip().upper() != record["Name"].strip().upper())
+    # asked of FS's records: FS is written first (the lead), so a default still being synced is seen too
+    defaults = lookup.find("fs", record["dataAreaId"], {"msdyn_isdefaultpaymentterm": True})
+    own = normalise(record["Name"])
+    others = sorted(row["msdyn_name"] for row in defaults if normalise(row["msdyn_name"]) != own)
     return f"company {record['dataAreaId']} already has a default payment term: {others[0]}" if others else None
 
 
@@ -85,5 +92,7 @@ SPEC = EntitySpec(
         FieldPair("msdyn_iscashpayment", "IsCashPayment", converter=YES_NO),
         FieldPair("msdyn_isdefaultpaymentterm", "IsDefaultPaymentTerm", converter=YES_NO),
     ),
-    context_rules=(ContextRule("one_default_per_company", "IsDefaultPaymentTerm", "scm", _one_default_per_company),),
+    context_rules=(
+        ContextRule("one_default_per_company", "IsDefaultPaymentTerm", "scm", _one_default_per_company, _is_default),
+    ),
 )

@@ -19,7 +19,7 @@ from shared.entities.common import (
     fs_side,
     scm_side,
 )
-from shared.references import exists, keeps_kind
+from shared.references import exists, is_kind, keeps_kind, names
 from shared.spec import ContextRule, Direction, EntitySpec, FieldPair, Reference
 
 # F&O enum InventLocationType; FS option value = 192350000 + the F&O enum value (project's choice).
@@ -104,19 +104,40 @@ SPEC = EntitySpec(
     ),
     context_rules=(
         ContextRule(
-            "quarantine_warehouse", "QuarantineWarehouseId", "scm", exists(SCM, "QuarantineWarehouseId", IS_QUARANTINE)
+            "quarantine_warehouse",
+            "QuarantineWarehouseId",
+            "scm",
+            exists(SCM, "QuarantineWarehouseId", IS_QUARANTINE),
+            names("QuarantineWarehouseId"),
         ),
-        ContextRule("transit_warehouse", "TransitWarehouseId", "scm", exists(SCM, "TransitWarehouseId", IS_TRANSIT)),
+        ContextRule(
+            "transit_warehouse",
+            "TransitWarehouseId",
+            "scm",
+            exists(SCM, "TransitWarehouseId", IS_TRANSIT),
+            names("TransitWarehouseId"),
+        ),
         ContextRule(
             "main_refilling_warehouse",
             "MainRefillingWarehouseId",
             "scm",
             exists(SCM, "MainRefillingWarehouseId", itself=False),
+            names("MainRefillingWarehouseId"),
         ),
         ContextRule(
-            "stays_quarantine", "WarehouseType", "scm", keeps_kind(SCM, ("QuarantineWarehouseId",), IS_QUARANTINE)
+            "stays_quarantine",
+            "WarehouseType",
+            "scm",
+            keeps_kind(SCM, ("QuarantineWarehouseId",), IS_QUARANTINE),
+            is_kind(IS_QUARANTINE),
         ),
-        ContextRule("stays_transit", "WarehouseType", "scm", keeps_kind(SCM, ("TransitWarehouseId",), IS_TRANSIT)),
+        ContextRule(
+            "stays_transit",
+            "WarehouseType",
+            "scm",
+            keeps_kind(SCM, ("TransitWarehouseId",), IS_TRANSIT),
+            is_kind(IS_TRANSIT),
+        ),
     ),
     references=(
         Reference("msdyn_quarantinewarehouse", "QuarantineWarehouseId"),

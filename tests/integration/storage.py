@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
@@ -20,10 +20,11 @@ from shared.spec import EntitySpec
 from shared.translate import translate
 
 
-def _table_of(request: PipelineRequest[Any]) -> str:
-    """`/PaymentTerms(PartitionKey='FS',...)` or `/PaymentTerms()` → PaymentTerms; `/Tables` → Tables."""
+def _is_for(request: PipelineRequest[Any], table: str) -> bool:
+    """`/PaymentTerms(PartitionKey='FS',...)` and `/PaymentTerms()` are for PaymentTerms, `/Tables` is not;
+    a transaction (`/$batch`) names its table only in its body: it counts for any table."""
     path = urlparse(request.http_request.url).path.rsplit("/", 1)[-1]
-    return path.split("(", 1)[0]
+    return path.split("(", 1)[0] in (table, "$batch")
 
 
 class StorageRequests(SansIOHTTPPolicy[Any, Any]):
@@ -35,7 +36,7 @@ class StorageRequests(SansIOHTTPPolicy[Any, Any]):
         self._lock = threading.Lock()
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
-        if _table_of(request) == self.table:
+        if _is_for(request, self.table):
             with self._lock:
                 self.sent.append(request.http_request.method)
 
@@ -65,7 +66,7 @@ class Fault(SansIOHTTPPolicy[Any, Any]):
         return self.fired
 
     def _hit(self, request: PipelineRequest[Any]) -> bool:
-        if self.countdown <= 0 or _table_of(request) != self.table:
+        if self.countdown <= 0 or not _is_for(request, self.table):
             return False
         self.countdown -= 1
         return self.countdown == 0
@@ -81,6 +82,26 @@ class Fault(SansIOHTTPPolicy[Any, Any]):
         if request.context.get("fault"):
             self.fired = True
             raise ServiceResponseError("injected fault: answer lost after storage applied the request")
+
+
+class Pause(SansIOHTTPPolicy[Any, Any]):
+    """Holds the answer of the `nth` request whose URL contains `marker` until released: the writer
+    that sent it goes on deciding on what it read, while the test lets another writer commit."""
+
+    def __init__(self, marker: str, nth: int = 1) -> None:
+        self.marker, self.countdown = marker, nth
+        self.reached, self.released = threading.Event(), threading.Event()
+        self._lock = threading.Lock()
+
+    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
+        if self.marker not in unquote(request.http_request.url):
+            return
+        with self._lock:
+            self.countdown -= 1
+            hold = self.countdown == 0
+        if hold:
+            self.reached.set()
+            self.released.wait(30)
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from azure.data.tables import TableClient, TableServiceClient
 from azure.storage.queue import QueueClient, QueueServiceClient, TextBase64EncodePolicy
 
 from shared import jsonio
+from shared.keys import GUARD_PREFIX
 
 T = TypeVar("T")
 
@@ -36,9 +37,10 @@ class Api:
 
 
 def rows(tables: TableServiceClient, table: str, partition: str) -> dict[str, dict[str, Any]]:
+    """A partition's records by RowKey (a company's guard row is not a record)."""
     client: TableClient = tables.get_table_client(table)
     found = client.query_entities("PartitionKey eq @pk", parameters={"pk": partition})
-    return {row["RowKey"]: dict(row) for row in found}
+    return {row["RowKey"]: dict(row) for row in found if not row["RowKey"].startswith(GUARD_PREFIX)}
 
 
 def send(connection: str, queue: str, message: Any) -> None:

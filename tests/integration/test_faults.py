@@ -53,7 +53,7 @@ def test_a_fault_at_every_storage_call_then_recovery(
     fault = Fault(spec.table)
     seen: list[tuple[int, bool, int]] = []
     with policy(fault):
-        for nth, after in itertools.product(range(1, 8), (False, True)):
+        for nth, after in itertools.product(range(1, 12), (False, True)):
             ident = f"F{nth}{'A' if after else 'B'}"
             row_key = Key("USMF", ident).row_key
             old = None
