@@ -157,3 +157,6 @@ def test_writers_queued_on_one_guard_all_succeed(api: Api, tables: TableServiceC
         statuses = [status for chunk in pool.map(writer, range(8)) for status in chunk]
     assert statuses == [201] * 40
     assert len(rows(tables, "CustomerAssets", "SCM")) == 41
+    for side in ("fs", "scm"):  # the guard row is no record: lists of every company leave it out
+        listed = api.get(f"{side}/customer-assets", limit="1000")
+        assert listed.status_code == 200 and len(listed.json()["items"]) == 41
