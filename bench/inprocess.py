@@ -13,8 +13,9 @@ from bench.records import COMPANY, batch, changed, payment_term, times
 from shared.engine import Engine, Outcome
 from shared.entities.payment_terms import SPEC
 from shared.keys import Key
+from shared.rows import Row
 from shared.settings import Settings
-from shared.store import PARTITION, EntityStore, Row
+from shared.store import PARTITION, EntityStore
 
 BASELINE_TABLE = "BenchBaseline"
 

@@ -1,7 +1,9 @@
 """The sync engine: one change from one side, checked against both sides' rules, written to both.
 
-upsert reads top to bottom: key → read both → validate and map → other side's rules → context
-rules → decide (unchanged / stale) → write both. A lost race (ETag) re-runs the whole decision.
+upsert reads top to bottom: key → settle both sides (journal.py) → validate and map with both
+sides' field rules → unchanged? → stale? → the company's guard, if a rule that reads other records
+applies → those rules → write the lead row (with the follower's intent), then the follower.
+A lost race (ETag) re-runs the whole decision.
 """
 
 from __future__ import annotations
@@ -16,25 +18,20 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from shared.errors import Failure, NotFoundError, ReferencedError, RejectedError, StaleError, TransientError
+from shared.journal import FOLLOWER, LEAD, Journal, OperationLookup, Pair
 from shared.keys import Key, normalise
 from shared.mapping import content_hash
+from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError
 from shared.settings import Settings
 from shared.spec import SIDES, EntitySpec, Side, other
-from shared.store import EntityStore, Guard, Intent, Row, SyncMeta, WriteConflict
+from shared.store import EntityStore
 from shared.translate import Records, translate
 from shared.validation import check_context, check_fields
 
 log = logging.getLogger(__name__)
 
 Status = Literal["created", "updated", "unchanged", "deleted"]
-Pair = dict[Side, Row | None]
 MAX_ATTEMPTS = 30  # lost ETag races before a 503; writers of one company's related records queue on its guard
-# Every operation writes the lead side's row first (docs/sync-protocol.md). Fixed, never configured:
-# instances that disagreed on it would break the protocol. FS leads because its intent then holds
-# the SCM record, which is all mapped content: FS-only fields (a customer asset's account) never
-# reach the SCM partition, not even in the journal.
-LEAD: Side = "fs"
-FOLLOWER: Side = "scm"
 MAX_ROW_KEY = 512  # Table Storage's key limit, in UTF-16 units
 MAX_CLOCK_SKEW = dt.timedelta(days=1)
 
@@ -85,6 +82,7 @@ class Engine:
         self.store = store
         self.settings = settings
         self.clock = clock
+        self.journal = Journal(spec, store)
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -102,12 +100,12 @@ class Engine:
         return self._with_retries(key, lambda attempt: self._delete_once(source, key, attempt))
 
     def _upsert_once(self, source: Side, key: Key, body: Mapping[str, Any], attempt: Attempt) -> Outcome:
-        stored = self.settle(key)
+        stored = self.journal.settle(key)
         records = self._validate_and_map(source, key, body, stored)
         return self._commit(source, key, records, stored, attempt)
 
     def _delete_once(self, source: Side, key: Key, attempt: Attempt) -> Outcome:
-        stored = self.settle(key)
+        stored = self.journal.settle(key)
         gone = Outcome("deleted", self.spec.slug, key, {"fs": None, "scm": None}, attempt.operation_id)
         if not any(stored.values()):
             if attempt.status:  # our own tombstone was finished by another writer or by recovery
@@ -128,7 +126,7 @@ class Engine:
             LEAD, key, {}, meta, lead.etag if lead else None, intent=intent, deleted=True, guard=guard
         )  # from here on the delete is decided: recovery finishes it
         attempt.status = "deleted"
-        self._finish_delete(key, tombstone, follower)
+        self.journal.finish_delete(key, tombstone, follower)
         log.info("%s %s deleted from %s (op %s)", self.spec.slug, key, source, attempt.operation_id)
         return gone
 
@@ -137,63 +135,10 @@ class Engine:
         for tries in range(1, MAX_ATTEMPTS + 1):
             try:
                 return run(attempt)
-            except WriteConflict:
+            except WriteConflictError:
                 log.info("%s %s: concurrent write, deciding again (try %d)", self.spec.slug, key, tries)
                 time.sleep(random.uniform(0, min(0.25, 0.005 * 2**tries)))
         raise TransientError(f"{self.spec.title} {key} is being changed by others; retry the change")
-
-    # -- the lead/follower protocol (docs/sync-protocol.md) --------------------------------------
-
-    def settle(self, key: Key) -> Pair:
-        """Both sides' rows, after finishing an operation that a crash or a fault left half done.
-
-        A settled pair holds no tombstone and no intent in doubt: what it holds is what both sides agree on.
-        """
-        pair = self._read_pair(key)
-        lead = pair[LEAD]
-        if lead is not None and in_doubt(lead, pair[FOLLOWER]):
-            log.warning("%s %s: finishing operation %s left half done", self.spec.slug, key, lead.meta.operation_id)
-            self.finish(key, lead, pair[FOLLOWER])
-            pair = self._read_pair(key)
-            if (lead := pair[LEAD]) is not None and in_doubt(lead, pair[FOLLOWER]):
-                raise WriteConflict(f"settle {key}")  # someone else started another: decide again
-        return pair
-
-    def finish(self, key: Key, lead: Row, follower: Row | None) -> str:
-        """Complete the operation whose intent `lead` carries: what was done, for logs and reports.
-
-        Every write is conditional: the follower is written only if it is still as the operation read
-        it, so a newer write is never overwritten (a lost race raises WriteConflict).
-        """
-        intent = lead.intent
-        if intent is None:
-            return "settled"
-        if lead.deleted:
-            self._finish_delete(key, lead, follower)
-            return "deleted"
-        if follower is not None and follower.meta.operation_id == lead.meta.operation_id:
-            return "settled"
-        if (follower.etag if follower else None) == intent.follower_etag and intent.record is not None:
-            self.store.write(FOLLOWER, key, intent.record, lead.meta, intent.follower_etag)
-            return "completed"
-        # the follower changed after the operation read it, outside this protocol: keep the newer write
-        log.error(
-            "%s %s: %s changed outside the sync while operation %s was in progress; kept it, dropped the intent",
-            self.spec.slug,
-            key,
-            FOLLOWER.upper(),
-            lead.meta.operation_id,
-        )
-        self.store.write(LEAD, key, lead.record, lead.meta, lead.etag)
-        return "abandoned"
-
-    def _finish_delete(self, key: Key, tombstone: Row, follower: Row | None) -> None:
-        intent = tombstone.intent
-        if follower is not None and intent is not None and follower.etag == intent.follower_etag:
-            self.store.delete(FOLLOWER, key, follower.etag)
-        elif follower is not None:
-            log.error("%s %s: %s changed during a delete; kept it", self.spec.slug, key, FOLLOWER.upper())
-        self.store.delete(LEAD, key, tombstone.etag)
 
     # -- stages ---------------------------------------------------------------------------------
 
@@ -228,9 +173,6 @@ class Engine:
             raise NotFoundError(f"{self.spec.title} {key} does not exist: unknown company or key")
         return key
 
-    def _read_pair(self, key: Key) -> Pair:
-        return {side: self.store.read(side, key) for side in SIDES}
-
     def _validate_and_map(self, source: Side, key: Key, body: Mapping[str, Any], stored: Pair) -> Records:
         """Both sides' records for this change, or RejectedError listing every failure of either side."""
         modified = self.spec.side(source).modified_field
@@ -253,7 +195,7 @@ class Engine:
         return None
 
     def _check_context(self, key: Key, records: Mapping[Side, Mapping[str, Any]], stored: Pair) -> None:
-        failures = check_context(self.spec, records, _OperationLookup(self.spec, self.store, key, stored))
+        failures = check_context(self.spec, records, OperationLookup(self.spec, self.store, key, stored))
         if failures:
             raise self._rejected(key, failures)
 
@@ -349,52 +291,6 @@ class Engine:
         if row is None or row.deleted:
             raise NotFoundError(f"{self.spec.title} {key} does not exist in {side.upper()}")
         return {"key": key.as_dict(), **row.as_dict()}
-
-
-class _OperationLookup:
-    """The store as context rules see it during one operation.
-
-    The record being changed is served from the pair the operation has already read. Other records
-    are read from the lead side first, which every change reaches before the follower: a tombstone
-    there means deleted, and an intent there holds the follower's record as last decided, whether
-    or not it has reached the follower yet. So a rule sees every change committed before the
-    company's guard was read, and the guard makes sure nothing it depends on commits after.
-    """
-
-    def __init__(self, spec: EntitySpec, store: EntityStore, key: Key, stored: Pair) -> None:
-        self._spec, self._store, self._key, self._stored = spec, store, key, stored
-
-    def get(self, side: Side, company: str, ident: str) -> dict[str, Any] | None:
-        key = Key(company, ident)
-        if key.row_key == self._key.row_key:
-            row = self._stored[side]
-            return row.record if row else None
-        lead = self._store.read(LEAD, key)
-        if lead is not None and lead.deleted:
-            return None
-        if side == LEAD and lead is not None:
-            return lead.record
-        if side == FOLLOWER and lead is not None and lead.intent is not None and lead.intent.record is not None:
-            return lead.intent.record
-        return self._store.get(side, company, ident)
-
-    def find(self, side: Side, company: str, equals: Mapping[str, Any]) -> list[dict[str, Any]]:
-        return self._store.find(side, company, equals)
-
-    def referring(self, side: Side, company: str, fields: tuple[str, ...], ident: str) -> list[str]:
-        """Asked of the lead side (see the class), under the lead's names of the same references."""
-        lead_names = {reference.name(side): reference.name(LEAD) for reference in self._spec.references}
-        lead_fields = tuple(lead_names.get(name, name) for name in fields)
-        return self._store.referring(LEAD, company, lead_fields, ident)
-
-
-def in_doubt(lead: Row, follower: Row | None) -> bool:
-    """Whether the lead row's operation may not have reached the follower yet."""
-    if lead.intent is None:
-        return False
-    if lead.deleted:
-        return True
-    return follower is None or follower.meta.operation_id != lead.meta.operation_id
 
 
 def _created_by(stored: Pair, source: Side) -> Side:

@@ -23,8 +23,8 @@ from shared import jsonio
 from shared.engine import Engine
 from shared.errors import BadRequestError, NotFoundError
 from shared.keys import Key, normalise
+from shared.rows import Row
 from shared.spec import EntitySpec, Side
-from shared.store import Row
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

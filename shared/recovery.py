@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.engine import FOLLOWER, LEAD, Engine, in_doubt, utcnow
-from shared.store import WriteConflict
+from shared.engine import Engine, utcnow
+from shared.journal import FOLLOWER, LEAD, in_doubt
+from shared.rows import WriteConflictError
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +58,13 @@ def recover(engine: Engine, grace: dt.timedelta = dt.timedelta(0), clock: Callab
         try:
             follower = store.read(FOLLOWER, key)
             if in_doubt(lead, follower):
-                outcome = engine.finish(key, lead, follower)
+                outcome = engine.journal.finish(key, lead, follower)
                 log.warning("recovery: %s %s op %s %s", engine.spec.slug, key, lead.meta.operation_id, outcome)
             else:
                 outcome = "confirmed"
             if outcome in ("completed", "confirmed"):  # clear the intent: this operation is done
                 store.write(LEAD, key, lead.record, lead.meta, lead.etag)
-        except WriteConflict:
+        except WriteConflictError:
             outcome = "busy"  # a live writer changed the row since we read it; it settles it itself
         report.counts[outcome] += 1
     return report

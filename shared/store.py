@@ -1,20 +1,17 @@
 """The Table store: one table per entity, PartitionKey `FS` / `SCM` for each system's records.
 
-A row holds the record in its own system's schema plus the sync metadata (columns `Sync*`). A row of
-the lead side may also hold an intent (the journal entry of the write that completes its operation on
-the other side) or be a tombstone (a delete in progress); docs/sync-protocol.md explains both.
-Every Azure error leaves here as one of two things: `WriteConflict` (someone else wrote first:
+A row holds the record in its own system's schema plus the sync metadata (columns `Sync*`; see
+rows.py). The lead partition also holds one guard row per company (docs/sync-protocol.md).
+Every Azure error leaves here as one of two things: `WriteConflictError` (someone else wrote first:
 re-read and decide again) or `TransientError` (storage failed: the caller may retry).
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from typing import Any
 
 from azure.core import MatchConditions
@@ -29,122 +26,10 @@ from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 from shared import jsonio
 from shared.errors import BadRequestError, TransientError
 from shared.keys import FIRST_RECORD_KEY, Key, company_range, decode_row_key, guard_row_key, normalise
+from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError
 from shared.spec import Side
 
 PARTITION: dict[Side, str] = {"fs": "FS", "scm": "SCM"}
-_KEY_COLUMNS = ("PartitionKey", "RowKey")
-
-
-class WriteConflict(Exception):
-    """A conditional write lost to a concurrent writer (ETag mismatch, row created or deleted meanwhile)."""
-
-
-@dataclass(frozen=True)
-class SyncMeta:
-    """What every stored row says about the sync write that produced it."""
-
-    source_time: dt.datetime  # the source system's modification time this row reflects
-    origin: Side  # the side whose change produced this version
-    created_by: Side  # the side in which the record was first created
-    content_hash: str  # hash of the mapped (two-way) content, equal on both sides of a synced pair
-    operation_id: str
-
-    def columns(self) -> dict[str, Any]:
-        return {
-            "SyncSourceTime": self.source_time,
-            "SyncOrigin": self.origin,
-            "SyncCreatedBy": self.created_by,
-            "SyncHash": self.content_hash,
-            "SyncOperationId": self.operation_id,
-        }
-
-    @classmethod
-    def from_columns(cls, row: Mapping[str, Any]) -> SyncMeta:
-        return cls(
-            source_time=_plain_utc(row["SyncSourceTime"]),
-            origin=row["SyncOrigin"],
-            created_by=row["SyncCreatedBy"],
-            content_hash=row["SyncHash"],
-            operation_id=row["SyncOperationId"],
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "source_time": self.source_time,
-            "origin": self.origin,
-            "created_by": self.created_by,
-            "content_hash": self.content_hash,
-            "operation_id": self.operation_id,
-        }
-
-
-@dataclass(frozen=True)
-class Intent:
-    """The journal entry a lead row carries: what the other side must become to complete its operation.
-
-    `follower_etag` is the other side's ETag when the operation read it (None: it did not exist), so
-    that completing the intent can never overwrite a newer write. `record` None means delete it.
-    """
-
-    follower_etag: str | None
-    record: dict[str, Any] | None
-
-    def columns(self) -> dict[str, Any]:
-        columns: dict[str, Any] = {"SyncPending": True, "SyncPendingEtag": self.follower_etag or ""}
-        if self.record is not None:
-            text = jsonio.dumps(self.record).decode()
-            for index in range(0, max(len(text), 1), _CHUNK):  # a string column holds 32K characters
-                columns[f"SyncPendingRecord{index // _CHUNK}"] = text[index : index + _CHUNK]
-        return columns
-
-    @classmethod
-    def from_columns(cls, row: Mapping[str, Any]) -> Intent | None:
-        if not row.get("SyncPending"):
-            return None
-        chunks = sorted((int(name[17:]), value) for name, value in row.items() if name.startswith("SyncPendingRecord"))
-        record = jsonio.loads_object("".join(value for _, value in chunks).encode()) if chunks else None
-        return cls(follower_etag=row.get("SyncPendingEtag") or None, record=record)
-
-
-_CHUNK = 30_000
-
-
-@dataclass(frozen=True)
-class Row:
-    """One stored record of one side: its fields, its sync metadata and the ETag to write it back with."""
-
-    record: dict[str, Any]
-    meta: SyncMeta
-    etag: str
-    intent: Intent | None = None  # lead rows only: the other side's write this row's operation promised
-    deleted: bool = False  # a tombstone: the record is being deleted on both sides
-    written_at: dt.datetime | None = None  # when storage last wrote the row (its Timestamp)
-
-    @classmethod
-    def from_entity(cls, entity: Any) -> Row:
-        record = {k: v for k, v in entity.items() if k not in _KEY_COLUMNS and not k.startswith("Sync")}
-        timestamp = entity.metadata.get("timestamp")
-        return cls(
-            record=record,
-            meta=SyncMeta.from_columns(entity),
-            etag=entity.metadata["etag"],
-            intent=Intent.from_columns(entity),
-            deleted=bool(entity.get("SyncDeleted")),
-            written_at=_plain_utc(timestamp) if timestamp else None,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"record": self.record, "sync": self.meta.as_dict()}
-
-
-@dataclass(frozen=True)
-class Guard:
-    """A company's guard row for one entity, as read: writes that other records' rules depend on
-    (references, one default per company) commit together with a conditional update of it, so two
-    such writes in one company never both decide on the same state."""
-
-    company: str
-    etag: str | None  # None: the row does not exist yet
 
 
 @contextmanager
@@ -152,10 +37,10 @@ def _storage(action: str) -> Iterator[None]:
     try:
         yield
     except (ResourceExistsError, ResourceModifiedError) as exc:
-        raise WriteConflict(action) from exc
+        raise WriteConflictError(action) from exc
     except TableTransactionError as exc:
         if exc.status_code in (404, 409, 412):  # a row in the batch changed since it was read
-            raise WriteConflict(action) from exc
+            raise WriteConflictError(action) from exc
         raise TransientError(f"storage failed while trying to {action}; retry the change") from exc
     except AzureError as exc:
         raise TransientError(f"storage failed while trying to {action}; retry the change") from exc
@@ -220,7 +105,7 @@ class EntityStore:
                         entity, mode=UpdateMode.REPLACE, etag=etag, match_condition=MatchConditions.IfNotModified
                     )
             except ResourceNotFoundError as exc:  # deleted since we read it
-                raise WriteConflict(f"write {key}") from exc
+                raise WriteConflictError(f"write {key}") from exc
         return Row(record=_columns(record), meta=meta, etag=result["etag"], intent=intent, deleted=deleted)
 
     def read_guard(self, side: Side, company: str) -> Guard:
@@ -239,7 +124,7 @@ class EntityStore:
                     PARTITION[side], key.row_key, etag=etag, match_condition=MatchConditions.IfNotModified
                 )
             except ResourceNotFoundError as exc:
-                raise WriteConflict(f"delete {key}") from exc
+                raise WriteConflictError(f"delete {key}") from exc
 
     def pending(self, side: Side) -> Iterator[tuple[Key, Row]]:
         """The side's rows that carry an intent (a journal entry that may still need completing)."""
@@ -307,12 +192,6 @@ def _put(entity: dict[str, Any], etag: str | None) -> tuple[Any, ...]:
         entity,
         {"mode": UpdateMode.REPLACE, "etag": etag, "match_condition": MatchConditions.IfNotModified},
     )
-
-
-def _plain_utc(value: dt.datetime) -> dt.datetime:
-    """The SDK's TablesEntityDatetime as a plain datetime, so that it prints like every other time."""
-    utc = value.astimezone(dt.UTC)
-    return dt.datetime(*utc.timetuple()[:6], utc.microsecond, tzinfo=dt.UTC)
 
 
 def _columns(record: Mapping[str, Any]) -> dict[str, Any]:

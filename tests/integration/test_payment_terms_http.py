@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from azure.data.tables import TableServiceClient
 
+from shared.errors import TransientError
+from shared.store import EntityStore
 from tests.integration.support import Api, rows
 
 E = "payment-terms"
@@ -314,9 +316,6 @@ def test_health(api: Api) -> None:
 def test_503_when_storage_fails_and_nothing_is_written(
     api: Api, tables: TableServiceClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shared.errors import TransientError
-    from shared.store import EntityStore
-
     def broken_write(*args: object, **kwargs: object) -> None:
         raise TransientError("injected storage fault")
 

@@ -17,8 +17,8 @@ from shared import listing
 from shared.errors import BadRequestError
 from shared.keys import Key
 from shared.listing import Query
+from shared.rows import Row, SyncMeta
 from shared.spec import EntitySpec, FieldPair, SideSpec
-from shared.store import Row, SyncMeta
 
 
 class _Model(BaseModel):

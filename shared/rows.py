@@ -1,0 +1,135 @@
+"""What a stored row says: the record, the sync metadata, and for a lead row its intent or tombstone.
+
+docs/sync-protocol.md explains intents, tombstones and guards. `WriteConflictError` is what every
+lost conditional write becomes: someone else wrote first, so read again and decide again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared import jsonio
+from shared.spec import Side
+
+KEY_COLUMNS = ("PartitionKey", "RowKey")
+
+
+class WriteConflictError(Exception):
+    """A conditional write lost to a concurrent writer (ETag mismatch, row created or deleted meanwhile)."""
+
+
+@dataclass(frozen=True)
+class SyncMeta:
+    """What every stored row says about the sync write that produced it."""
+
+    source_time: dt.datetime  # the source system's modification time this row reflects
+    origin: Side  # the side whose change produced this version
+    created_by: Side  # the side in which the record was first created
+    content_hash: str  # hash of the mapped (two-way) content, equal on both sides of a synced pair
+    operation_id: str
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "SyncSourceTime": self.source_time,
+            "SyncOrigin": self.origin,
+            "SyncCreatedBy": self.created_by,
+            "SyncHash": self.content_hash,
+            "SyncOperationId": self.operation_id,
+        }
+
+    @classmethod
+    def from_columns(cls, row: Mapping[str, Any]) -> SyncMeta:
+        return cls(
+            source_time=_plain_utc(row["SyncSourceTime"]),
+            origin=row["SyncOrigin"],
+            created_by=row["SyncCreatedBy"],
+            content_hash=row["SyncHash"],
+            operation_id=row["SyncOperationId"],
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source_time": self.source_time,
+            "origin": self.origin,
+            "created_by": self.created_by,
+            "content_hash": self.content_hash,
+            "operation_id": self.operation_id,
+        }
+
+
+@dataclass(frozen=True)
+class Intent:
+    """The journal entry a lead row carries: what the other side must become to complete its operation.
+
+    `follower_etag` is the other side's ETag when the operation read it (None: it did not exist), so
+    that completing the intent can never overwrite a newer write. `record` None means delete it.
+    """
+
+    follower_etag: str | None
+    record: dict[str, Any] | None
+
+    def columns(self) -> dict[str, Any]:
+        columns: dict[str, Any] = {"SyncPending": True, "SyncPendingEtag": self.follower_etag or ""}
+        if self.record is not None:
+            text = jsonio.dumps(self.record).decode()
+            for index in range(0, max(len(text), 1), _CHUNK):  # a string column holds 32K characters
+                columns[f"SyncPendingRecord{index // _CHUNK}"] = text[index : index + _CHUNK]
+        return columns
+
+    @classmethod
+    def from_columns(cls, row: Mapping[str, Any]) -> Intent | None:
+        if not row.get("SyncPending"):
+            return None
+        chunks = sorted((int(name[17:]), value) for name, value in row.items() if name.startswith("SyncPendingRecord"))
+        record = jsonio.loads_object("".join(value for _, value in chunks).encode()) if chunks else None
+        return cls(follower_etag=row.get("SyncPendingEtag") or None, record=record)
+
+
+_CHUNK = 30_000
+
+
+@dataclass(frozen=True)
+class Row:
+    """One stored record of one side: its fields, its sync metadata and the ETag to write it back with."""
+
+    record: dict[str, Any]
+    meta: SyncMeta
+    etag: str
+    intent: Intent | None = None  # lead rows only: the other side's write this row's operation promised
+    deleted: bool = False  # a tombstone: the record is being deleted on both sides
+    written_at: dt.datetime | None = None  # when storage last wrote the row (its Timestamp)
+
+    @classmethod
+    def from_entity(cls, entity: Any) -> Row:
+        record = {k: v for k, v in entity.items() if k not in KEY_COLUMNS and not k.startswith("Sync")}
+        timestamp = entity.metadata.get("timestamp")
+        return cls(
+            record=record,
+            meta=SyncMeta.from_columns(entity),
+            etag=entity.metadata["etag"],
+            intent=Intent.from_columns(entity),
+            deleted=bool(entity.get("SyncDeleted")),
+            written_at=_plain_utc(timestamp) if timestamp else None,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"record": self.record, "sync": self.meta.as_dict()}
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A company's guard row for one entity, as read: writes that other records' rules depend on
+    (references, one default per company) commit together with a conditional update of it, so two
+    such writes in one company never both decide on the same state."""
+
+    company: str
+    etag: str | None  # None: the row does not exist yet
+
+
+def _plain_utc(value: dt.datetime) -> dt.datetime:
+    """The SDK's TablesEntityDatetime as a plain datetime, so that it prints like every other time."""
+    utc = value.astimezone(dt.UTC)
+    return dt.datetime(*utc.timetuple()[:6], utc.microsecond, tzinfo=dt.UTC)
