@@ -36,6 +36,21 @@ class Api:
         return self.session.delete(f"{self.base}/{path}", timeout=30)
 
 
+def post_ok(api: Api, side: str, body: dict[str, Any], *, entity: str) -> dict[str, Any]:
+    """POST a change that must succeed; its answer."""
+    answer = api.post(side, entity, body)
+    assert answer.status_code in (200, 201), answer.text
+    return dict(answer.json())
+
+
+def refused(api: Api, side: str, body: dict[str, Any], *, entity: str) -> set[tuple[str, str, str]]:
+    """POST a change that must be refused (422, nothing written); its failures as (field, rule, side)."""
+    answer = api.post(side, entity, body)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "validation_failed"
+    return {(d["field"], d["rule"], d["side"]) for d in answer.json()["error"]["details"]}
+
+
 def rows(tables: TableServiceClient, table: str, partition: str) -> dict[str, dict[str, Any]]:
     """A partition's records by RowKey (a company's guard row is not a record)."""
     client: TableClient = tables.get_table_client(table)

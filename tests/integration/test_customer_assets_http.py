@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from azure.data.tables import TableServiceClient
 
+from tests.integration import support
 from tests.integration.support import Api, rows
 
 E, TABLE = "customer-assets", "CustomerAssets"
@@ -48,16 +50,8 @@ def asset(ident: str, parent: str | None = None, company: str = "USMF", **fields
     }
 
 
-def post_ok(api: Api, side: str, body: dict[str, Any]) -> dict[str, Any]:
-    answer = api.post(side, E, body)
-    assert answer.status_code in (200, 201), answer.text
-    return dict(answer.json())
-
-
-def refused(api: Api, side: str, body: dict[str, Any]) -> set[tuple[str, str, str]]:
-    answer = api.post(side, E, body)
-    assert answer.status_code == 422, answer.text
-    return {(d["field"], d["rule"], d["side"]) for d in answer.json()["error"]["details"]}
+post_ok = partial(support.post_ok, entity=E)
+refused = partial(support.refused, entity=E)
 
 
 def test_fs_create_writes_both_sides(api: Api, tables: TableServiceClient) -> None:

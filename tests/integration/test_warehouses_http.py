@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
 from azure.data.tables import TableServiceClient
 
+from tests.integration import support
 from tests.integration.support import Api, rows
 
 E, TABLE = "warehouses", "Warehouses"
@@ -50,17 +52,8 @@ def scm_wh(ident: str, kind: str = "Standard", company: str = "USMF", **fields: 
     return {"dataAreaId": company, "WarehouseId": ident, "OperationalSiteId": "1", "WarehouseType": kind, **fields}
 
 
-def post_ok(api: Api, side: str, body: dict[str, Any]) -> dict[str, Any]:
-    answer = api.post(side, E, body)
-    assert answer.status_code in (200, 201), answer.text
-    return dict(answer.json())
-
-
-def refused(api: Api, side: str, body: dict[str, Any]) -> set[tuple[str, str, str]]:
-    answer = api.post(side, E, body)
-    assert answer.status_code == 422, answer.text
-    assert answer.json()["error"]["code"] == "validation_failed"
-    return {(d["field"], d["rule"], d["side"]) for d in answer.json()["error"]["details"]}
+post_ok = partial(support.post_ok, entity=E)
+refused = partial(support.refused, entity=E)
 
 
 def test_fs_create_writes_both_sides_and_fills_the_fs_name(api: Api, tables: TableServiceClient) -> None:
