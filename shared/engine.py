@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -83,6 +85,7 @@ class Engine:
         self.settings = settings
         self.clock = clock
         self.journal = Journal(spec, store)
+        self._locks: dict[str, threading.Lock] = {}  # per company: see _guarded
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -111,8 +114,6 @@ class Engine:
             if attempt.status:  # our own tombstone was finished by another writer or by recovery
                 return gone
             raise NotFoundError(f"{self.spec.title} {key} does not exist on either side")
-        guard = self.store.read_guard(LEAD, key.company) if self.spec.references else None
-        self._check_unreferenced(key)
         lead, follower = stored[LEAD], stored[FOLLOWER]
         meta = SyncMeta(
             source_time=self.clock(),
@@ -122,9 +123,11 @@ class Engine:
             operation_id=attempt.operation_id,
         )
         intent = Intent(follower.etag if follower else None, record=None)
-        tombstone = self.store.write(
-            LEAD, key, {}, meta, lead.etag if lead else None, intent=intent, deleted=True, guard=guard
-        )  # from here on the delete is decided: recovery finishes it
+        with self._guarded(key.company, bool(self.spec.references)) as guard:
+            self._check_unreferenced(key)
+            tombstone = self.store.write(
+                LEAD, key, {}, meta, lead.etag if lead else None, intent=intent, deleted=True, guard=guard
+            )  # from here on the delete is decided: recovery finishes it
         attempt.status = "deleted"
         self.journal.finish_delete(key, tombstone, follower)
         log.info("%s %s deleted from %s (op %s)", self.spec.slug, key, source, attempt.operation_id)
@@ -185,14 +188,25 @@ class Engine:
             raise self._rejected(key, failures)
         return records
 
-    def _guard(self, key: Key, records: Records, stored: Pair) -> Guard | None:
-        """The company's guard, when a rule that reads other records applies to this change (to the new
-        or the stored version): such changes commit one at a time per company and entity."""
+    def _guard_needed(self, records: Records, stored: Pair) -> bool:
+        """Whether a rule that reads other records applies to this change, in its new or stored version."""
         for rule in self.spec.context_rules:
             row = stored[rule.side]
             if rule.applies(records[rule.side]) or (row is not None and rule.applies(row.record)):
-                return self.store.read_guard(LEAD, key.company)
-        return None
+                return True
+        return False
+
+    @contextmanager
+    def _guarded(self, company: str, needed: bool) -> Iterator[Guard | None]:
+        """The company's guard, read before the rules look (it dates what they see), for the lead write
+        to commit with: such changes commit one at a time per company and entity. Threads of this
+        instance queue on a lock first, so that they wait instead of losing the guard's ETag race to
+        each other; other instances are kept out by the ETag alone."""
+        if not needed:
+            yield None
+            return
+        with self._locks.setdefault(normalise(company), threading.Lock()):
+            yield self.store.read_guard(LEAD, company)
 
     def _check_context(self, key: Key, records: Mapping[Side, Mapping[str, Any]], stored: Pair) -> None:
         failures = check_context(self.spec, records, OperationLookup(self.spec, self.store, key, stored))
@@ -208,8 +222,6 @@ class Engine:
             return Outcome("unchanged", self.spec.slug, key, dict(stored), attempt.operation_id)
         source_time = _time(records[source][self.spec.side(source).modified_field])
         self._check_fresh(source, key, source_time, stored)
-        guard = self._guard(key, records, stored)  # read before the rules look: it dates what they see
-        self._check_context(key, records, stored)  # after the cheap decisions: these rules may read
         meta = SyncMeta(
             source_time=source_time,
             origin=source,
@@ -222,8 +234,10 @@ class Engine:
         # follower changes too, the lead row carries the intent to write it, for recovery to finish.
         intent = Intent(follower.etag if follower else None, records[FOLLOWER]) if FOLLOWER in changed else None
         written: Pair = dict(stored)
-        lead_etag = lead.etag if lead else None
-        written[LEAD] = self.store.write(LEAD, key, records[LEAD], meta, lead_etag, intent=intent, guard=guard)
+        with self._guarded(key.company, self._guard_needed(records, stored)) as guard:
+            self._check_context(key, records, stored)  # after the cheap decisions: these rules may read
+            lead_etag = lead.etag if lead else None
+            written[LEAD] = self.store.write(LEAD, key, records[LEAD], meta, lead_etag, intent=intent, guard=guard)
         attempt.status = "updated" if lead or follower else "created"
         if intent is not None:
             written[FOLLOWER] = self.store.write(FOLLOWER, key, records[FOLLOWER], meta, intent.follower_etag)

@@ -1,9 +1,10 @@
 """Rules that read other records hold under concurrent writers: one default per company, references
 that exist, deletes that keep references whole, no cycles.
 
-Each test holds one writer right after it has read what its rule depends on, lets a second writer
-commit a change that breaks that rule, then lets the first go on. Without the company's guard row
-the first would commit too and break the rule; with it, it decides again and is refused.
+Each test holds one writer (the app, through HTTP) right after it has read what its rule depends on,
+lets a second writer on another instance (an engine with its own storage client and locks) commit a
+change that breaks that rule, then lets the first go on. Without the company's guard row the first
+would commit too and break the rule; with it, it decides again and is refused.
 """
 
 from __future__ import annotations
@@ -14,15 +15,24 @@ from typing import Any
 
 import pytest
 import requests
-from azure.data.tables import TableServiceClient
+from azure.data.tables import TableClient, TableServiceClient
 
+from shared.engine import Engine
 from shared.entities import ENTITIES
 from shared.keys import Key
+from shared.settings import get_settings
+from shared.store import EntityStore
 from tests.integration.storage import Fault, Pause, assert_both_or_neither, policy
 from tests.integration.support import Api, rows
 
 PAYMENT = {"msdyn_company": "USMF", "msdyn_days": 30, "msdyn_isdefaultpaymentterm": True}
 SITE = {"dataAreaId": "USMF", "OperationalSiteId": "1"}
+
+
+def another_instance(connection: str, slug: str) -> Engine:
+    """The same sync on another instance: its own storage client, its own in-process locks."""
+    spec = ENTITIES[slug]
+    return Engine(spec, EntityStore(TableClient.from_connection_string(connection, spec.table)), get_settings())
 
 
 def held(api: Api, pause: Pause, call: Any) -> Future[requests.Response]:
@@ -34,14 +44,14 @@ def held(api: Api, pause: Pause, call: Any) -> Future[requests.Response]:
     return future
 
 
-def test_two_defaults_at_once_one_wins(api: Api, tables: TableServiceClient) -> None:
+def test_two_defaults_at_once_one_wins(api: Api, connection: str, tables: TableServiceClient) -> None:
     pause = Pause("msdyn_isdefaultpaymentterm")  # the first writer's query for the company's defaults
     with policy(pause):
         first = held(api, pause, lambda: api.post("fs", "payment-terms", {**PAYMENT, "msdyn_name": "NET30"}))
-        second = Api(api.base.removesuffix("/api")).post("scm", "payment-terms", scm_default("NET60"))
+        second = another_instance(connection, "payment-terms").upsert("scm", scm_default("NET60"))
         pause.released.set()
         answer = first.result(30)
-    assert second.status_code == 201, second.text
+    assert second.status == "created"
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["details"][0]["rule"] == "one_default_per_company"
     defaults = [r for r in rows(tables, "PaymentTerms", "SCM").values() if r.get("IsDefaultPaymentTerm") == "Yes"]
@@ -52,31 +62,31 @@ def scm_default(name: str) -> dict[str, Any]:
     return {"dataAreaId": "USMF", "Name": name, "NumberOfDays": 60, "IsDefaultPaymentTerm": "Yes"}
 
 
-def test_a_warehouse_naming_one_being_deleted(api: Api, tables: TableServiceClient) -> None:
+def test_a_warehouse_naming_one_being_deleted(api: Api, connection: str, tables: TableServiceClient) -> None:
     quarantine = {**SITE, "WarehouseId": "WQ", "WarehouseType": "Quarantine"}
     assert api.post("scm", "warehouses", quarantine).status_code == 201
     pause = Pause("RowKey='USMF|WQ'")  # the first writer's lookup of the quarantine warehouse
     naming = {**SITE, "WarehouseId": "W1", "QuarantineWarehouseId": "WQ"}
     with policy(pause):
         first = held(api, pause, lambda: api.post("scm", "warehouses", naming))
-        deleted = Api(api.base.removesuffix("/api")).delete("fs/warehouses/USMF/WQ")
+        deleted = another_instance(connection, "warehouses").delete("fs", "USMF", "WQ")
         pause.released.set()
         answer = first.result(30)
-    assert deleted.status_code == 200, deleted.text
+    assert deleted.status == "deleted"
     assert answer.status_code == 422, answer.text
     assert {d["rule"] for d in answer.json()["error"]["details"]} == {"quarantine_warehouse"}
     assert rows(tables, "Warehouses", "FS") == rows(tables, "Warehouses", "SCM") == {}
 
 
-def test_a_delete_while_a_reference_to_it_is_written(api: Api, tables: TableServiceClient) -> None:
+def test_a_delete_while_a_reference_to_it_is_written(api: Api, connection: str, tables: TableServiceClient) -> None:
     assert api.post("scm", "customer-assets", asset("PUMP")).status_code == 201
     pause = Pause("PartitionKey eq 'FS' and RowKey ge 'USMF|' and RowKey lt 'USMF}'")  # the delete's scan
     with policy(pause):
         first = held(api, pause, lambda: api.delete("scm/customer-assets/USMF/PUMP"))
-        child = Api(api.base.removesuffix("/api")).post("scm", "customer-assets", asset("SEAL", parent="PUMP"))
+        child = another_instance(connection, "customer-assets").upsert("scm", asset("SEAL", parent="PUMP"))
         pause.released.set()
         answer = first.result(30)
-    assert child.status_code == 201, child.text
+    assert child.status == "created"
     assert answer.status_code == 409, answer.text
     assert answer.json()["error"]["details"] == [{"company": "USMF", "id": "SEAL", "side": "scm"}]
     assert set(rows(tables, "CustomerAssets", "SCM")) == {"USMF|PUMP", "USMF|SEAL"}
@@ -86,17 +96,17 @@ def asset(ident: str, parent: str | None = None) -> dict[str, Any]:
     return {"dataAreaId": "USMF", "MaintenanceAssetId": ident, "Name": ident, "ParentMaintenanceAssetId": parent}
 
 
-def test_two_updates_that_together_make_a_cycle(api: Api, tables: TableServiceClient) -> None:
+def test_two_updates_that_together_make_a_cycle(api: Api, connection: str, tables: TableServiceClient) -> None:
     for ident in ("A", "B"):
         assert api.post("scm", "customer-assets", asset(ident)).status_code == 201
     # A's writer reads B twice (B exists; B's ancestors); it is held after the second read
     pause = Pause("RowKey='USMF|B'", nth=2)
     with policy(pause):
         first = held(api, pause, lambda: api.post("scm", "customer-assets", asset("A", parent="B")))
-        second = Api(api.base.removesuffix("/api")).post("scm", "customer-assets", asset("B", parent="A"))
+        second = another_instance(connection, "customer-assets").upsert("scm", asset("B", parent="A"))
         pause.released.set()
         answer = first.result(30)
-    assert second.status_code == 200, second.text
+    assert second.status == "updated"
     assert answer.status_code == 422, answer.text
     assert {d["rule"] for d in answer.json()["error"]["details"]} == {"no_cycle"}
     parents = {k: r.get("ParentMaintenanceAssetId") for k, r in rows(tables, "CustomerAssets", "SCM").items()}
