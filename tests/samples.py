@@ -1,13 +1,19 @@
 """Valid records of every entity, for tests that exercise the sync itself rather than one entity's rules.
 
 `sample(slug, side, ident, version)` is a minimal record that passes both sides' rules, names no other
-record, and whose two-way content differs for every `version`.
+record, and whose two-way content differs for every `version`; with `at=seconds` it also carries its
+side's modification time, that many seconds after T0.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
+
+from shared.entities import ENTITIES
+
+T0 = dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC)
 
 Builder = Callable[[str, str, int], dict[str, Any]]
 
@@ -57,5 +63,11 @@ BUILDERS: dict[str, dict[str, Builder]] = {
 }
 
 
-def sample(slug: str, side: str, ident: str, version: int = 0, company: str = "USMF") -> dict[str, Any]:
-    return BUILDERS[slug][side](company, ident, version)
+def sample(
+    slug: str, side: str, ident: str, version: int = 0, company: str = "USMF", at: float | None = None
+) -> dict[str, Any]:
+    record = BUILDERS[slug][side](company, ident, version)
+    if at is not None:
+        modified = ENTITIES[slug].side(side).modified_field  # type: ignore[arg-type]
+        record[modified] = (T0 + dt.timedelta(seconds=at)).isoformat()
+    return record

@@ -6,7 +6,6 @@ for a change that is not on both sides; and a 5xx left the key as it was before,
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 import threading
@@ -20,7 +19,6 @@ from azure.data.tables import TableServiceClient
 
 from shared.entities import ENTITIES
 from shared.keys import Key
-from shared.spec import EntitySpec
 from tests.integration.storage import Fault, assert_both_or_neither, pair, policy, version_hash
 from tests.integration.support import Api, rows
 from tests.processes import ROOT, Running, environment
@@ -28,13 +26,7 @@ from tests.samples import BUILDERS, sample
 
 SLUGS = sorted(BUILDERS)
 SIDES = ("fs", "scm")
-T0 = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 OPERATIONS = ["create-fs", "create-scm", "update-fs", "update-scm", "delete-fs", "delete-scm"]
-
-
-def stamped(spec: EntitySpec, side: str, ident: str, version: int) -> dict[str, Any]:
-    modified = spec.side(side).modified_field  # type: ignore[arg-type]
-    return {**sample(spec.slug, side, ident, version), modified: (T0 + dt.timedelta(seconds=version)).isoformat()}
 
 
 def recover(api: Api) -> dict[str, Any]:
@@ -58,14 +50,14 @@ def test_a_fault_at_every_storage_call_then_recovery(
             row_key = Key("USMF", ident).row_key
             old = None
             if kind != "create":
-                assert api.post("fs", slug, stamped(spec, "fs", ident, 1)).status_code == 201
-                old = version_hash(spec, "fs", stamped(spec, "fs", ident, 1))
-            new = None if kind == "delete" else version_hash(spec, side, stamped(spec, side, ident, 2))
+                assert api.post("fs", slug, sample(spec.slug, "fs", ident, 1, at=1)).status_code == 201
+                old = version_hash(spec, "fs", sample(spec.slug, "fs", ident, 1, at=1))
+            new = None if kind == "delete" else version_hash(spec, side, sample(spec.slug, side, ident, 2, at=2))
             fault.arm(nth, after)
             if kind == "delete":
                 answer = api.delete(f"{side}/{slug}/USMF/{ident}")
             else:
-                answer = api.post(side, slug, stamped(spec, side, ident, 2))
+                answer = api.post(side, slug, sample(spec.slug, side, ident, 2, at=2))
             fired = fault.disarm()
             seen.append((nth, after, answer.status_code))
             assert answer.status_code in (200, 201, 503), answer.text
@@ -87,13 +79,13 @@ def test_the_next_write_finishes_an_operation_left_half_done(api: Api, tables: T
     fault = Fault(spec.table)
     with policy(fault):
         fault.arm(4, after=False)  # read, read, lead write, [follower write]
-        assert api.post("scm", spec.slug, stamped(spec, "scm", "HALF", 1)).status_code == 503
+        assert api.post("scm", spec.slug, sample(spec.slug, "scm", "HALF", 1, at=1)).status_code == 503
     rows = pair(tables, spec, Key("USMF", "HALF").row_key)
     assert rows["scm"] is None and rows["fs"] is not None and rows["fs"]["SyncPending"]
-    got = api.post("fs", spec.slug, stamped(spec, "fs", "HALF", 1))
+    got = api.post("fs", spec.slug, sample(spec.slug, "fs", "HALF", 1, at=1))
     assert got.status_code == 200 and got.json()["status"] == "unchanged"  # the same version, now on both
     assert assert_both_or_neither(tables, spec, Key("USMF", "HALF").row_key) == version_hash(
-        spec, "scm", stamped(spec, "scm", "HALF", 1)
+        spec, "scm", sample(spec.slug, "scm", "HALF", 1, at=1)
     )
 
 
@@ -130,7 +122,7 @@ def test_a_host_killed_in_a_stream_of_writes_then_recovery(
         log = answered.setdefault(ident, [])
         for version in itertools.count(1):
             side = SIDES[(index + version // 3) % 2]
-            body = stamped(spec, side, spelled(side, ident), version)
+            body = sample(spec.slug, side, spelled(side, ident), version, at=version)
             try:
                 reply = session.post(f"{url.group(0)}/api/{side}/{slug}", json=body, timeout=10)
             except requests.RequestException:
@@ -158,7 +150,9 @@ def test_a_host_killed_in_a_stream_of_writes_then_recovery(
         final = assert_both_or_neither(tables, spec, Key("USMF", ident).row_key)
         # the last answered change is on both sides, or the one in flight when the host died
         candidates: set[str | None] = {
-            version_hash(spec, s, stamped(spec, s, spelled(s, ident), v)) for s in SIDES for v in (last_ok, last_ok + 1)
+            version_hash(spec, s, sample(spec.slug, s, spelled(s, ident), v, at=v))
+            for s in SIDES
+            for v in (last_ok, last_ok + 1)
         }
         if last_ok == 0:
             candidates.add(None)
@@ -171,11 +165,11 @@ def test_a_host_killed_in_a_stream_of_writes_then_recovery(
 def test_recovery_never_overwrites_a_newer_write(api: Api, tables: TableServiceClient) -> None:
     """An SCM row changed outside the sync while an operation was half done: recovery keeps it."""
     spec = ENTITIES["payment-terms"]
-    assert api.post("fs", spec.slug, stamped(spec, "fs", "NEWER", 1)).status_code == 201
+    assert api.post("fs", spec.slug, sample(spec.slug, "fs", "NEWER", 1, at=1)).status_code == 201
     fault = Fault(spec.table)
     with policy(fault):
         fault.arm(4, after=False)  # the follower write of an update from SCM
-        assert api.post("scm", spec.slug, stamped(spec, "scm", "NEWER", 2)).status_code == 503
+        assert api.post("scm", spec.slug, sample(spec.slug, "scm", "NEWER", 2, at=2)).status_code == 503
     client = tables.get_table_client(spec.table)
     row_key = Key("USMF", "NEWER").row_key
     outside = {**client.get_entity("SCM", row_key), "Description": "edited in SCM meanwhile"}

@@ -5,7 +5,6 @@ Round trips are counted by an azure-core pipeline policy on the app's own storag
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import threading
 from collections import Counter
@@ -18,21 +17,11 @@ from azure.storage.queue import QueueServiceClient
 
 from shared.entities import ENTITIES
 from shared.keys import Key
-from shared.spec import EntitySpec
 from tests.integration.storage import StorageRequests, assert_both_or_neither, pair, policy, version_hash
 from tests.integration.support import Api, eventually, peek, send
 from tests.samples import BUILDERS, sample
 
 SLUGS = sorted(BUILDERS)
-T0 = dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC)
-
-
-def at(seconds: float) -> str:
-    return (T0 + dt.timedelta(seconds=seconds)).isoformat()
-
-
-def stamped(spec: EntitySpec, side: str, record: dict[str, Any], seconds: float) -> dict[str, Any]:
-    return {**record, spec.side(side).modified_field: at(seconds)}  # type: ignore[arg-type]
 
 
 def row_key(ident: str) -> str:
@@ -52,9 +41,9 @@ def test_round_trips_per_change(slug: str, api: Api, capsys: pytest.CaptureFixtu
     api.get(f"fs/{slug}", company="USMF")  # the table exists before counting starts
     counts: dict[str, tuple[int, int]] = {}
     with policy(StorageRequests(spec.table)) as requests:
-        created = api.post("fs", slug, stamped(spec, "fs", sample(slug, "fs", "RT-1", 1), 1))
+        created = api.post("fs", slug, sample(slug, "fs", "RT-1", 1, at=1))
         counts["create"] = requests.take()
-        updated = api.post("scm", slug, stamped(spec, "scm", sample(slug, "scm", "RT-1", 2), 2))
+        updated = api.post("scm", slug, sample(slug, "scm", "RT-1", 2, at=2))
         counts["update"] = requests.take()
         echo = api.post("fs", slug, updated.json()["fs"]["record"])
         counts["unchanged"] = requests.take()
@@ -91,18 +80,18 @@ def test_stale_updates_are_refused_and_ties_go_to_the_primary_side(
     slug: str, api: Api, tables: TableServiceClient
 ) -> None:
     spec = ENTITIES[slug]
-    assert api.post("fs", slug, stamped(spec, "fs", sample(slug, "fs", "ST", 1), 10)).status_code == 201
+    assert api.post("fs", slug, sample(slug, "fs", "ST", 1, at=10)).status_code == 201
     stored = assert_both_or_neither(tables, spec, row_key("ST"))
-    older = api.post("scm", slug, stamped(spec, "scm", sample(slug, "scm", "ST", 2), 5))
+    older = api.post("scm", slug, sample(slug, "scm", "ST", 2, at=5))
     assert older.status_code == 409 and older.json()["error"]["code"] == "stale"
     assert assert_both_or_neither(tables, spec, row_key("ST")) == stored
     # the same time from both sides: SCM, the default primary side, wins; FS then loses the tie
-    tie = api.post("scm", slug, stamped(spec, "scm", sample(slug, "scm", "ST", 3), 10))
+    tie = api.post("scm", slug, sample(slug, "scm", "ST", 3, at=10))
     assert tie.status_code == 200, tie.text
-    lost = api.post("fs", slug, stamped(spec, "fs", sample(slug, "fs", "ST", 4), 10))
+    lost = api.post("fs", slug, sample(slug, "fs", "ST", 4, at=10))
     assert lost.status_code == 409
     assert assert_both_or_neither(tables, spec, row_key("ST")) == version_hash(
-        spec, "scm", stamped(spec, "scm", sample(slug, "scm", "ST", 3), 10)
+        spec, "scm", sample(slug, "scm", "ST", 3, at=10)
     )
 
 
@@ -111,10 +100,10 @@ def test_a_stale_queue_message_is_dropped_and_logged(
     slug: str, api: Api, connection: str, tables: TableServiceClient, queues: QueueServiceClient
 ) -> None:
     spec = ENTITIES[slug]
-    assert api.post("scm", slug, stamped(spec, "scm", sample(slug, "scm", "SQ", 1), 10)).status_code == 201
+    assert api.post("scm", slug, sample(slug, "scm", "SQ", 1, at=10)).status_code == 201
     stored = pair(tables, spec, row_key("SQ"))
     queue = f"fs-to-scm-{slug}"
-    send(connection, queue, {"operation": "upsert", "record": stamped(spec, "fs", sample(slug, "fs", "SQ", 2), 5)})
+    send(connection, queue, {"operation": "upsert", "record": sample(slug, "fs", "SQ", 2, at=5)})
     errors = eventually(lambda: list(tables.get_table_client("SyncErrors").list_entities()))
     assert [(e["PartitionKey"], e["Code"], e["Direction"], e["Id"]) for e in errors] == [
         (slug, "stale", "fs-to-scm", "SQ")
@@ -129,8 +118,8 @@ def test_a_message_delivered_five_times_leaves_the_state_of_one(
     slug: str, timed: bool, api: Api, connection: str, tables: TableServiceClient, queues: QueueServiceClient
 ) -> None:
     spec = ENTITIES[slug]
-    record = sample(slug, "scm", "IDEM", 4)
-    message = {"operation": "upsert", "record": stamped(spec, "scm", record, 1) if timed else record}
+    record = sample(slug, "scm", "IDEM", 4, at=1 if timed else None)
+    message = {"operation": "upsert", "record": record}
     queue = f"scm-to-fs-{slug}"
     send(connection, queue, message)
     once = eventually(lambda: synced(pair(tables, spec, row_key("IDEM"))))
@@ -161,7 +150,7 @@ def test_concurrent_writers_on_both_sides_converge_on_the_latest(
             side = ("fs", "scm")[(thread // 2 + step) % 2]
             with lock:
                 version = next(tick)
-            body = stamped(spec, side, sample(slug, side, ident, version), version)
+            body = sample(slug, side, ident, version, at=version)
             answers.append((ident, version, side, caller.post(side, slug, body).status_code))
         return answers
 
@@ -172,7 +161,7 @@ def test_concurrent_writers_on_both_sides_converge_on_the_latest(
     for ident in idents:
         _, latest, side, status = max((a for a in answers if a[0] == ident), key=lambda a: a[1])
         assert status in (200, 201), f"the latest change of {ident} was answered {status}"
-        expected = version_hash(spec, side, stamped(spec, side, sample(slug, side, ident, latest), latest))
+        expected = version_hash(spec, side, sample(slug, side, ident, latest, at=latest))
         assert assert_both_or_neither(tables, spec, row_key(ident)) == expected
 
 
@@ -184,13 +173,13 @@ def test_one_side_fields_survive_the_other_sides_updates(slug: str, api: Api, ta
     """FS-only fields (a customer asset's account) are kept when SCM updates the record, and never reach SCM."""
     spec = ENTITIES[slug]
     kept = {name: f"kept {name}" for name in spec.one_side("fs")}
-    assert api.post("fs", slug, {**stamped(spec, "fs", sample(slug, "fs", "MERGE", 1), 1), **kept}).status_code == 201
-    updated = api.post("scm", slug, stamped(spec, "scm", sample(slug, "scm", "MERGE", 2), 2))
+    assert api.post("fs", slug, {**sample(slug, "fs", "MERGE", 1, at=1), **kept}).status_code == 201
+    updated = api.post("scm", slug, sample(slug, "scm", "MERGE", 2, at=2))
     assert updated.status_code == 200 and updated.json()["status"] == "updated"
     rows = pair(tables, spec, row_key("MERGE"))
     assert rows["fs"] is not None and rows["scm"] is not None
     assert {name: rows["fs"].get(name) for name in kept} == kept
     assert not any(value in str(rows["scm"]) for value in kept.values())  # not even in sync columns
     assert assert_both_or_neither(tables, spec, row_key("MERGE")) == version_hash(
-        spec, "scm", stamped(spec, "scm", sample(slug, "scm", "MERGE", 2), 2)
+        spec, "scm", sample(slug, "scm", "MERGE", 2, at=2)
     )
