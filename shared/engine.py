@@ -280,7 +280,7 @@ class Engine:
         if not self.spec.references:
             return
         fields = tuple(reference.name(LEAD) for reference in self.spec.references)
-        referring = sorted(set(self.store.referring(LEAD, key.company, fields, key.id)), key=normalise)
+        referring = sorted(self.store.referring(LEAD, key.company, fields, key.id), key=normalise)
         if referring:
             names = ", ".join(reference.name("scm") for reference in self.spec.references)
             raise ReferencedError(

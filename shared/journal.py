@@ -80,8 +80,12 @@ class Journal:
             FOLLOWER.upper(),
             lead.meta.operation_id,
         )
-        self.store.write(LEAD, key, lead.record, lead.meta, lead.etag)
+        self.clear(key, lead)
         return "abandoned"
+
+    def clear(self, key: Key, lead: Row) -> None:
+        """Drop the lead row's intent (its operation is done, or given up), if the row is still as read."""
+        self.store.write(LEAD, key, lead.record, lead.meta, lead.etag)
 
     def finish_delete(self, key: Key, tombstone: Row, follower: Row | None) -> None:
         intent = tombstone.intent

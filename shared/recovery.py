@@ -62,8 +62,8 @@ def recover(engine: Engine, grace: dt.timedelta = dt.timedelta(0), clock: Callab
                 log.warning("recovery: %s %s op %s %s", engine.spec.slug, key, lead.meta.operation_id, outcome)
             else:
                 outcome = "confirmed"
-            if outcome in ("completed", "confirmed"):  # clear the intent: this operation is done
-                store.write(LEAD, key, lead.record, lead.meta, lead.etag)
+            if outcome in ("completed", "confirmed"):  # this operation is done
+                engine.journal.clear(key, lead)
         except WriteConflictError:
             outcome = "busy"  # a live writer changed the row since we read it; it settles it itself
         report.counts[outcome] += 1

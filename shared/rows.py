@@ -76,19 +76,21 @@ class Intent:
         if self.record is not None:
             text = jsonio.dumps(self.record).decode()
             for index in range(0, max(len(text), 1), _CHUNK):  # a string column holds 32K characters
-                columns[f"SyncPendingRecord{index // _CHUNK}"] = text[index : index + _CHUNK]
+                columns[f"{_RECORD_PART}{index // _CHUNK}"] = text[index : index + _CHUNK]
         return columns
 
     @classmethod
     def from_columns(cls, row: Mapping[str, Any]) -> Intent | None:
         if not row.get("SyncPending"):
             return None
-        chunks = sorted((int(name[17:]), value) for name, value in row.items() if name.startswith("SyncPendingRecord"))
+        start = len(_RECORD_PART)
+        chunks = sorted((int(name[start:]), value) for name, value in row.items() if name.startswith(_RECORD_PART))
         record = jsonio.loads_object("".join(value for _, value in chunks).encode()) if chunks else None
         return cls(follower_etag=row.get("SyncPendingEtag") or None, record=record)
 
 
 _CHUNK = 30_000
+_RECORD_PART = "SyncPendingRecord"  # SyncPendingRecord0, SyncPendingRecord1, …
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -144,9 +144,7 @@ class EntityStore:
                 .query_entities(query, parameters=params, results_per_page=limit)
                 .by_page(continuation_token=decode_token(token))
             )
-            rows = [(_key_of(entity), Row.from_entity(entity)) for entity in next(pages, [])]
-            live = [(key, row) for key, row in rows if not row.deleted]  # a tombstone is no record
-            return live, encode_token(pages.continuation_token)
+            return list(_live(next(pages, []))), encode_token(pages.continuation_token)
 
     def find(self, side: Side, company: str, equals: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Records of one company whose columns equal the given values (column names come from specs)."""
@@ -155,8 +153,7 @@ class EntityStore:
             query += f" and {column} eq @v{index}"
             params[f"v{index}"] = value
         with _storage(f"query {self.table}"):
-            found = self._table().query_entities(query, parameters=params)
-            return [row.record for row in map(Row.from_entity, found) if not row.deleted]
+            return [row.record for _, row in _live(self._table().query_entities(query, parameters=params))]
 
     def get(self, side: Side, company: str, ident: str) -> dict[str, Any] | None:
         row = self.read(side, Key(company, ident))
@@ -169,9 +166,7 @@ class EntityStore:
             query += " and RowKey gt @after"
             params["after"] = after
         with _storage(f"scan {self.table}"):
-            for entity in self._table().query_entities(query, parameters=params, results_per_page=1000):
-                if not entity.get("SyncDeleted"):  # a tombstone is no record
-                    yield _key_of(entity), Row.from_entity(entity)
+            yield from _live(self._table().query_entities(query, parameters=params, results_per_page=1000))
 
     def referring(self, side: Side, company: str, fields: tuple[str, ...], ident: str) -> list[str]:
         wanted = normalise(ident)
@@ -181,6 +176,14 @@ class EntityStore:
             if any(isinstance(v := row.record.get(name), str) and normalise(v) == wanted for name in fields)
             and normalise(key.id) != wanted
         ]
+
+
+def _live(entities: Iterable[Any]) -> Iterator[tuple[Key, Row]]:
+    """The records among queried rows: a tombstone (a delete in progress) is no record."""
+    for entity in entities:
+        row = Row.from_entity(entity)
+        if not row.deleted:
+            yield _key_of(entity), row
 
 
 def _put(entity: dict[str, Any], etag: str | None) -> tuple[Any, ...]:
