@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared import jsonio, listing, recovery, runtime
-from shared.errors import BadRequestError, NotFoundError, PayloadTooLargeError, SyncError, http_status
+from shared.errors import BadRequestError, NotFoundError, PayloadTooLargeError, SyncError, TransientError, http_status
+from shared.keys import printable
 from shared.settings import get_settings
 from shared.spec import Side
 
@@ -38,7 +39,8 @@ def answer(handler: Callable[[], Answer]) -> Answer:
         return handler()
     except SyncError as exc:
         status = http_status(exc)
-        log.log(logging.WARNING if status >= 500 else logging.INFO, "answered %d %s: %s", status, exc.code, exc)
+        level = logging.WARNING if status >= 500 else logging.INFO
+        log.log(level, "answered %d %s: %s", status, exc.code, printable(exc.message), extra={"status": status})
         return status, exc.payload()
     except Exception:
         log.exception("unexpected error")
@@ -62,7 +64,8 @@ def _dispatch(slug: str, source: Side, request: Request) -> Answer:
     if method == "GET" and company and ident:
         return 200, engine.get(source, company, ident)
     if method == "DELETE" and company and ident:
-        return 200, engine.delete(source, company, ident).as_dict()
+        modified = _delete_time(engine.spec.side(source).modified_field, request)
+        return 200, engine.delete(source, company, ident, modified).as_dict()
     raise NotFoundError(f"no {method} route here: POST and GET the collection, GET and DELETE a record")
 
 
@@ -79,6 +82,15 @@ def json_body(request: Request) -> dict[str, Any]:
     return jsonio.loads_object(request.body)
 
 
+def _delete_time(modified_field: str, request: Request) -> Any:
+    """A delete's time: query parameter `modified=`, or the side's time field in a JSON body, else None."""
+    if (modified := request.params.get("modified")) is not None:
+        return modified
+    if not request.body.strip():
+        return None
+    return json_body(request).get(modified_field)
+
+
 def recover(grace_seconds: str | None) -> Answer:
     """`POST /api/operations/recover`: run recovery for every entity now and report what it did."""
     grace = 0.0
@@ -89,5 +101,7 @@ def recover(grace_seconds: str | None) -> Answer:
             grace = -1.0
         if not 0 <= grace <= 86_400:
             raise BadRequestError("grace_seconds must be a number of seconds from 0 to 86400")
-    reports = recovery.recover_all(runtime.engines(), dt.timedelta(seconds=grace))
-    return 200, {"entities": [report.as_dict() for report in reports]}
+    reports = [report.as_dict() for report in recovery.recover_all(runtime.engines(), dt.timedelta(seconds=grace))]
+    if failed := [report["entity"] for report in reports if "error" in report]:
+        raise TransientError(f"recovery failed for {', '.join(failed)}; the others were recovered", details=reports)
+    return 200, {"entities": reports}

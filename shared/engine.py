@@ -4,6 +4,10 @@ upsert reads top to bottom: key → settle both sides (journal.py) → validate 
 sides' field rules → unchanged? → stale? → the company's guard, if a rule that reads other records
 applies → those rules → write the lead row (with the follower's intent), then the follower.
 A lost race (ETag) re-runs the whole decision.
+
+Time decides (DESIGN.md, "Time, deletes and identity"): a change's version is its source time; each
+side's row keeps the newest time seen, also for a change that left the content as it was, and a
+delete leaves a tombstone with its time, so that an older change can never win over either.
 """
 
 from __future__ import annotations
@@ -19,23 +23,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from shared.errors import Failure, NotFoundError, ReferencedError, RejectedError, StaleError, TransientError
+from shared.errors import NotFoundError, ReferencedError, TransientError, rejected
+from shared.identity import change_key, known_key
 from shared.journal import FOLLOWER, LEAD, Journal, OperationLookup, Pair
 from shared.keys import Key, normalise
+from shared.logs import log_fields
 from shared.mapping import content_hash
 from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError
 from shared.settings import Settings
 from shared.spec import SIDES, EntitySpec, Side, other
 from shared.store import EntityStore
 from shared.translate import Records, translate
-from shared.validation import check_context, check_fields
+from shared.validation import check_context
+from shared.versions import as_time, check_fresh, delete_time, future, newer
 
 log = logging.getLogger(__name__)
 
 Status = Literal["created", "updated", "unchanged", "deleted"]
 MAX_ATTEMPTS = 30  # lost ETag races before a 503; writers of one company's related records queue on its guard
-MAX_ROW_KEY = 512  # Table Storage's key limit, in UTF-16 units
-MAX_CLOCK_SKEW = dt.timedelta(days=1)
 
 
 def utcnow() -> dt.datetime:
@@ -91,46 +96,61 @@ class Engine:
 
     def upsert(self, source: Side, body: Mapping[str, Any]) -> Outcome:
         """Apply a created-or-changed record reported by `source` to both sides."""
-        key = self._key_of(source, body)
+        key, body = change_key(self.spec, self.settings, source, body)
         modified = self.spec.side(source).modified_field
-        if body.get(modified) is None:  # stamped on arrival, once: every retry decides on the same time
+        stamped = body.get(modified) is None
+        if stamped:  # stamped on arrival, once: every retry decides on the same time
             body = {**body, modified: self.clock()}
-        return self._with_retries(key, lambda attempt: self._upsert_once(source, key, body, attempt))
+        return self._with_retries(key, lambda attempt: self._upsert_once(source, key, body, stamped, attempt))
 
-    def delete(self, source: Side, company: str, ident: str) -> Outcome:
-        """Delete a record on both sides, after `source` reported it deleted."""
-        key = self._known_key(company, ident)
-        return self._with_retries(key, lambda attempt: self._delete_once(source, key, attempt))
+    def delete(self, source: Side, company: str, ident: str, modified: Any = None) -> Outcome:
+        """Delete a record on both sides, after `source` reported it deleted at `modified` (else now)."""
+        key = known_key(self.spec, self.settings, company, ident)
+        at = (
+            self.clock()
+            if modified is None
+            else delete_time(self.spec, self.settings, source, key, modified, self.clock())
+        )
+        return self._with_retries(key, lambda attempt: self._delete_once(source, key, at, attempt))
 
-    def _upsert_once(self, source: Side, key: Key, body: Mapping[str, Any], attempt: Attempt) -> Outcome:
+    def _upsert_once(self, source: Side, key: Key, body: Mapping[str, Any], stamped: bool, attempt: Attempt) -> Outcome:
         stored = self.journal.settle(key)
         records = self._validate_and_map(source, key, body, stored)
-        return self._commit(source, key, records, stored, attempt)
+        return self._commit(source, key, records, stored, stamped, attempt)
 
-    def _delete_once(self, source: Side, key: Key, attempt: Attempt) -> Outcome:
+    def _delete_once(self, source: Side, key: Key, at: dt.datetime, attempt: Attempt) -> Outcome:
         stored = self.journal.settle(key)
         gone = Outcome("deleted", self.spec.slug, key, {"fs": None, "scm": None}, attempt.operation_id)
-        if not any(stored.values()):
-            if attempt.status:  # our own tombstone was finished by another writer or by recovery
+        live = _live(stored)
+        if not any(live.values()):
+            if attempt.status:  # our own delete, finished by another writer or by recovery
                 return gone
             raise NotFoundError(f"{self.spec.title} {key} does not exist on either side")
+        check_fresh(self.spec, self.settings, source, key, at, stored)
         lead, follower = stored[LEAD], stored[FOLLOWER]
         meta = SyncMeta(
-            source_time=self.clock(),
+            source_time=at,
             origin=source,
-            created_by=_created_by(stored, source),
+            created_by=_created_by(live, source),
             content_hash="",
             operation_id=attempt.operation_id,
         )
-        intent = Intent(follower.etag if follower else None, record=None)
+        intent = Intent(follower.etag if follower else None, record=None, over_tombstone=_is_tombstone(follower))
         with self._guarded(key.company, bool(self.spec.references)) as guard:
             self._check_unreferenced(key)
             tombstone = self.store.write(
                 LEAD, key, {}, meta, lead.etag if lead else None, intent=intent, deleted=True, guard=guard
             )  # from here on the delete is decided: recovery finishes it
         attempt.status = "deleted"
-        self.journal.finish_delete(key, tombstone, follower)
-        log.info("%s %s deleted from %s (op %s)", self.spec.slug, key, source, attempt.operation_id)
+        self.journal.write_follower(key, tombstone)
+        log.info(
+            "%s %s deleted from %s (op %s)",
+            self.spec.slug,
+            key,
+            source,
+            attempt.operation_id,
+            extra=log_fields(self.spec.slug, key, source, attempt.operation_id),
+        )
         return gone
 
     def _with_retries(self, key: Key, run: Callable[[Attempt], Outcome]) -> Outcome:
@@ -139,53 +159,32 @@ class Engine:
             try:
                 return run(attempt)
             except WriteConflictError:
-                log.info("%s %s: concurrent write, deciding again (try %d)", self.spec.slug, key, tries)
+                log.debug(
+                    "%s %s: concurrent write, deciding again (try %d)",
+                    self.spec.slug,
+                    key,
+                    tries,
+                    extra=log_fields(self.spec.slug, key, operation_id=attempt.operation_id),
+                )
                 time.sleep(random.uniform(0, min(0.25, 0.005 * 2**tries)))
-        raise TransientError(f"{self.spec.title} {key} is being changed by others; retry the change")
+        raise TransientError(
+            f"{self.spec.title} {key} is being changed by others ({MAX_ATTEMPTS} tries lost); retry the change"
+        )
 
     # -- stages ---------------------------------------------------------------------------------
-
-    def _key_of(self, source: Side, body: Mapping[str, Any]) -> Key:
-        side = self.spec.side(source)
-        company, ident = body.get(side.company_field), body.get(side.id_field)
-        if not (isinstance(company, str) and company.strip() and isinstance(ident, str) and ident.strip()):
-            raise self._rejected(None, self._key_failures(source, body))
-        key = Key(company, ident)
-        if len(key.row_key) > MAX_ROW_KEY:
-            raise self._rejected(None, [Failure(side.id_field, "max_length", source, "key is too long")])
-        if normalise(company) not in self.settings.companies:
-            known = ", ".join(self.settings.companies)
-            failure = Failure(side.company_field, "known_company", source, f"company is not one of {known}")
-            raise self._rejected(key, [failure])
-        return key
-
-    def _key_failures(self, source: Side, body: Mapping[str, Any]) -> list[Failure]:
-        """Why a body has no usable key: its fields' own failures, and blank key fields."""
-        side = self.spec.side(source)
-        failures = check_fields(side, body).failures
-        reported = {failure.field for failure in failures}
-        for name in (side.company_field, side.id_field):
-            value = body.get(name)
-            if name not in reported and not (isinstance(value, str) and value.strip()):
-                failures.append(Failure(name, "required", source, "a key field must be non-blank text"))
-        return failures
-
-    def _known_key(self, company: str, ident: str) -> Key:
-        key = Key(company, ident)
-        if normalise(company) not in self.settings.companies or len(key.row_key) > MAX_ROW_KEY:
-            raise NotFoundError(f"{self.spec.title} {key} does not exist: unknown company or key")
-        return key
 
     def _validate_and_map(self, source: Side, key: Key, body: Mapping[str, Any], stored: Pair) -> Records:
         """Both sides' records for this change, or RejectedError listing every failure of either side."""
         modified = self.spec.side(source).modified_field
-        raw = {**_record(stored[source], drop=modified), **body}  # a partial update keeps the rest
-        records, failures = translate(self.spec, source, raw, _record(stored[other(source)]))
-        if not failures and _time(records[source][modified]) > self.clock() + MAX_CLOCK_SKEW:
-            # a far-future time would make every later change look stale, forever
-            failures = [Failure(modified, "not_in_future", source, "modification time is more than a day ahead")]
+        live = _live(stored)
+        raw = {**_record(live[source], drop=modified), **body}  # a partial update keeps the rest
+        records, failures = translate(self.spec, source, raw, _record(live[other(source)]))
+        if not failures and (
+            late := future(self.spec, self.settings, source, as_time(records[source][modified]), self.clock())
+        ):
+            failures = [late]
         if failures:
-            raise self._rejected(key, failures)
+            raise rejected(self.spec.title, key, failures)
         return records
 
     def _guard_needed(self, records: Records, stored: Pair) -> bool:
@@ -211,66 +210,66 @@ class Engine:
     def _check_context(self, key: Key, records: Mapping[Side, Mapping[str, Any]], stored: Pair) -> None:
         failures = check_context(self.spec, records, OperationLookup(self.spec, self.store, key, stored))
         if failures:
-            raise self._rejected(key, failures)
+            raise rejected(self.spec.title, key, failures)
 
-    def _commit(self, source: Side, key: Key, records: Records, stored: Pair, attempt: Attempt) -> Outcome:
-        changed = [side for side in SIDES if _differs(self.spec, side, stored[side], records[side])]
+    def _commit(
+        self, source: Side, key: Key, records: Records, stored: Pair, stamped: bool, attempt: Attempt
+    ) -> Outcome:
+        """Decide and write. `stamped`: the change carried no time of its own (its time is its arrival),
+        so with unchanged content it is an echo or a redelivery, never a newer version to record."""
+        live = _live(stored)
+        changed = [side for side in SIDES if _differs(self.spec, side, live[side], records[side])]
+        source_time = as_time(records[source][self.spec.side(source).modified_field])
+        status: Status = "updated" if any(live.values()) else "created"
         if not changed:
             if attempt.status:  # our own write, finished by another writer or by recovery
                 return Outcome(attempt.status, self.spec.slug, key, dict(stored), attempt.operation_id)
-            log.info("%s %s from %s unchanged: nothing written", self.spec.slug, key, source)
-            return Outcome("unchanged", self.spec.slug, key, dict(stored), attempt.operation_id)
-        source_time = _time(records[source][self.spec.side(source).modified_field])
-        self._check_fresh(source, key, source_time, stored)
+            if stamped or not newer(source_time, stored):  # an echo: same content, same or older time
+                log.info(
+                    "%s %s from %s unchanged: nothing written",
+                    self.spec.slug,
+                    key,
+                    source,
+                    extra=log_fields(self.spec.slug, key, source, attempt.operation_id),
+                )
+                return Outcome("unchanged", self.spec.slug, key, dict(stored), attempt.operation_id)
+            changed, status = list(SIDES), "unchanged"  # same content, newer time: both sides keep the time
+        check_fresh(self.spec, self.settings, source, key, source_time, stored)
         meta = SyncMeta(
             source_time=source_time,
             origin=source,
-            created_by=_created_by(stored, source),
+            created_by=_created_by(live, source),
             content_hash=content_hash(self.spec, records["scm"]),
             operation_id=attempt.operation_id,
         )
         lead, follower = stored[LEAD], stored[FOLLOWER]
         # The lead row is written first, always: that serialises writers on one row's ETag. When the
         # follower changes too, the lead row carries the intent to write it, for recovery to finish.
-        intent = Intent(follower.etag if follower else None, records[FOLLOWER]) if FOLLOWER in changed else None
+        intent = (
+            Intent(follower.etag if follower else None, records[FOLLOWER], over_tombstone=_is_tombstone(follower))
+            if FOLLOWER in changed
+            else None
+        )
         written: Pair = dict(stored)
-        with self._guarded(key.company, self._guard_needed(records, stored)) as guard:
-            self._check_context(key, records, stored)  # after the cheap decisions: these rules may read
+        with self._guarded(key.company, self._guard_needed(records, live)) as guard:
+            self._check_context(key, records, live)  # after the cheap decisions: these rules may read
             lead_etag = lead.etag if lead else None
-            written[LEAD] = self.store.write(LEAD, key, records[LEAD], meta, lead_etag, intent=intent, guard=guard)
-        attempt.status = "updated" if lead or follower else "created"
+            new_lead = self.store.write(LEAD, key, records[LEAD], meta, lead_etag, intent=intent, guard=guard)
+        attempt.status = status
+        written[LEAD] = new_lead
         if intent is not None:
-            written[FOLLOWER] = self.store.write(FOLLOWER, key, records[FOLLOWER], meta, intent.follower_etag)
+            written[FOLLOWER] = self.journal.write_follower(key, new_lead)
         log.info(
             "%s %s %s from %s, wrote %s (op %s)",
             self.spec.slug,
             key,
-            attempt.status,
+            status,
             source,
             "+".join(changed),
             attempt.operation_id,
+            extra=log_fields(self.spec.slug, key, source, attempt.operation_id),
         )
-        return Outcome(attempt.status, self.spec.slug, key, written, attempt.operation_id)
-
-    def _check_fresh(self, source: Side, key: Key, source_time: dt.datetime, stored: Pair) -> None:
-        rows = [row for row in stored.values() if row]
-        if not rows:
-            return
-        newest = max(rows, key=lambda row: row.meta.source_time).meta
-        if source_time < newest.source_time or (
-            source_time == newest.source_time and newest.origin != source and source != self.settings.primary_side
-        ):
-            raise StaleError(
-                f"{self.spec.title} {key}: this change ({source}, modified {source_time.isoformat()}) is not newer "
-                f"than the stored version ({newest.origin}, modified {newest.source_time.isoformat()}); not applied",
-                details=[
-                    {
-                        "stored_source_time": newest.source_time.isoformat(),
-                        "stored_origin": newest.origin,
-                        "primary_side": self.settings.primary_side,
-                    }
-                ],
-            )
+        return Outcome(status, self.spec.slug, key, written, attempt.operation_id)
 
     def _check_unreferenced(self, key: Key) -> None:
         """A record that others of its company still name (as parent, quarantine warehouse, …) stays.
@@ -289,26 +288,27 @@ class Engine:
                 details=[{"company": normalise(key.company), "id": ident, "side": "scm"} for ident in referring],
             )
 
-    def _rejected(self, key: Key | None, failures: list[Failure]) -> RejectedError:
-        what = str(key) if key else "record"
-        count = len(failures)
-        return RejectedError(
-            f"{self.spec.title} {what} was rejected: {count} rule{'s' * (count != 1)} failed; nothing was written",
-            failures,
-        )
-
     # -- reads ----------------------------------------------------------------------------------
 
     def get(self, side: Side, company: str, ident: str) -> dict[str, Any]:
-        key = self._known_key(company, ident)
+        key = known_key(self.spec, self.settings, company, ident)
         row = self.store.read(side, key)
         if row is None or row.deleted:
             raise NotFoundError(f"{self.spec.title} {key} does not exist in {side.upper()}")
         return {"key": key.as_dict(), **row.as_dict()}
 
 
-def _created_by(stored: Pair, source: Side) -> Side:
-    existing = [row for row in stored.values() if row]
+def _live(stored: Pair) -> Pair:
+    """The pair as records: a tombstone counts as no record."""
+    return {side: row.live if row else None for side, row in stored.items()}
+
+
+def _is_tombstone(row: Row | None) -> bool:
+    return row is not None and row.deleted
+
+
+def _created_by(live: Pair, source: Side) -> Side:
+    existing = [row for row in live.values() if row]
     return existing[0].meta.created_by if existing else source
 
 
@@ -324,8 +324,3 @@ def _differs(spec: EntitySpec, side: Side, row: Row | None, record: Mapping[str,
     modified = spec.side(side).modified_field
     new = {name: value for name, value in record.items() if value is not None and name != modified}
     return new != _record(row, drop=modified)
-
-
-def _time(value: Any) -> dt.datetime:
-    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
-    return parsed.astimezone(dt.UTC)

@@ -11,7 +11,7 @@ import datetime as dt
 import threading
 from dataclasses import dataclass
 
-from azure.core.exceptions import AzureError
+from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.data.tables import TableServiceClient, UpdateMode
 
 from shared import jsonio
@@ -52,11 +52,21 @@ class ErrorLog:
             "DequeueCount": entry.dequeue_count,
             "LoggedAt": dt.datetime.now(dt.UTC),
         }
-        try:
-            self._ensure()
-            self._client.upsert_entity({k: v for k, v in row.items() if v is not None}, mode=UpdateMode.REPLACE)
-        except AzureError as exc:
-            raise TransientError("could not write the error log; the message will be retried") from exc
+        entity = {k: v for k, v in row.items() if v is not None}
+        for retry in (False, True):
+            try:
+                self._ensure()
+                self._client.upsert_entity(entity, mode=UpdateMode.REPLACE)
+                return
+            except ResourceNotFoundError:  # the table was dropped while the app runs: create it again, once
+                self._ready = False
+                if retry:
+                    break
+            except AzureError as exc:
+                raise TransientError("could not write the error log; the message will be retried") from exc
+        raise TransientError(
+            f"could not write the error log: table {self.table} is missing; the message will be retried"
+        )
 
     def _ensure(self) -> None:
         if not self._ready:

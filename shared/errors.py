@@ -82,6 +82,15 @@ class RejectedError(SyncError):
         self.failures = failures
 
 
+def rejected(title: str, key: object | None, failures: list[Failure]) -> RejectedError:
+    """The 422 for a record of entity `title` (its key, when known) and every rule it failed."""
+    what = str(key) if key else "record"
+    count = len(failures)
+    return RejectedError(
+        f"{title} {what} was rejected: {count} rule{'s' * (count != 1)} failed; nothing was written", failures
+    )
+
+
 class TransientError(SyncError):
     """Storage failed or was contended; the change may be retried (queues retry it by themselves)."""
 

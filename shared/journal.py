@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from shared.keys import Key
-from shared.rows import Row, WriteConflictError
+from shared.logs import log_fields
+from shared.rows import Intent, Row, WriteConflictError
 from shared.spec import SIDES, EntitySpec, Side
 from shared.store import EntityStore
 
@@ -43,12 +44,19 @@ class Journal:
     def settle(self, key: Key) -> Pair:
         """Both sides' rows, after finishing an operation that a crash or a fault left half done.
 
-        A settled pair holds no tombstone and no intent in doubt: what it holds is what both sides agree on.
+        A settled pair holds no intent in doubt: what it holds (records, or tombstones of a delete) is
+        what both sides agree on.
         """
         pair = self.read_pair(key)
         lead = pair[LEAD]
         if lead is not None and in_doubt(lead, pair[FOLLOWER]):
-            log.warning("%s %s: finishing operation %s left half done", self.spec.slug, key, lead.meta.operation_id)
+            log.warning(
+                "%s %s: finishing operation %s left half done",
+                self.spec.slug,
+                key,
+                lead.meta.operation_id,
+                extra=log_fields(self.spec.slug, key, LEAD, lead.meta.operation_id),
+            )
             self.finish(key, lead, pair[FOLLOWER])
             pair = self.read_pair(key)
             if (lead := pair[LEAD]) is not None and in_doubt(lead, pair[FOLLOWER]):
@@ -64,14 +72,11 @@ class Journal:
         intent = lead.intent
         if intent is None:
             return "settled"
-        if lead.deleted:
-            self.finish_delete(key, lead, follower)
-            return "deleted"
         if follower is not None and follower.meta.operation_id == lead.meta.operation_id:
             return "settled"
-        if (follower.etag if follower else None) == intent.follower_etag and intent.record is not None:
-            self.store.write(FOLLOWER, key, intent.record, lead.meta, intent.follower_etag)
-            return "completed"
+        if _as_read(intent, follower):
+            self.write_follower(key, lead)
+            return "deleted" if lead.deleted else "completed"
         # the follower changed after the operation read it, outside this protocol: keep the newer write
         log.error(
             "%s %s: %s changed outside the sync while operation %s was in progress; kept it, dropped the intent",
@@ -79,21 +84,29 @@ class Journal:
             key,
             FOLLOWER.upper(),
             lead.meta.operation_id,
+            extra=log_fields(self.spec.slug, key, FOLLOWER, lead.meta.operation_id),
         )
         self.clear(key, lead)
         return "abandoned"
 
+    def write_follower(self, key: Key, lead: Row) -> Row:
+        """Write what the lead's intent promises the follower (its record, or a tombstone), conditionally.
+
+        A follower tombstone that the purge removed meanwhile is no newer write: the row is created.
+        """
+        intent = lead.intent
+        assert intent is not None, "only an operation with an intent writes the follower"
+        record, deleted = ({}, True) if intent.record is None else (intent.record, False)
+        try:
+            return self.store.write(FOLLOWER, key, record, lead.meta, intent.follower_etag, deleted=deleted)
+        except WriteConflictError:
+            if not intent.over_tombstone or self.store.read(FOLLOWER, key) is not None:
+                raise
+            return self.store.write(FOLLOWER, key, record, lead.meta, None, deleted=deleted)
+
     def clear(self, key: Key, lead: Row) -> None:
         """Drop the lead row's intent (its operation is done, or given up), if the row is still as read."""
-        self.store.write(LEAD, key, lead.record, lead.meta, lead.etag)
-
-    def finish_delete(self, key: Key, tombstone: Row, follower: Row | None) -> None:
-        intent = tombstone.intent
-        if follower is not None and intent is not None and follower.etag == intent.follower_etag:
-            self.store.delete(FOLLOWER, key, follower.etag)
-        elif follower is not None:
-            log.error("%s %s: %s changed during a delete; kept it", self.spec.slug, key, FOLLOWER.upper())
-        self.store.delete(LEAD, key, tombstone.etag)
+        self.store.write(LEAD, key, lead.record, lead.meta, lead.etag, deleted=lead.deleted)
 
 
 class OperationLookup:
@@ -115,7 +128,7 @@ class OperationLookup:
             row = self._stored[side]
             return row.record if row else None
         lead = self._store.read(LEAD, key)
-        if lead is not None and lead.deleted:
+        if lead is not None and lead.deleted:  # deleted, or being deleted
             return None
         if side == LEAD and lead is not None:
             return lead.record
@@ -134,9 +147,14 @@ class OperationLookup:
 
 
 def in_doubt(lead: Row, follower: Row | None) -> bool:
-    """Whether the lead row's operation may not have reached the follower yet."""
+    """Whether the lead row's operation (a change or a delete) may not have reached the follower yet."""
     if lead.intent is None:
         return False
-    if lead.deleted:
-        return True
     return follower is None or follower.meta.operation_id != lead.meta.operation_id
+
+
+def _as_read(intent: Intent, follower: Row | None) -> bool:
+    """Whether the follower is still as the operation read it (or was a tombstone the purge removed)."""
+    if follower is None:
+        return intent.follower_etag is None or intent.over_tombstone
+    return follower.etag == intent.follower_etag

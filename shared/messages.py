@@ -11,6 +11,7 @@ from shared import jsonio, runtime
 from shared.engine import Engine, Outcome
 from shared.errorlog import ErrorEntry
 from shared.errors import BadRequestError, ConflictError, NotFoundError, RejectedError
+from shared.keys import printable
 from shared.spec import Side, other
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class UpsertMessage(_Message):
 class DeleteMessage(_Message):
     operation: Literal["delete"]
     key: MessageKey
+    modified: Any = None  # the delete's time in the source system; absent: when it is processed
 
 
 Message = Annotated[UpsertMessage | DeleteMessage, Field(discriminator="operation")]
@@ -53,7 +55,7 @@ def parse_message(body: bytes) -> UpsertMessage | DeleteMessage:
 def apply_message(engine: Engine, source: Side, message: UpsertMessage | DeleteMessage) -> Outcome:
     if isinstance(message, UpsertMessage):
         return engine.upsert(source, message.record)
-    return engine.delete(source, message.key.company, message.key.id)
+    return engine.delete(source, message.key.company, message.key.id, message.modified)
 
 
 def message_key(engine: Engine, source: Side, message: UpsertMessage | DeleteMessage) -> tuple[str | None, str | None]:
@@ -79,12 +81,20 @@ def process(slug: str, source: Side, body: bytes, message_id: str, dequeue_count
         return apply_message(engine, source, message).status
     except NotFoundError:
         if isinstance(message, DeleteMessage):  # already gone: a repeated delete is done, not an error
-            log.info("%s delete of %s/%s: nothing to delete", slug, message.key.company, message.key.id)
+            where = printable(f"{message.key.company}/{message.key.id}")
+            log.info("%s delete of %s: nothing to delete", slug, where, extra={"entity": slug, "key": where})
             return "absent"
         raise
     except (BadRequestError, RejectedError, ConflictError) as exc:
         company, ident = message_key(engine, source, message) if message else (None, None)
         entry = ErrorEntry(slug, f"{source}-to-{other(source)}", company, ident, message_id, dequeue_count, exc)
         runtime.error_log().record(entry)
-        log.warning("%s message %s rejected for good (%s): %s", slug, message_id, exc.code, exc.message)
+        log.warning(
+            "%s message %s rejected for good (%s): %s",
+            slug,
+            message_id,
+            exc.code,
+            printable(exc.message),
+            extra={"entity": slug, "side": source, "key": printable(f"{company}/{ident}")},
+        )
         return "rejected"

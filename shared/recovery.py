@@ -7,6 +7,9 @@ a tombstone says to delete), and clears confirmed intents so that the next run h
 Every write is ETag-conditional: recovery never overwrites a newer write, and it is safe to run on
 several instances at once, beside live traffic. The timer runs it with a grace period so that it
 leaves operations in flight to their own writer; run on demand it may take everything.
+
+Each pass also purges the tombstones whose retention (`SYNC_TOMBSTONE_DAYS`) is over. Entities are
+recovered one by one: a storage failure in one is reported for that one, and the others go on.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.engine import Engine, utcnow
+from shared.errors import SyncError
 from shared.journal import FOLLOWER, LEAD, in_doubt
+from shared.logs import log_fields
 from shared.rows import WriteConflictError
 
 log = logging.getLogger(__name__)
@@ -34,45 +39,81 @@ class Report:
     completed: the follower was written from the intent · deleted: a tombstone's delete was finished ·
     confirmed: the follower had the operation already; the intent was cleared · abandoned: the follower
     had changed outside the sync; the newer write was kept · busy: another writer got there first ·
-    young: left to the writer still in flight (younger than the grace period).
+    young: left to the writer still in flight (younger than the grace period) · purged: tombstones
+    past their retention, removed. `error`: the pass failed for this entity (storage), what it said.
     """
 
     entity: str
     counts: Counter[str] = field(default_factory=Counter)
+    error: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"entity": self.entity, **{name: self.counts[name] for name in _OUTCOMES}}
+        counts = {name: self.counts[name] for name in _OUTCOMES}
+        return {"entity": self.entity, **counts, **({"error": self.error} if self.error else {})}
 
 
-_OUTCOMES = ("completed", "deleted", "confirmed", "abandoned", "busy", "young")
+_OUTCOMES = ("completed", "deleted", "confirmed", "abandoned", "busy", "young", "purged")
 
 
 def recover(engine: Engine, grace: dt.timedelta = dt.timedelta(0), clock: Callable[[], dt.datetime] = utcnow) -> Report:
+    """Finish the entity's half-done operations, then purge its expired tombstones."""
     report = Report(engine.spec.slug)
-    cutoff = clock() - grace
+    try:
+        _finish_pending(engine, report, clock() - grace if grace else None)
+        _purge_tombstones(engine, report, clock() - dt.timedelta(days=engine.settings.tombstone_days))
+    except SyncError as exc:
+        report.error = exc.payload()["error"]
+        log.error("recovery of %s failed: %s", engine.spec.slug, exc.message, extra=log_fields(engine.spec.slug))
+    return report
+
+
+def _finish_pending(engine: Engine, report: Report, cutoff: dt.datetime | None) -> None:
     store = engine.store
     for key, lead in store.pending(LEAD):
-        if grace and lead.written_at is not None and lead.written_at > cutoff:
+        if cutoff is not None and lead.written_at is not None and lead.written_at > cutoff:
             report.counts["young"] += 1
             continue
         try:
             follower = store.read(FOLLOWER, key)
             if in_doubt(lead, follower):
                 outcome = engine.journal.finish(key, lead, follower)
-                log.warning("recovery: %s %s op %s %s", engine.spec.slug, key, lead.meta.operation_id, outcome)
+                log.warning(
+                    "recovery: %s %s op %s %s",
+                    engine.spec.slug,
+                    key,
+                    lead.meta.operation_id,
+                    outcome,
+                    extra=log_fields(engine.spec.slug, key, LEAD, lead.meta.operation_id),
+                )
             else:
                 outcome = "confirmed"
-            if outcome in ("completed", "confirmed"):  # this operation is done
+            if outcome in ("completed", "deleted", "confirmed"):  # this operation is done
                 engine.journal.clear(key, lead)
         except WriteConflictError:
             outcome = "busy"  # a live writer changed the row since we read it; it settles it itself
         report.counts[outcome] += 1
-    return report
+
+
+def _purge_tombstones(engine: Engine, report: Report, written_before: dt.datetime) -> None:
+    """Remove tombstones older than the retention: the lead's once its delete is confirmed, then the
+    follower's. Each removal is ETag-conditional, so a record created again meanwhile stays."""
+    store = engine.store
+    for side in (LEAD, FOLLOWER):
+        for key, row in store.tombstones(side, written_before):
+            if row.intent is not None:  # not confirmed yet: recovery clears it first
+                continue
+            try:
+                store.delete(side, key, row.etag)
+                report.counts["purged"] += 1
+            except WriteConflictError:
+                report.counts["busy"] += 1
 
 
 def recover_all(engines: Iterable[Engine], grace: dt.timedelta = dt.timedelta(0)) -> list[Report]:
+    """Recover every entity, each on its own: one that fails does not stop the others."""
     reports = [recover(engine, grace) for engine in engines]
     for report in reports:
         done = {name: count for name, count in report.counts.items() if count}
-        log.info("recovery of %s: %s", report.entity, done or "nothing to do")
+        if not report.error:
+            log.info("recovery of %s: %s", report.entity, done or "nothing to do", extra={"entity": report.entity})
     return reports

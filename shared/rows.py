@@ -65,14 +65,19 @@ class Intent:
     """The journal entry a lead row carries: what the other side must become to complete its operation.
 
     `follower_etag` is the other side's ETag when the operation read it (None: it did not exist), so
-    that completing the intent can never overwrite a newer write. `record` None means delete it.
+    that completing the intent can never overwrite a newer write. `record` None means delete it (leave
+    a tombstone). `over_tombstone`: what the follower held was a tombstone, which the purge may remove
+    meanwhile without that being anyone's newer write.
     """
 
     follower_etag: str | None
     record: dict[str, Any] | None
+    over_tombstone: bool = False
 
     def columns(self) -> dict[str, Any]:
         columns: dict[str, Any] = {"SyncPending": True, "SyncPendingEtag": self.follower_etag or ""}
+        if self.over_tombstone:
+            columns["SyncPendingOverTombstone"] = True
         if self.record is not None:
             text = jsonio.dumps(self.record).decode()
             for index in range(0, max(len(text), 1), _CHUNK):  # a string column holds 32K characters
@@ -86,7 +91,11 @@ class Intent:
         start = len(_RECORD_PART)
         chunks = sorted((int(name[start:]), value) for name, value in row.items() if name.startswith(_RECORD_PART))
         record = jsonio.loads_object("".join(value for _, value in chunks).encode()) if chunks else None
-        return cls(follower_etag=row.get("SyncPendingEtag") or None, record=record)
+        return cls(
+            follower_etag=row.get("SyncPendingEtag") or None,
+            record=record,
+            over_tombstone=bool(row.get("SyncPendingOverTombstone")),
+        )
 
 
 _CHUNK = 30_000
@@ -101,7 +110,7 @@ class Row:
     meta: SyncMeta
     etag: str
     intent: Intent | None = None  # lead rows only: the other side's write this row's operation promised
-    deleted: bool = False  # a tombstone: the record is being deleted on both sides
+    deleted: bool = False  # a tombstone: the record was deleted at meta.source_time (kept for a while)
     written_at: dt.datetime | None = None  # when storage last wrote the row (its Timestamp)
 
     @classmethod
@@ -119,6 +128,11 @@ class Row:
 
     def as_dict(self) -> dict[str, Any]:
         return {"record": self.record, "sync": self.meta.as_dict()}
+
+    @property
+    def live(self) -> Row | None:
+        """The row as a record: None for a tombstone (a deleted record is no record)."""
+        return None if self.deleted else self
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.errors import ConfigurationError
+from shared.keys import bad_characters, simple_upper
 
 Side = Literal["fs", "scm"]
 
@@ -31,20 +32,49 @@ class Settings(BaseSettings):
     primary_side: Side = Field(default="scm", description="Who wins when two changes carry the same time.")
     error_table: str = Field(default="SyncErrors", description="Table of permanently failed messages.")
     max_body_bytes: int = Field(default=256 * 1024, gt=0, description="Largest accepted request body.")
+    max_clock_skew_seconds: float = Field(
+        default=300, ge=0, le=86_400, description="How far ahead of this clock a change's time may be."
+    )
+    tombstone_days: float = Field(
+        default=7, ge=0, le=3650, description="How long a delete's tombstone keeps older changes out."
+    )
+
+    @field_validator("storage_connection", mode="before")
+    @classmethod
+    def _connection_string(cls, value: object) -> object:
+        # The value is a secret: the message says what is wrong with it, never what it is.
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("must be a storage connection string; it is empty")
+        pairs = [part.partition("=") for part in value.strip().strip(";").split(";")]
+        names = {name.strip().lower() for name, sep, rest in pairs if sep and name.strip() and rest.strip()}
+        if len(names) != len(pairs) or not names & _CONNECTION_NAMES:
+            raise ValueError(
+                "is not a storage connection string (Name=value pairs separated by ';', with AccountName or "
+                "endpoints, or UseDevelopmentStorage=true)"
+            )
+        return value
 
     @field_validator("companies", mode="before")
     @classmethod
     def _split_companies(cls, value: object) -> object:
         if isinstance(value, str):
             value = value.split(",")
-        if isinstance(value, (list, tuple)):
-            return tuple(str(item).strip().upper() for item in value if str(item).strip())
-        return value
+        if not isinstance(value, (list, tuple)):
+            return value
+        companies = tuple(simple_upper(str(item).strip()) for item in value if str(item).strip())
+        if not companies:
+            raise ValueError("names no company: give a comma-separated list such as USMF,USSI,DEMF")
+        if bad := [company for company in companies if bad_characters(company)]:
+            raise ValueError(f"{len(bad)} company code(s) hold control characters or / \\ # ?")
+        return companies
 
     @field_validator("primary_side", mode="before")
     @classmethod
     def _lower_side(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+
+_CONNECTION_NAMES = {"accountname", "usedevelopmentstorage", "tableendpoint", "blobendpoint", "queueendpoint"}
 
 
 def load_settings() -> Settings:

@@ -3,16 +3,19 @@
 A row holds the record in its own system's schema plus the sync metadata (columns `Sync*`; see
 rows.py). The lead partition also holds one guard row per company (docs/sync-protocol.md).
 Every Azure error leaves here as one of two things: `WriteConflictError` (someone else wrote first:
-re-read and decide again) or `TransientError` (storage failed: the caller may retry).
+re-read and decide again) or `TransientError` (storage failed: the caller may retry). A table dropped
+while the app runs is created again and the call retried once; it is never taken for a missing row.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, TypeVar
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -29,7 +32,18 @@ from shared.keys import FIRST_RECORD_KEY, Key, company_range, decode_row_key, gu
 from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError
 from shared.spec import Side
 
+log = logging.getLogger(__name__)
+
 PARTITION: dict[Side, str] = {"fs": "FS", "scm": "SCM"}
+T = TypeVar("T")
+
+
+class _TableMissingError(Exception):
+    """The table itself is gone (dropped while the app runs): create it again, then retry once."""
+
+
+def _table_missing(exc: Exception) -> bool:
+    return getattr(exc, "error_code", None) == "TableNotFound" or "TableNotFound" in str(exc)
 
 
 @contextmanager
@@ -39,15 +53,31 @@ def _storage(action: str) -> Iterator[None]:
     except (ResourceExistsError, ResourceModifiedError) as exc:
         raise WriteConflictError(action) from exc
     except TableTransactionError as exc:
+        if _table_missing(exc):
+            raise _TableMissingError(action) from exc
         if exc.status_code in (404, 409, 412):  # a row in the batch changed since it was read
             raise WriteConflictError(action) from exc
-        raise TransientError(f"storage failed while trying to {action}; retry the change") from exc
+        raise _failed(action) from exc
+    except ResourceNotFoundError as exc:
+        if _table_missing(exc):
+            raise _TableMissingError(action) from exc
+        raise WriteConflictError(action) from exc  # the row was deleted since it was read
     except AzureError as exc:
-        raise TransientError(f"storage failed while trying to {action}; retry the change") from exc
+        raise _failed(action) from exc
+
+
+def _failed(action: str) -> TransientError:
+    return TransientError(f"storage failed while trying to {action}; nothing more was done, retry the change")
+
+
+def _row_absent(exc: ResourceNotFoundError) -> None:
+    """A 404 that means "no such row" (return None); a missing table is re-raised for _storage."""
+    if _table_missing(exc):
+        raise exc
 
 
 class EntityStore:
-    """Rows of one entity table. Thread-safe; creates its table on first use."""
+    """Rows of one entity table. Thread-safe; creates its table on first use, and again if it is dropped."""
 
     def __init__(self, client: TableClient) -> None:
         self._client = client
@@ -63,12 +93,41 @@ class EntityStore:
                 self._ready = True
         return self._client
 
-    def read(self, side: Side, key: Key) -> Row | None:
-        with _storage(f"read {self.table} {key}"):
+    def _call(self, action: str, call: Callable[[TableClient], T]) -> T:
+        """Run one storage call; if the table is missing, create it again and run the call once more."""
+        for retry in (False, True):
             try:
-                return Row.from_entity(self._table().get_entity(PARTITION[side], key.row_key))
-            except ResourceNotFoundError:
+                with _storage(action):
+                    return call(self._table())
+            except _TableMissingError:
+                if retry:
+                    break
+                log.warning("table %s is missing: creating it again", self.table, extra={"table": self.table})
+                self._ready = False
+        raise TransientError(
+            f"storage failed while trying to {action}: table {self.table} is missing and could not be created "
+            "again; retry the change"
+        )
+
+    def _query(self, action: str, query: str, params: dict[str, Any], **options: Any) -> Iterator[Any]:
+        """Entities matching a filter, page by page; a missing table holds none (it is created again)."""
+        try:
+            with _storage(action):
+                yield from self._table().query_entities(query, parameters=params, **options)
+        except _TableMissingError:
+            log.warning("table %s is missing: creating it again", self.table, extra={"table": self.table})
+            self._ready = False
+            self._call(f"create table {self.table}", lambda client: None)
+
+    def read(self, side: Side, key: Key) -> Row | None:
+        def get(client: TableClient) -> Row | None:
+            try:
+                return Row.from_entity(client.get_entity(PARTITION[side], key.row_key))
+            except ResourceNotFoundError as exc:
+                _row_absent(exc)
                 return None
+
+        return self._call(f"read {self.table} {key}", get)
 
     def write(
         self,
@@ -91,60 +150,68 @@ class EntityStore:
             **(intent.columns() if intent else {}),
             **({"SyncDeleted": True} if deleted else {}),
         }
-        with _storage(f"write {self.table} {key}"):
-            try:
-                if guard is not None:
-                    guarded = {"PartitionKey": PARTITION[side], "RowKey": guard_row_key(guard.company)}
-                    guarded["SyncOperationId"] = meta.operation_id
-                    results = self._table().submit_transaction([_put(entity, etag), _put(guarded, guard.etag)])
-                    result = results[0]
-                elif etag is None:
-                    result = self._table().create_entity(entity)
-                else:
-                    result = self._table().update_entity(
-                        entity, mode=UpdateMode.REPLACE, etag=etag, match_condition=MatchConditions.IfNotModified
-                    )
-            except ResourceNotFoundError as exc:  # deleted since we read it
-                raise WriteConflictError(f"write {key}") from exc
+
+        def put(client: TableClient) -> Any:
+            if guard is not None:
+                guarded = {"PartitionKey": PARTITION[side], "RowKey": guard_row_key(guard.company)}
+                guarded["SyncOperationId"] = meta.operation_id
+                return client.submit_transaction([_put(entity, etag), _put(guarded, guard.etag)])[0]
+            if etag is None:
+                return client.create_entity(entity)
+            return client.update_entity(
+                entity, mode=UpdateMode.REPLACE, etag=etag, match_condition=MatchConditions.IfNotModified
+            )
+
+        result = self._call(f"write {self.table} {key}", put)
         return Row(record=_columns(record), meta=meta, etag=result["etag"], intent=intent, deleted=deleted)
 
     def read_guard(self, side: Side, company: str) -> Guard:
-        with _storage(f"read the guard of {self.table} {normalise(company)}"):
+        def get(client: TableClient) -> Guard:
             try:
-                entity = self._table().get_entity(PARTITION[side], guard_row_key(company), select=["RowKey"])
-            except ResourceNotFoundError:
+                entity = client.get_entity(PARTITION[side], guard_row_key(company), select=["RowKey"])
+            except ResourceNotFoundError as exc:
+                _row_absent(exc)
                 return Guard(company, None)
-        return Guard(company, entity.metadata["etag"])
+            return Guard(company, entity.metadata["etag"])
+
+        return self._call(f"read the guard of {self.table} {normalise(company)}", get)
 
     def delete(self, side: Side, key: Key, etag: str) -> None:
         """Delete the row only if it is unchanged since it was read; a row already gone is a lost race."""
-        with _storage(f"delete {self.table} {key}"):
-            try:
-                self._table().delete_entity(
-                    PARTITION[side], key.row_key, etag=etag, match_condition=MatchConditions.IfNotModified
-                )
-            except ResourceNotFoundError as exc:
-                raise WriteConflictError(f"delete {key}") from exc
+        self._call(
+            f"delete {self.table} {key}",
+            lambda client: client.delete_entity(
+                PARTITION[side], key.row_key, etag=etag, match_condition=MatchConditions.IfNotModified
+            ),
+        )
 
     def pending(self, side: Side) -> Iterator[tuple[Key, Row]]:
         """The side's rows that carry an intent (a journal entry that may still need completing)."""
-        with _storage(f"scan {self.table} for intents"):
-            query = "PartitionKey eq @pk and SyncPending eq true"
-            for entity in self._table().query_entities(query, parameters={"pk": PARTITION[side]}):
-                yield _key_of(entity), Row.from_entity(entity)
+        query = "PartitionKey eq @pk and SyncPending eq true"
+        for entity in self._query(f"scan {self.table} for intents", query, {"pk": PARTITION[side]}):
+            yield _key_of(entity), Row.from_entity(entity)
+
+    def tombstones(self, side: Side, written_before: dt.datetime) -> Iterator[tuple[Key, Row]]:
+        """The side's tombstones last written before a time (the ones whose retention is over)."""
+        query = "PartitionKey eq @pk and SyncDeleted eq true and Timestamp lt @before"
+        params = {"pk": PARTITION[side], "before": written_before}
+        for entity in self._query(f"scan {self.table} for tombstones", query, params):
+            yield _key_of(entity), Row.from_entity(entity)
 
     def page(
         self, side: Side, company: str | None, limit: int, token: str | None
     ) -> tuple[list[tuple[Key, Row]], str | None]:
         """One page of a side's rows in key order, optionally of one company, and the next page's token."""
         query, params = _side_filter(side, company)
-        with _storage(f"list {self.table}"):
-            pages: Any = (
-                self._table()
-                .query_entities(query, parameters=params, results_per_page=limit)
-                .by_page(continuation_token=decode_token(token))
+        continuation = decode_token(token)
+
+        def first_page(client: TableClient) -> tuple[list[tuple[Key, Row]], str | None]:
+            pages: Any = client.query_entities(query, parameters=params, results_per_page=limit).by_page(
+                continuation_token=continuation
             )
             return list(_live(next(pages, []))), encode_token(pages.continuation_token)
+
+        return self._call(f"list {self.table}", first_page)
 
     def find(self, side: Side, company: str, equals: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Records of one company whose columns equal the given values (column names come from specs)."""
@@ -152,8 +219,7 @@ class EntityStore:
         for index, (column, value) in enumerate(equals.items()):
             query += f" and {column} eq @v{index}"
             params[f"v{index}"] = value
-        with _storage(f"query {self.table}"):
-            return [row.record for _, row in _live(self._table().query_entities(query, parameters=params))]
+        return [row.record for _, row in _live(self._query(f"query {self.table}", query, params))]
 
     def get(self, side: Side, company: str, ident: str) -> dict[str, Any] | None:
         row = self.read(side, Key(company, ident))
@@ -165,8 +231,7 @@ class EntityStore:
         if after is not None:
             query += " and RowKey gt @after"
             params["after"] = after
-        with _storage(f"scan {self.table}"):
-            yield from _live(self._table().query_entities(query, parameters=params, results_per_page=1000))
+        yield from _live(self._query(f"scan {self.table}", query, params, results_per_page=1000))
 
     def referring(self, side: Side, company: str, fields: tuple[str, ...], ident: str) -> list[str]:
         wanted = normalise(ident)

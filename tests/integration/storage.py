@@ -133,11 +133,10 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
 def assert_both_or_neither(tables: TableServiceClient, spec: EntitySpec, row_key: str) -> str | None:
     """The pair is on both sides, mapped from one version, or on neither; returns that version's hash."""
     rows = pair(tables, spec, row_key)
-    fs, scm = rows["fs"], rows["scm"]
-    if fs is None and scm is None:
+    fs, scm = (None if row is None or row.get("SyncDeleted") else row for row in (rows["fs"], rows["scm"]))
+    if fs is None and scm is None:  # on neither side, or deleted on both (tombstones are no records)
         return None
     assert fs is not None and scm is not None, f"{row_key} is on one side only: {rows}"
-    assert not fs.get("SyncDeleted"), f"{row_key} has a tombstone left: {fs}"
     if fs.get("SyncPending"):  # an intent stays until recovery confirms it; its operation reached SCM
         assert fs["SyncOperationId"] == scm["SyncOperationId"], f"{row_key} is left half done: {rows}"
     from_fs, failures = translate(spec, "fs", _record(fs), _record(scm))

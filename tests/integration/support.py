@@ -52,10 +52,14 @@ def refused(api: Api, side: str, body: dict[str, Any], *, entity: str) -> set[tu
 
 
 def rows(tables: TableServiceClient, table: str, partition: str) -> dict[str, dict[str, Any]]:
-    """A partition's records by RowKey (a company's guard row is not a record)."""
+    """A partition's records by RowKey (a company's guard row and a delete's tombstone are no records)."""
     client: TableClient = tables.get_table_client(table)
     found = client.query_entities("PartitionKey eq @pk", parameters={"pk": partition})
-    return {row["RowKey"]: dict(row) for row in found if not row["RowKey"].startswith(GUARD_PREFIX)}
+    return {
+        row["RowKey"]: dict(row)
+        for row in found
+        if not row["RowKey"].startswith(GUARD_PREFIX) and not row.get("SyncDeleted")
+    }
 
 
 def send(connection: str, queue: str, message: Any) -> None:

@@ -17,7 +17,7 @@ FS_NET30 = {
     "msdyn_name": "Net30",
     "msdyn_description": "Net 30 days",
     "msdyn_days": 30,
-    "msdyn_paymentmethodtype": 192350000,
+    "msdyn_paymentmethodtype": 806380991,
     "msdyn_iscashpayment": False,
     "msdyn_isdefaultpaymentterm": False,
     "modifiedon": "2026-01-01T10:00:00Z",
@@ -77,12 +77,18 @@ def test_update_then_unchanged_echo_writes_nothing(api: Api, tables: TableServic
     assert updated.json()["scm"]["record"]["NumberOfDays"] == 45
     before = {k: v["SyncOperationId"] for part in both(tables) for k, v in part.items()}
     etags = [r.metadata["etag"] for r in tables.get_table_client("PaymentTerms").list_entities()]
-    # SCM reports back exactly what the sync wrote to it, with a later time of its own
-    echo = {**updated.json()["scm"]["record"], "ModifiedDateTime": "2026-01-02T10:00:05Z"}
+    # SCM reports back exactly what the sync wrote to it, with the same time (an echo): nothing written
+    echo = updated.json()["scm"]["record"]
     answer = api.post("scm", E, echo)
     assert answer.status_code == 200 and answer.json()["status"] == "unchanged"
     assert [r.metadata["etag"] for r in tables.get_table_client("PaymentTerms").list_entities()] == etags
     assert {k: v["SyncOperationId"] for part in both(tables) for k, v in part.items()} == before
+    # the same content with a later time of its own: still unchanged, but both sides keep that time
+    later = api.post("scm", E, {**echo, "ModifiedDateTime": "2026-01-02T10:00:05Z"})
+    assert later.status_code == 200 and later.json()["status"] == "unchanged"
+    assert {row["SyncSourceTime"].isoformat() for part in both(tables) for row in part.values()} == {
+        "2026-01-02T10:00:05+00:00"
+    }
 
 
 def test_same_delivery_twice_is_unchanged(api: Api) -> None:
@@ -228,7 +234,7 @@ def test_413_body_over_256_kb(api: Api, tables: TableServiceClient) -> None:
         pytest.param("scm", {**SCM_NET30, "NumberOfMonths": -2}, ("NumberOfMonths", "minimum", "scm"), id="months"),
         pytest.param(
             "fs",
-            {**FS_NET30, "msdyn_paymentmethodtype": 192350007},
+            {**FS_NET30, "msdyn_paymentmethodtype": 806380997},
             ("CutoffDayOfMonth", "cutoff_day_required", "scm"),
             id="cutoff-day",
         ),
@@ -239,7 +245,7 @@ def test_413_body_over_256_kb(api: Api, tables: TableServiceClient) -> None:
             id="cutoff-day-31",
         ),
         pytest.param(
-            "fs", {**FS_NET30, "modifiedon": "9999-01-01T00:00:00Z"}, ("modifiedon", "not_in_future", "fs"), id="future"
+            "fs", {**FS_NET30, "modifiedon": "2100-01-01T00:00:00Z"}, ("modifiedon", "future_time", "fs"), id="future"
         ),
         pytest.param(
             "scm",
