@@ -7,7 +7,7 @@ from typing import Any
 
 COMPANY = "USMF"
 DAYS = (0, 7, 10, 14, 30, 45, 60, 90)
-METHODS = (192350000, 192350001, 192350005)  # Net, CurrentMonth, COD: none needs a cut-off day
+METHODS = (806380991, 806380992, 806380996)  # Net, CurrentMth, COD: none needs a cut-off day
 
 
 def payment_term(prefix: str, index: int, modified: dt.datetime) -> dict[str, Any]:

@@ -2,14 +2,15 @@
 
 Each converter turns a valid FS value into the SCM value (`to_scm`) and back (`to_fs`), with
 `to_fs(to_scm(x)) == x` for every valid x. A value it cannot convert raises ConversionError.
+`doc` says in a few words what it does, for the README's map tables; a value map also keeps its `table`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 
 class ConversionError(ValueError):
@@ -21,6 +22,8 @@ class Converter:
     name: str
     to_scm: Callable[[Any], Any]
     to_fs: Callable[[Any], Any]
+    doc: str = ""
+    table: tuple[tuple[Any, Any], ...] = ()  # (FS value, SCM value) of a value map
 
 
 def _same(value: Any) -> Any:
@@ -30,25 +33,32 @@ def _same(value: Any) -> Any:
 IDENTITY = Converter("identity", _same, _same)
 
 
-def value_map(name: str, fs_to_scm: Mapping[Any, Any]) -> Converter:
-    """A one-to-one table of values, e.g. an FS option set to an F&O enum name. None maps to None."""
-    scm_to_fs = {scm: fs for fs, scm in fs_to_scm.items()}
-    if len(scm_to_fs) != len(fs_to_scm):
+def value_map(name: str, pairs: Iterable[tuple[Any, Any]], doc: str | None = None) -> Converter:
+    """A one-to-one table of (FS value, SCM value), e.g. an FS option set to an F&O enum name. None maps to None."""
+    table = tuple(pairs)
+    fs_to_scm, scm_to_fs = dict(table), {scm: fs for fs, scm in table}
+    if not len(table) == len(fs_to_scm) == len(scm_to_fs):
         raise ValueError(f"value map {name} is not one-to-one")
 
-    def lookup(table: Mapping[Any, Any], value: Any) -> Any:
+    def lookup(mapping: dict[Any, Any], value: Any) -> Any:
         if value is None:
             return None
         try:
-            return table[value]
+            return mapping[value]
         except (KeyError, TypeError):
-            allowed = ", ".join(repr(v) for v in table)
+            allowed = ", ".join(repr(v) for v in mapping)
             raise ConversionError(f"{value!r} is not one of {allowed}") from None
 
-    return Converter(name, lambda v: lookup(fs_to_scm, v), lambda v: lookup(scm_to_fs, v))
+    spelled = ", ".join(f"{fs} `{scm}`" for fs, scm in table)
+    return Converter(name, lambda v: lookup(fs_to_scm, v), lambda v: lookup(scm_to_fs, v), doc or spelled, table)
 
 
-YES_NO = value_map("bool_yes_no", {True: "Yes", False: "No"})
+def option_map(name: str, values: Any, names: Any) -> Converter:
+    """A Dataverse option set to an F&O enum, value for name: `values` and `names` are Literals in one order."""
+    return value_map(name, zip(get_args(values), get_args(names), strict=True))
+
+
+YES_NO = value_map("bool_yes_no", [(True, "Yes"), (False, "No")], doc="bool ⇄ `Yes`/`No`")
 
 SCM_NULL_DATE = dt.date(1900, 1, 1)
 
@@ -62,4 +72,4 @@ def _date_to_fs(value: dt.date | None) -> dt.date | None:
 
 
 # F&O has no empty date: it stores 1900-01-01 where Dataverse leaves the column empty.
-NULL_DATE = Converter("scm_null_date", _date_to_scm, _date_to_fs)
+NULL_DATE = Converter("scm_null_date", _date_to_scm, _date_to_fs, "FS empty ⇄ SCM `1900-01-01` (F&O's empty date)")

@@ -152,11 +152,12 @@ def position(item: tuple[float, Key, Row]) -> Position:
 
 
 def coordinates(spec: EntitySpec, side: Side, record: Mapping[str, Any]) -> tuple[float, float] | None:
-    """A record's (latitude, longitude), or None when it has no usable pair."""
+    """A record's (latitude, longitude), or None when it has no usable pair. 0, 0 is no position: F&O's
+    OData sends it for "not set" (a record stored before that rule may still hold it)."""
     if spec.geo is None:
         return None
     lat, lon = (_finite(record.get(pair.name(side) or "")) for pair in spec.geo)
-    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180) or lat == lon == 0:
         return None
     return lat, lon
 

@@ -28,10 +28,16 @@ class Direction(Enum):
 
 @dataclass(frozen=True)
 class FieldPair:
+    """One field of each side and how values cross. `lookup` names the key column of the row an FS lookup
+    column refers to (the template's `msdyn_x.msdyn_y`): such a column is carried as that row's code.
+    `note` is the rule or remark the README's map table shows beside the field's types."""
+
     fs: str | None
     scm: str | None
     direction: Direction = Direction.BOTH
     converter: Converter = IDENTITY
+    lookup: str | None = None
+    note: str = ""
 
     def name(self, side: Side) -> str | None:
         return self.fs if side == "fs" else self.scm

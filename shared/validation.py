@@ -85,9 +85,8 @@ def _failure(side: SideSpec, error: Any) -> Failure:
     """One pydantic error as a Failure; the input is only looked at, never copied into the failure."""
     location = ".".join(str(part) for part in error["loc"]) or "(record)"
     rule = _RULES.get(error["type"], "type" if error["type"].endswith(("_type", "_parsing")) else error["type"])
-    if (
-        rule == "type" and error.get("input", "") is None
-    ):  # null (or blank, where blank means null) for a required field
+    if rule == "required" or (rule == "type" and error.get("input", "") is None):
+        # missing, null, or blank where blank means null: said in the words of the side that requires it
         return Failure(location, "required", side.side, _required(side, location))
     return Failure(location, rule, side.side, error["msg"])
 

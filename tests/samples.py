@@ -40,11 +40,16 @@ def _warehouses_scm(company: str, ident: str, version: int) -> dict[str, Any]:
 
 
 def _customer_assets_fs(company: str, ident: str, version: int) -> dict[str, Any]:
-    return {"msdyn_company": company, "msdyn_maintenanceassetid": ident, "msdyn_name": f"v{version}"}
+    return {
+        "msdyn_company": company,
+        "msdyn_maintenanceassetid": ident,
+        "msdyn_name": f"v{version}",
+        "msdyn_customerassetcategory": "PUMP",  # SCM requires an asset type
+    }
 
 
 def _customer_assets_scm(company: str, ident: str, version: int) -> dict[str, Any]:
-    return {"dataAreaId": company, "MaintenanceAssetId": ident, "Name": f"v{version}"}
+    return {"dataAreaId": company, "MaintenanceAssetId": ident, "Name": f"v{version}", "MaintenanceAssetTypeId": "PUMP"}
 
 
 def _ship_via_fs(company: str, ident: str, version: int) -> dict[str, Any]:

@@ -1,53 +1,77 @@
-"""Payment Terms: FS `msdyn_paymentterm` ⇄ SCM Terms of payment (PaymentTermEntity). Key: company + name."""
+"""Payment Terms: FS `msdyn_paymentterm` ⇄ SCM Terms of payment (PaymentTermEntity). Key: company + name.
+
+Fields and option values as Microsoft's dual-write template "Terms of payment (msdyn_paymentterms)"
+maps them. Text sizes: F&O's PaymTermId 10, Description 60, PaymDayId 10, PaymSchedId 30.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-
-from shared.converters import YES_NO, value_map
-from shared.entities.common import FS_OPTION_BASE, Count, DayOfMonth, FsRecord, ScmRecord, YesNo, fs_side, scm_side
+from shared.converters import YES_NO, option_map
+from shared.entities.common import (
+    Count,
+    DayOfMonth,
+    FsRecord,
+    Length,
+    Memo,
+    OptionValue,
+    ScmRecord,
+    Text10,
+    Text30,
+    Text60,
+    YesNo,
+    by_name,
+    fs_side,
+    scm_side,
+)
 from shared.keys import normalise
 from shared.spec import ContextRule, EntitySpec, FieldPair, Lookup, Record, Rule
 
-# F&O enum PaymTermType (values 0–5 and 7); FS option value = 192350000 + the F&O enum value.
-PAYMENT_METHODS = {
-    "Net": 0,
-    "CurrentMonth": 1,
-    "CurrentQuarter": 2,
-    "CurrentYear": 3,
-    "CurrentWeek": 4,
-    "COD": 5,
-    "CutOffDate": 7,
-}
-PAYMENT_METHOD = value_map(
-    "payment_method_type", {FS_OPTION_BASE + value: name for name, value in PAYMENT_METHODS.items()}
-)
-FsPaymentMethod = Literal[192350000, 192350001, 192350002, 192350003, 192350004, 192350005, 192350007]
-ScmPaymentMethod = Literal["Net", "CurrentMonth", "CurrentQuarter", "CurrentYear", "CurrentWeek", "COD", "CutOffDate"]
+# Dataverse option sets ⇄ F&O enums (PaymTermType, CreditCardPaymentType, CreditCardCreditCheckType)
+PaymentMethodValue = Literal[806380991, 806380992, 806380993, 806380994, 806380995, 806380996, 806380997]
+PaymentMethodName = Literal["Net", "CurrentMth", "CurrentQuart", "CurrentYear", "CurrentWeek", "COD", "CutOffDate"]
+PAYMENT_METHOD = option_map("payment_method_type", PaymentMethodValue, PaymentMethodName)
+
+CreditCardPaymentValue = Literal[806380998, 806380999]
+CreditCardPaymentName = Literal["NA", "CreditCard"]
+CREDIT_CARD_PAYMENT = option_map("credit_card_payment_type", CreditCardPaymentValue, CreditCardPaymentName)
+
+CreditCheckValue = Literal[806380000, 806380001]
+CreditCheckName = Literal["Normal", "ByPass"]
+CREDIT_CHECK = option_map("credit_card_credit_check_type", CreditCheckValue, CreditCheckName)
 
 
 class FsPaymentTerm(FsRecord):
-    msdyn_name: str = Field(min_length=1, max_length=100)
-    msdyn_description: str | None = Field(default=None, max_length=2000)
+    msdyn_name: Annotated[str, Length(1, 100)]
+    msdyn_description: Memo = None
     msdyn_days: Count
     msdyn_numberofmonth: Count | None = None
     msdyn_cutoffdayofmonth: DayOfMonth | None = None
-    msdyn_paymentmethodtype: FsPaymentMethod | None = None
+    msdyn_paymentmethodtype: Annotated[PaymentMethodValue, OptionValue] | None = None
     msdyn_iscashpayment: bool | None = None
     msdyn_isdefaultpaymentterm: bool | None = None
+    msdyn_iscertifiedcompanycheck: bool | None = None
+    msdyn_creditcardpaymenttype: Annotated[CreditCardPaymentValue, OptionValue] | None = None
+    msdyn_creditcardcreditchecktype: Annotated[CreditCheckValue, OptionValue] | None = None
+    msdyn_paymentdayname: Text10 = None
+    msdyn_paymentschedulename: Text30 = None
 
 
 class ScmPaymentTerm(ScmRecord):
-    Name: str = Field(min_length=1, max_length=10)
-    Description: str | None = Field(default=None, max_length=60)
+    Name: Annotated[str, Length(1, 10)]
+    Description: Text60 = None
     NumberOfDays: Count
     NumberOfMonths: Count | None = None
     CutoffDayOfMonth: DayOfMonth | None = None
-    PaymentMethodType: ScmPaymentMethod | None = None
+    PaymentMethodType: Annotated[PaymentMethodName, by_name(PaymentMethodName)] | None = None
     IsCashPayment: YesNo | None = None
     IsDefaultPaymentTerm: YesNo | None = None
+    IsCertifiedCompanyCheck: YesNo | None = None
+    CreditCardPaymentType: Annotated[CreditCardPaymentName, by_name(CreditCardPaymentName)] | None = None
+    CreditCardCreditCheckType: Annotated[CreditCheckName, by_name(CreditCheckName)] | None = None
+    PaymentDayName: Text10 = None
+    PaymentScheduleName: Text30 = None
 
 
 def _cutoff_day_required(record: Record) -> str | None:
@@ -87,10 +111,22 @@ SPEC = EntitySpec(
         FieldPair("msdyn_description", "Description"),
         FieldPair("msdyn_days", "NumberOfDays"),
         FieldPair("msdyn_numberofmonth", "NumberOfMonths"),
-        FieldPair("msdyn_cutoffdayofmonth", "CutoffDayOfMonth"),
+        FieldPair(
+            "msdyn_cutoffdayofmonth", "CutoffDayOfMonth", note="**1–31 when the method is `CutOffDate`** (project rule)"
+        ),
         FieldPair("msdyn_paymentmethodtype", "PaymentMethodType", converter=PAYMENT_METHOD),
         FieldPair("msdyn_iscashpayment", "IsCashPayment", converter=YES_NO),
-        FieldPair("msdyn_isdefaultpaymentterm", "IsDefaultPaymentTerm", converter=YES_NO),
+        FieldPair(
+            "msdyn_isdefaultpaymentterm",
+            "IsDefaultPaymentTerm",
+            converter=YES_NO,
+            note="**at most one default per company** (project rule)",
+        ),
+        FieldPair("msdyn_iscertifiedcompanycheck", "IsCertifiedCompanyCheck", converter=YES_NO),
+        FieldPair("msdyn_creditcardpaymenttype", "CreditCardPaymentType", converter=CREDIT_CARD_PAYMENT),
+        FieldPair("msdyn_creditcardcreditchecktype", "CreditCardCreditCheckType", converter=CREDIT_CHECK),
+        FieldPair("msdyn_paymentdayname", "PaymentDayName", lookup="msdyn_name"),
+        FieldPair("msdyn_paymentschedulename", "PaymentScheduleName", lookup="msdyn_name"),
     ),
     context_rules=(
         ContextRule("one_default_per_company", "IsDefaultPaymentTerm", "scm", _one_default_per_company, _is_default),

@@ -1,23 +1,25 @@
-"""Ship Via: FS `msdyn_shipvia` ⇄ SCM Modes of delivery (DlvDeliveryModeEntity). Key: company + mode code."""
+"""Ship Via: FS `msdyn_shipvia` ⇄ SCM Modes of delivery (DlvDeliveryModeEntity). Key: company + mode code.
+
+Fields as Microsoft's dual-write template "Modes of delivery (msdyn_shipvias)" maps them. Text sizes:
+F&O's DlvModeId 10 and Description 60.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
-
-from shared.entities.common import Blankable, FsRecord, ScmRecord, fs_side, scm_side
+from shared.entities.common import FsRecord, Length, Memo, ScmRecord, Text60, fs_side, scm_side
 from shared.spec import EntitySpec, FieldPair
 
 
 class FsShipVia(FsRecord):
-    msdyn_name: Annotated[str, Field(min_length=1, max_length=100)]
-    msdyn_description: Blankable[Annotated[str, Field(max_length=2000)]] = None
+    msdyn_name: Annotated[str, Length(1, 100)]
+    msdyn_description: Memo = None
 
 
 class ScmShipVia(ScmRecord):
-    ModeCode: Annotated[str, Field(min_length=1, max_length=10)]
-    ModeDescription: Blankable[Annotated[str, Field(max_length=60)]] = None
+    ModeCode: Annotated[str, Length(1, 10)]
+    ModeDescription: Text60 = None
 
 
 SPEC = EntitySpec(

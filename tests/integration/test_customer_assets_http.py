@@ -34,6 +34,9 @@ SCM_ASSET = {
     "ReplacementDate": "2030-06-30",
     "ModifiedDateTime": "2026-01-01T10:00:00Z",
 }
+NULL_DATES = {  # F&O's empty date, where FS has none
+    name: "1900-01-01" for name in ("AcquisitionDate", "ActiveFrom", "ActiveTo", "WarrantyDateFromVend")
+}
 
 
 def both(tables: TableServiceClient) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -46,6 +49,7 @@ def asset(ident: str, parent: str | None = None, company: str = "USMF", **fields
         "MaintenanceAssetId": ident,
         "Name": ident,
         "ParentMaintenanceAssetId": parent,
+        "MaintenanceAssetTypeId": "LINE",
         **fields,
     }
 
@@ -57,7 +61,7 @@ refused = partial(support.refused, entity=E)
 def test_fs_create_writes_both_sides(api: Api, tables: TableServiceClient) -> None:
     body = post_ok(api, "fs", FS_ASSET)
     assert body["status"] == "created"
-    assert body["scm"]["record"] == SCM_ASSET
+    assert body["scm"]["record"] == {**NULL_DATES, **SCM_ASSET}
     fs, scm = both(tables)
     assert fs["USMF|PUMP-0001"]["msdyn_account"] == "Contoso Pharmaceuticals"
     assert "msdyn_account" not in str(scm)
@@ -83,6 +87,68 @@ def test_the_fs_only_account_is_kept_when_scm_updates(api: Api, tables: TableSer
     post_ok(api, "fs", {**account_only, "modifiedon": "2026-01-03T10:00:00Z"})  # a partial update
     assert tables.get_table_client(TABLE).get_entity("SCM", "USMF|PUMP-0001").metadata["etag"] == scm_etag
     assert both(tables)[0]["USMF|PUMP-0001"]["msdyn_account"] == "Fabrikam"
+
+
+def test_the_template_fields_cross_both_ways(api: Api) -> None:
+    fs_fields = {
+        "msdyn_assetlifecyclestate": "Active",
+        "msdyn_model": "M-200",
+        "msdyn_manufacturer": "Contoso",
+        "msdyn_warranty": "W-3Y",
+        "msdyn_modelyear": "2019",
+        "msdyn_acquisitioncost": 12500.5,
+        "msdyn_acquisitiondate": "2024-02-29",
+        "msdyn_activefrom": "2024-03-01",
+        "msdyn_replacementvalue": 15000,
+        "msdyn_warrantydatefromvend": "2027-02-28",
+        "msdyn_purchaseorderid": "PO-000123",
+        "msdyn_vendaccount": "V-1001",
+        "msdyn_wrkctrid": "WC-10",
+        "msdyn_fixedassetid": "FA-0042",
+    }
+    scm_fields = {
+        "MaintenanceAssetLifecycleStateId": "Active",
+        "ModelId": "M-200",
+        "ProductId": "Contoso",
+        "WarrantyId": "W-3Y",
+        "ModelYear": "2019",
+        "AcquisitionCost": 12500.5,
+        "AcquisitionDate": "2024-02-29",
+        "ActiveFrom": "2024-03-01",
+        "ActiveTo": "1900-01-01",
+        "ReplacementValue": 15000,
+        "WarrantyDateFromVend": "2027-02-28",
+        "PurchaseOrderId": "PO-000123",
+        "VendAccount": "V-1001",
+        "WrkCtrId": "WC-10",
+        "FixedAssetId": "FA-0042",
+    }
+    assert post_ok(api, "fs", {**FS_ASSET, **fs_fields})["scm"]["record"] == {**SCM_ASSET, **scm_fields}
+    back = post_ok(api, "scm", {**SCM_ASSET, **scm_fields, "MaintenanceAssetId": "P2", "ModelProductId": "Contoso"})
+    assert back["fs"]["record"] == {
+        **{k: v for k, v in FS_ASSET.items() if k != "msdyn_account"},
+        **fs_fields,
+        "msdyn_maintenanceassetid": "P2",
+    }
+
+
+def test_422_an_asset_from_fs_without_a_category_fails_with_scms_reason(api: Api, tables: TableServiceClient) -> None:
+    for category in ({}, {"msdyn_customerassetcategory": None}, {"msdyn_customerassetcategory": " "}):
+        body = {**{k: v for k, v in FS_ASSET.items() if k != "msdyn_customerassetcategory"}, **category}
+        answer = api.post("fs", E, body)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["details"] == [
+            {
+                "field": "MaintenanceAssetTypeId",
+                "rule": "required",
+                "side": "scm",
+                "message": "SCM (MaintenanceAsset) requires a value for MaintenanceAssetTypeId",
+            }
+        ]
+    assert refused(api, "scm", {**SCM_ASSET, "MaintenanceAssetTypeId": None}) == {
+        ("MaintenanceAssetTypeId", "required", "scm")
+    }
+    assert both(tables) == ({}, {})
 
 
 def test_scm_null_date_is_fs_empty(api: Api, tables: TableServiceClient) -> None:

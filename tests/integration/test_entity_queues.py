@@ -38,9 +38,9 @@ def test_queue_upsert_then_delete(
 def test_a_refused_delete_is_logged_and_nothing_is_deleted(
     api: Api, connection: str, tables: TableServiceClient
 ) -> None:
-    parent = {"dataAreaId": "USMF", "MaintenanceAssetId": "ROOT", "Name": "Line"}
+    parent = {"dataAreaId": "USMF", "MaintenanceAssetId": "ROOT", "Name": "Line", "MaintenanceAssetTypeId": "LINE"}
     assert api.post("scm", "customer-assets", parent).status_code == 201
-    child = {"dataAreaId": "USMF", "MaintenanceAssetId": "KID", "Name": "Pump", "ParentMaintenanceAssetId": "ROOT"}
+    child = {**parent, "MaintenanceAssetId": "KID", "Name": "Pump", "ParentMaintenanceAssetId": "ROOT"}
     assert api.post("scm", "customer-assets", child).status_code == 201
     send(connection, "fs-to-scm-customer-assets", {"operation": "delete", "key": {"company": "USMF", "id": "ROOT"}})
     [entry] = eventually(lambda: list(tables.create_table_if_not_exists("SyncErrors").list_entities()))

@@ -78,3 +78,17 @@ def test_references_are_trimmed_like_keys(api: Api, tables: TableServiceClient) 
     answer = api.post("fs", slug, child)
     assert answer.status_code == 201, answer.text
     assert answer.json()["scm"]["record"]["ParentMaintenanceAssetId"] == "parent"
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_no_change_moves_a_record_to_another_company(slug: str, api: Api, tables: TableServiceClient) -> None:
+    """The company is part of the key: the same id in another company is another record, and the first
+    one keeps its company (DOMAIN.md: the company cannot change once a record exists)."""
+    spec = ENTITIES[slug]
+    assert api.post("fs", slug, sample(slug, "fs", "MOVE", 1, at=1)).status_code == 201
+    other = api.post("scm", slug, sample(slug, "scm", "MOVE", 2, company="DEMF", at=2))
+    assert other.status_code == 201, other.text
+    usmf = pair(tables, spec, Key("USMF", "MOVE").row_key)
+    demf = pair(tables, spec, Key("DEMF", "MOVE").row_key)
+    assert usmf["scm"] is not None and usmf["scm"]["dataAreaId"] == "USMF"
+    assert demf["fs"] is not None and demf["fs"]["msdyn_company"] == "DEMF"

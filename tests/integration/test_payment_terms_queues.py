@@ -33,7 +33,7 @@ def test_fs_to_scm_queue(api: Api, connection: str, tables: TableServiceClient, 
 def test_scm_to_fs_queue_upsert_then_delete(api: Api, connection: str, tables: TableServiceClient) -> None:
     send(connection, SCM_QUEUE, {"operation": "upsert", "record": SCM_RECORD})
     fs = eventually(lambda: rows(tables, "PaymentTerms", "FS"))
-    assert fs["USSI|COD"]["msdyn_paymentmethodtype"] == 192350005
+    assert fs["USSI|COD"]["msdyn_paymentmethodtype"] == 806380996
     send(connection, SCM_QUEUE, {"operation": "delete", "key": {"company": "ussi", "id": "cod"}})
     eventually(lambda: not rows(tables, "PaymentTerms", "FS") and not rows(tables, "PaymentTerms", "SCM"))
     assert errors(tables) == []

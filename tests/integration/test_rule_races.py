@@ -93,7 +93,13 @@ def test_a_delete_while_a_reference_to_it_is_written(api: Api, connection: str, 
 
 
 def asset(ident: str, parent: str | None = None) -> dict[str, Any]:
-    return {"dataAreaId": "USMF", "MaintenanceAssetId": ident, "Name": ident, "ParentMaintenanceAssetId": parent}
+    return {
+        "dataAreaId": "USMF",
+        "MaintenanceAssetId": ident,
+        "Name": ident,
+        "MaintenanceAssetTypeId": "PUMP",
+        "ParentMaintenanceAssetId": parent,
+    }
 
 
 def test_two_updates_that_together_make_a_cycle(api: Api, connection: str, tables: TableServiceClient) -> None:
@@ -117,7 +123,8 @@ GUARDED = {
     "payment-terms": ([], {**PAYMENT, "msdyn_name": "DEF"}),
     "customer-assets": (
         [asset("ROOT")],
-        {"msdyn_company": "USMF", "msdyn_maintenanceassetid": "KID", "msdyn_name": "Kid", "msdyn_parentasset": "root"},
+        {"msdyn_company": "USMF", "msdyn_maintenanceassetid": "KID", "msdyn_name": "Kid",
+         "msdyn_customerassetcategory": "PUMP", "msdyn_parentasset": "root"},
     ),
     "warehouses": (
         [{**SITE, "WarehouseId": "WQ", "WarehouseType": "Quarantine"}],

@@ -21,7 +21,7 @@ NEAR_SEATTLE = {"company": "USMF", "near": "47.61,-122.33", "radius_km": "50"}
 DETAILS = {  # a warehouse's details, as each side spells them
     "fs": {
         "msdyn_operationalsite": "SITE-1",
-        "msdyn_warehousetype": 192350000,
+        "msdyn_warehousetype": 192350003,  # Standard
         "msdyn_primaryaddresscity": "Seattle",
         "msdyn_primaryaddressstreet": "1 Main St",
     },
@@ -33,7 +33,7 @@ DETAILS = {  # a warehouse's details, as each side spells them
     },
 }
 COORDINATES = {
-    "fs": ("msdyn_latitude", "msdyn_longitude"),
+    "fs": ("msdyn_primaryaddresslatitude", "msdyn_primaryaddresslongitude"),
     "scm": ("PrimaryAddressLatitude", "PrimaryAddressLongitude"),
 }
 ASSET_NAME = {"fs": "msdyn_name", "scm": "Name"}
@@ -185,8 +185,8 @@ def test_technician_lists_warehouses_nearest_first_with_distance_and_details(war
     assert set(bellevue) == {"key", "record", "sync", "origin", "distance_km"}
     assert bellevue["record"]["msdyn_operationalsite"] == "SITE-2"  # created in SCM, listed as FS stores it
     assert bellevue["record"]["msdyn_primaryaddresscity"] == "Bellevue"
-    assert bellevue["record"]["msdyn_warehousetype"] == 192350002
-    assert bellevue["record"]["msdyn_latitude"] == PLACES["BEL-2"][0]
+    assert bellevue["record"]["msdyn_warehousetype"] == 192350001  # Transit
+    assert bellevue["record"]["msdyn_primaryaddresslatitude"] == PLACES["BEL-2"][0]
 
 
 def test_the_scm_side_lists_the_same_warehouses_in_its_own_schema(warehouses: Api) -> None:

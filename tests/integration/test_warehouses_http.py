@@ -17,14 +17,18 @@ FS_WH = {
     "msdyn_warehouseidentifier": "WH-11",
     "msdyn_description": "Main warehouse",
     "msdyn_operationalsite": "1",
-    "msdyn_warehousetype": 192350000,
+    "msdyn_warehousetype": 192350003,
     "msdyn_primaryaddresscity": "Chicago",
-    "msdyn_primaryaddressstreet": "123 Coffee Street",
-    "msdyn_primaryaddresspostalcode": "60601",
-    "msdyn_primaryaddresscountryregion": "USA",
-    "msdyn_latitude": 41.8781,
-    "msdyn_longitude": -87.6298,
+    "msdyn_primaryaddressstreet": "Coffee Street",
+    "msdyn_primaryaddressstreetnumber": "123",
+    "msdyn_primaryaddressstateid": "IL",
+    "msdyn_primaryaddresszipcode": "60601",
+    "msdyn_primaryaddresscountryregionid": "USA",
+    "msdyn_primaryaddresslatitude": 41.8781,
+    "msdyn_primaryaddresslongitude": -87.6298,
     "msdyn_useadvancedwarehousemanagementprocesses": True,
+    "msdyn_isprimaryaddressassigned": True,
+    "msdyn_isfallbackwarehouse": False,
     "modifiedon": "2026-01-01T10:00:00Z",
 }
 SCM_WH = {
@@ -34,12 +38,16 @@ SCM_WH = {
     "OperationalSiteId": "1",
     "WarehouseType": "Standard",
     "PrimaryAddressCity": "Chicago",
-    "PrimaryAddressStreet": "123 Coffee Street",
+    "PrimaryAddressStreet": "Coffee Street",
+    "PrimaryAddressStreetNumber": "123",
+    "PrimaryAddressStateId": "IL",
     "PrimaryAddressZipCode": "60601",
     "PrimaryAddressCountryRegionId": "USA",
     "PrimaryAddressLatitude": 41.8781,
     "PrimaryAddressLongitude": -87.6298,
     "AreAdvancedWarehouseManagementProcessesEnabled": "Yes",
+    "IsPrimaryAddressAssigned": "Yes",
+    "IsFallbackWarehouse": "No",
     "ModifiedDateTime": "2026-01-01T10:00:00Z",
 }
 
@@ -69,7 +77,7 @@ def test_fs_create_writes_both_sides_and_fills_the_fs_name(api: Api, tables: Tab
 
 def test_scm_create_fills_the_fs_name_from_the_id(api: Api, tables: TableServiceClient) -> None:
     body = post_ok(api, "scm", {**SCM_WH, "WarehouseType": "Transit"})
-    assert body["fs"]["record"] == {**FS_WH, "msdyn_name": "WH-11", "msdyn_warehousetype": 192350002}
+    assert body["fs"]["record"] == {**FS_WH, "msdyn_name": "WH-11", "msdyn_warehousetype": 192350001}
     fs, _ = both(tables)
     assert fs["USMF|WH-11"]["msdyn_name"] == "WH-11"
     assert fs["USMF|WH-11"]["msdyn_useadvancedwarehousemanagementprocesses"] is True
@@ -81,12 +89,33 @@ def test_a_name_sent_by_fs_is_replaced_by_the_id(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    ("option", "name"), [(192350000, "Standard"), (192350001, "Quarantine"), (192350002, "Transit")]
+    ("option", "name"),
+    [
+        (192350000, "GoodsInRoute_RU"),
+        (192350001, "Transit"),
+        (192350002, "Quarantine"),
+        (192350003, "Standard"),
+        (192350004, "ITMGIT"),
+        (192350005, "ITMUnder"),
+    ],
 )
 def test_warehouse_type_both_ways(api: Api, option: int, name: str) -> None:
     assert post_ok(api, "fs", {**FS_WH, "msdyn_warehousetype": option})["scm"]["record"]["WarehouseType"] == name
-    other = post_ok(api, "scm", {**SCM_WH, "WarehouseId": "WH-12", "WarehouseType": name})
+    other = post_ok(api, "scm", {**SCM_WH, "WarehouseId": "WH-12", "WarehouseType": name.lower()})
     assert other["fs"]["record"]["msdyn_warehousetype"] == option
+    assert other["scm"]["record"]["WarehouseType"] == name  # written in its canonical spelling
+
+
+def test_zero_zero_from_scm_is_no_position_and_no_near_neighbour(api: Api, tables: TableServiceClient) -> None:
+    body = post_ok(api, "scm", {**SCM_WH, "PrimaryAddressLatitude": 0, "PrimaryAddressLongitude": 0})
+    assert "msdyn_primaryaddresslatitude" not in body["fs"]["record"]
+    fs, scm = both(tables)
+    assert "msdyn_primaryaddresslatitude" not in fs["USMF|WH-11"] and "PrimaryAddressLatitude" not in scm["USMF|WH-11"]
+    post_ok(api, "scm", {**SCM_WH, "WarehouseId": "EQ-1", "PrimaryAddressLatitude": 0, "PrimaryAddressLongitude": 0.5})
+    for side in ("fs", "scm"):
+        answer = api.get(f"{side}/{E}", company="USMF", near="0,0", radius_km="100")
+        assert answer.status_code == 200, answer.text
+        assert [item["key"]["id"] for item in answer.json()["items"]] == ["EQ-1"]  # on the equator: a position
 
 
 def test_422_fs_warehouse_without_a_site_fails_with_scms_reason(api: Api, tables: TableServiceClient) -> None:
@@ -123,9 +152,11 @@ def test_422_an_update_cannot_remove_the_site(api: Api, tables: TableServiceClie
         pytest.param("fs", {**FS_WH, "msdyn_description": "x" * 61}, "WarehouseName", id="name-60"),
         pytest.param("fs", {**FS_WH, "msdyn_description": "x" * 2001}, "msdyn_description", id="memo-2000"),
         pytest.param("fs", {**FS_WH, "msdyn_operationalsite": "SITE-12345X"}, "msdyn_operationalsite", id="site-10"),
-        pytest.param("fs", {**FS_WH, "msdyn_latitude": 90.01}, "msdyn_latitude", id="lat"),
+        pytest.param("fs", {**FS_WH, "msdyn_primaryaddresslatitude": 90.01}, "msdyn_primaryaddresslatitude", id="lat"),
         pytest.param("scm", {**SCM_WH, "PrimaryAddressLatitude": -90.01}, "PrimaryAddressLatitude", id="scm-lat"),
-        pytest.param("fs", {**FS_WH, "msdyn_longitude": -180.5}, "msdyn_longitude", id="lon"),
+        pytest.param(
+            "fs", {**FS_WH, "msdyn_primaryaddresslongitude": -180.5}, "msdyn_primaryaddresslongitude", id="lon"
+        ),
         pytest.param("scm", {**SCM_WH, "PrimaryAddressLongitude": 181}, "PrimaryAddressLongitude", id="scm-lon"),
         pytest.param("fs", {**FS_WH, "msdyn_warehousetype": 192350009}, "msdyn_warehousetype", id="type-option"),
         pytest.param("scm", {**SCM_WH, "WarehouseType": "Bonded"}, "WarehouseType", id="type-enum"),
@@ -135,7 +166,10 @@ def test_422_an_update_cannot_remove_the_site(api: Api, tables: TableServiceClie
             "AreAdvancedWarehouseManagementProcessesEnabled",
             id="yes-no",
         ),
-        pytest.param("fs", {**FS_WH, "msdyn_primaryaddresspostalcode": "x" * 11}, "PrimaryAddressZipCode", id="zip"),
+        pytest.param("fs", {**FS_WH, "msdyn_primaryaddresszipcode": "x" * 11}, "PrimaryAddressZipCode", id="zip"),
+        pytest.param("fs", {**FS_WH, "msdyn_primaryaddressstateid": "x" * 11}, "PrimaryAddressStateId", id="state"),
+        pytest.param("fs", {**FS_WH, "msdyn_isfallbackwarehouse": 1}, "msdyn_isfallbackwarehouse", id="flag-bool"),
+        pytest.param("fs", {**FS_WH, "msdyn_warehousetype": 192350000.0}, "msdyn_warehousetype", id="option-float"),
     ],
 )
 def test_422_field_rules(api: Api, tables: TableServiceClient, side: str, body: dict[str, Any], failure: str) -> None:
@@ -189,11 +223,11 @@ def test_422_reference_rules_from_fs_say_which_side(api: Api) -> None:
 
 def test_a_warehouse_naming_itself_is_judged_by_its_own_new_type(api: Api) -> None:
     # a quarantine warehouse that quarantines into itself, created in one go
-    assert post_ok(api, "fs", {**FS_WH, "msdyn_warehousetype": 192350001, "msdyn_quarantinewarehouse": "wh-11"})
+    assert post_ok(api, "fs", {**FS_WH, "msdyn_warehousetype": 192350002, "msdyn_quarantinewarehouse": "wh-11"})
     # the stored record is of type Quarantine, but this change makes it Standard: refused
     change = {
         **FS_WH,
-        "msdyn_warehousetype": 192350000,
+        "msdyn_warehousetype": 192350003,
         "msdyn_quarantinewarehouse": "WH-11",
         "modifiedon": "2026-01-02T00:00:00Z",
     }

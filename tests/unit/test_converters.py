@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.converters import IDENTITY, NULL_DATE, SCM_NULL_DATE, YES_NO, ConversionError, value_map
+from shared.converters import IDENTITY, NULL_DATE, SCM_NULL_DATE, YES_NO, ConversionError, option_map, value_map
 
 
 @given(st.none() | st.booleans())
@@ -37,4 +38,15 @@ def test_value_map_refuses_unknown_values_and_non_bijections() -> None:
     with pytest.raises(ConversionError):
         YES_NO.to_fs(["Yes"])  # unhashable
     with pytest.raises(ValueError, match="one-to-one"):
-        value_map("broken", {1: "A", 2: "A"})
+        value_map("broken", [(1, "A"), (2, "A")])
+    with pytest.raises(ValueError, match="one-to-one"):
+        value_map("broken", [(1, "A"), (1, "B")])
+
+
+def test_option_map_pairs_two_literals_in_order_and_spells_its_table() -> None:
+    converter = option_map("colour", Literal[1, 2], Literal["Red", "Blue"])
+    assert converter.table == ((1, "Red"), (2, "Blue"))
+    assert (converter.to_scm(2), converter.to_fs("Red")) == ("Blue", 1)
+    assert converter.doc == "1 `Red`, 2 `Blue`"
+    with pytest.raises(ValueError):  # one list longer than the other
+        option_map("broken", Literal[1, 2], Literal["Red"])

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from shared.entities.customer_assets import SPEC
 from shared.translate import translate
+from tests.unit import golden
 
 T0 = "2026-03-01T12:30:00Z"
 FS_FULL = {
@@ -37,8 +38,66 @@ SCM_FULL = {
     "Notes": "Replace seals yearly",
     "ReplacementDate": "2030-06-30",
 }
-FS_OK = {"msdyn_company": "USMF", "msdyn_maintenanceassetid": "A-1", "msdyn_name": "Asset"}
-SCM_OK = {"dataAreaId": "USMF", "MaintenanceAssetId": "A-1", "Name": "Asset"}
+NULL_DATES = {
+    name: "1900-01-01"
+    for name in ("AcquisitionDate", "ActiveFrom", "ActiveTo", "ReplacementDate", "WarrantyDateFromVend")
+}
+FS_OK = {
+    "msdyn_company": "USMF",
+    "msdyn_maintenanceassetid": "A-1",
+    "msdyn_name": "Asset",
+    "msdyn_customerassetcategory": "PUMP",
+}
+SCM_OK = {"dataAreaId": "USMF", "MaintenanceAssetId": "A-1", "Name": "Asset", "MaintenanceAssetTypeId": "PUMP"}
+BASES: Any = {"fs": FS_OK, "scm": SCM_OK}
+DATES = [
+    ("msdyn_acquisitiondate", "AcquisitionDate"),
+    ("msdyn_activefrom", "ActiveFrom"),
+    ("msdyn_activeto", "ActiveTo"),
+    ("msdyn_replacementdate", "ReplacementDate"),
+    ("msdyn_warrantydatefromvend", "WarrantyDateFromVend"),
+]
+
+# The template "Asset management assets (msdyn_customerassets)", field by field
+GOLDEN: list[golden.Row] = [
+    ("msdyn_maintenanceassetid", "PUMP-0001", "MaintenanceAssetId", "PUMP-0001"),
+    ("msdyn_name", "Feed pump 1", "Name", "Feed pump 1"),
+    ("msdyn_parentasset", "LINE-01", "ParentMaintenanceAssetId", "LINE-01"),
+    ("msdyn_functionallocation", "PLANT-A", "FunctionalLocationId", "PLANT-A"),
+    ("msdyn_customerassetcategory", "Pump", "MaintenanceAssetTypeId", "Pump"),
+    ("msdyn_assetlifecyclestate", "Active", "MaintenanceAssetLifecycleStateId", "Active"),
+    ("msdyn_model", "M-200", "ModelId", "M-200"),
+    ("msdyn_manufacturer", "Contoso", "ProductId", "Contoso"),
+    ("msdyn_warranty", "W-3Y", "WarrantyId", "W-3Y"),
+    ("msdyn_modelyear", "2019", "ModelYear", "2019"),
+    ("msdyn_serialid", "SN-778", "SerialId", "SN-778"),
+    ("msdyn_notes", "Replace seals yearly", "Notes", "Replace seals yearly"),
+    ("msdyn_acquisitioncost", 12500.5, "AcquisitionCost", 12500.5),
+    ("msdyn_replacementvalue", 15000, "ReplacementValue", 15000),
+    ("msdyn_purchaseorderid", "PO-000123", "PurchaseOrderId", "PO-000123"),
+    ("msdyn_vendaccount", "V-1001", "VendAccount", "V-1001"),
+    ("msdyn_wrkctrid", "WC-10", "WrkCtrId", "WC-10"),
+    ("msdyn_fixedassetid", "FA-0042", "FixedAssetId", "FA-0042"),
+    *((fs, "2030-06-30", scm, "2030-06-30") for fs, scm in DATES),
+    *((fs, None, scm, "1900-01-01") for fs, scm in DATES),  # F&O's empty date
+]
+
+
+@pytest.mark.parametrize(("fs_field", "fs_value", "scm_field", "scm_value"), golden.params(GOLDEN))
+def test_golden_field(fs_field: str, fs_value: Any, scm_field: str, scm_value: Any) -> None:
+    golden.assert_both_ways(SPEC, BASES, (fs_field, fs_value, scm_field, scm_value))
+
+
+def test_every_field_has_a_golden_row() -> None:
+    assert golden.uncovered(SPEC, GOLDEN) == set()
+
+
+def test_the_models_manufacturer_stays_in_scm_when_fs_updates() -> None:
+    stored_scm = {**SCM_OK, "ModelId": "M-200", "ModelProductId": "Contoso"}
+    records, failures = translate(SPEC, "fs", {**FS_OK, "msdyn_model": "M-300"}, stored_scm)
+    assert failures == []
+    assert records["scm"]["ModelProductId"] == "Contoso" and records["scm"]["ModelId"] == "M-300"
+    assert "ModelProductId" not in str(records["fs"])
 
 
 def _set(record: dict[str, Any]) -> dict[str, Any]:
@@ -48,9 +107,9 @@ def _set(record: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("source", "record", "expected"),
     [
-        pytest.param("fs", FS_FULL, SCM_FULL, id="fs-full"),
+        pytest.param("fs", FS_FULL, {**NULL_DATES, **SCM_FULL}, id="fs-full"),
         pytest.param("scm", SCM_FULL, FS_FULL, id="scm-full"),
-        pytest.param("fs", FS_OK, {**SCM_OK, "ReplacementDate": "1900-01-01"}, id="fs-no-date-is-scm-null-date"),
+        pytest.param("fs", FS_OK, {**SCM_OK, **NULL_DATES}, id="fs-no-date-is-scm-null-date"),
         pytest.param("scm", {**SCM_OK, "ReplacementDate": "1900-01-01"}, FS_OK, id="scm-null-date-is-fs-empty"),
         pytest.param("scm", SCM_OK, FS_OK, id="scm-no-date"),
         pytest.param(
@@ -62,13 +121,13 @@ def _set(record: dict[str, Any]) -> dict[str, Any]:
         pytest.param(
             "fs",
             {**FS_OK, "msdyn_replacementdate": "/Date(1908748800000)/"},
-            {**SCM_OK, "ReplacementDate": "2030-06-27"},
+            {**SCM_OK, **NULL_DATES, "ReplacementDate": "2030-06-27"},
             id="fs-wcf-date",
         ),
         pytest.param(
             "fs",
             {**FS_OK, "msdyn_account": "Contoso", "msdyn_parentasset": ""},
-            {**SCM_OK, "ReplacementDate": "1900-01-01"},
+            {**SCM_OK, **NULL_DATES},
             id="fs-account-stays-in-fs",
         ),
     ],
@@ -145,24 +204,69 @@ def _failures(source: str, record: dict[str, Any]) -> set[tuple[str, str, str]]:
         pytest.param(
             "fs", {**FS_OK, "msdyn_account": "x" * 101}, {("msdyn_account", "max_length", "fs")}, id="account-100"
         ),
+        pytest.param(
+            "fs",
+            {k: v for k, v in FS_OK.items() if k != "msdyn_customerassetcategory"},
+            {("MaintenanceAssetTypeId", "required", "scm")},
+            id="no-category",
+        ),
+        pytest.param(
+            "fs",
+            {**FS_OK, "msdyn_customerassetcategory": " "},
+            {("MaintenanceAssetTypeId", "required", "scm")},
+            id="blank-category",
+        ),
+        pytest.param(
+            "scm",
+            {k: v for k, v in SCM_OK.items() if k != "MaintenanceAssetTypeId"},
+            {("MaintenanceAssetTypeId", "required", "scm")},
+            id="scm-no-type",
+        ),
+        pytest.param(
+            "fs", {**FS_OK, "msdyn_wrkctrid": "WORKCENTRE1"}, {("WrkCtrId", "max_length", "scm")}, id="work-centre-10"
+        ),
+        pytest.param(
+            "fs", {**FS_OK, "msdyn_vendaccount": "x" * 21}, {("VendAccount", "max_length", "scm")}, id="vendor-20"
+        ),
+        pytest.param(
+            "fs", {**FS_OK, "msdyn_modelyear": "x" * 11}, {("ModelYear", "max_length", "scm")}, id="model-year-10"
+        ),
+        pytest.param(
+            "fs", {**FS_OK, "msdyn_model": "x" * 21}, {("msdyn_model", "max_length", "fs")}, id="model-lookup-20"
+        ),
+        pytest.param(
+            "fs",
+            {**FS_OK, "msdyn_acquisitioncost": "12.50"},
+            {("msdyn_acquisitioncost", "type", "fs")},
+            id="cost-text",
+        ),
+        pytest.param(
+            "scm",
+            {**SCM_OK, "ReplacementValue": 10**15},
+            {("ReplacementValue", "maximum", "scm")},
+            id="value-money-range",
+        ),
+        pytest.param(
+            "fs",
+            {**FS_OK, "msdyn_activefrom": "1900-01-01"},
+            {("msdyn_activefrom", "not_null_date", "fs")},
+            id="fs-1900-active-from",
+        ),
     ],
 )
 def test_rules(source: str, record: dict[str, Any], expected: set[tuple[str, str, str]]) -> None:
     assert _failures(source, record) == expected
 
 
-dates = st.none() | st.dates(min_value=dt.date(1900, 1, 2)).map(dt.date.isoformat)
-codes = st.none() | st.text(min_size=1, max_size=20).filter(str.strip)
+dates = st.none() | st.dates(min_value=dt.date(1900, 1, 2), max_value=dt.date(2154, 12, 31)).map(dt.date.isoformat)
+codes = st.none() | golden.text(20, 1, blank=False)
+amounts = st.none() | st.floats(-922_337_203_685_477, 922_337_203_685_477) | st.integers(-(10**12), 10**12)
 
 
-@given(
-    st.text(min_size=1, max_size=20).filter(str.strip),
-    st.text(min_size=1, max_size=100).filter(str.strip),
-    codes,
-    codes,
-    dates,
-)
-def test_record_round_trips_fs_scm_fs(ident: str, name: str, parent: str | None, serial: str | None, date: Any) -> None:
+@given(golden.text(20, 1, blank=False), golden.text(100, 1, blank=False), codes, codes, dates, amounts)
+def test_record_round_trips_fs_scm_fs(
+    ident: str, name: str, parent: str | None, serial: str | None, date: Any, cost: float | None
+) -> None:
     record = {
         **FS_OK,
         "msdyn_maintenanceassetid": ident,
@@ -170,6 +274,8 @@ def test_record_round_trips_fs_scm_fs(ident: str, name: str, parent: str | None,
         "msdyn_parentasset": parent,
         "msdyn_serialid": serial,
         "msdyn_replacementdate": date,
+        "msdyn_activeto": date,
+        "msdyn_acquisitioncost": cost,
     }
     to_scm, failures = translate(SPEC, "fs", record)
     assert failures == []

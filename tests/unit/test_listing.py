@@ -160,6 +160,8 @@ def test_haversine_is_a_bounded_symmetric_distance(a: tuple[float, float], b: tu
         pytest.param({"msdyn_latitude": math.nan, "msdyn_longitude": 2.0}, id="nan"),
         pytest.param({"msdyn_latitude": 10**400, "msdyn_longitude": 2}, id="huge-int"),
         pytest.param({"msdyn_latitude": 91.0, "msdyn_longitude": 2.0}, id="out-of-range"),
+        pytest.param({"msdyn_latitude": 0, "msdyn_longitude": 0.0}, id="zero-zero-is-fos-not-set"),
+        pytest.param({"msdyn_latitude": -0.0, "msdyn_longitude": 0}, id="negative-zero-too"),
     ],
 )
 def test_records_without_usable_coordinates_have_none(record: dict[str, Any]) -> None:
@@ -169,6 +171,7 @@ def test_records_without_usable_coordinates_have_none(record: dict[str, Any]) ->
 def test_coordinates_of_each_side() -> None:
     assert listing.coordinates(SPEC, "fs", {"msdyn_latitude": 1, "msdyn_longitude": 2.5}) == (1.0, 2.5)
     assert listing.coordinates(SPEC, "scm", {"Lat": -1.5, "Lon": 3}) == (-1.5, 3.0)
+    assert listing.coordinates(SPEC, "fs", {"msdyn_latitude": 0, "msdyn_longitude": 5}) == (0.0, 5.0)  # the equator
     assert listing.coordinates(_spec(geo=False), "fs", {"msdyn_latitude": 1, "msdyn_longitude": 2}) is None
 
 

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.entities.payment_terms import PAYMENT_METHOD, PAYMENT_METHODS, SPEC
+from shared.entities.payment_terms import SPEC
 from shared.translate import translate
+from tests.unit import golden
 
 T0 = dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.UTC)
 T0_TEXT = "2026-03-01T12:30:00Z"
@@ -23,9 +24,14 @@ FS_FULL = {
     "msdyn_days": 30,
     "msdyn_numberofmonth": 1,
     "msdyn_cutoffdayofmonth": 15,
-    "msdyn_paymentmethodtype": 192350007,
+    "msdyn_paymentmethodtype": 806380997,
     "msdyn_iscashpayment": False,
     "msdyn_isdefaultpaymentterm": True,
+    "msdyn_iscertifiedcompanycheck": False,
+    "msdyn_creditcardpaymenttype": 806380999,
+    "msdyn_creditcardcreditchecktype": 806380001,
+    "msdyn_paymentdayname": "Fri",
+    "msdyn_paymentschedulename": "3x monthly",
 }
 SCM_FULL = {
     "dataAreaId": "USMF",
@@ -38,7 +44,62 @@ SCM_FULL = {
     "PaymentMethodType": "CutOffDate",
     "IsCashPayment": "No",
     "IsDefaultPaymentTerm": "Yes",
+    "IsCertifiedCompanyCheck": "No",
+    "CreditCardPaymentType": "CreditCard",
+    "CreditCardCreditCheckType": "ByPass",
+    "PaymentDayName": "Fri",
+    "PaymentScheduleName": "3x monthly",
 }
+FS_OK = {"msdyn_company": "USMF", "msdyn_name": "NET10", "msdyn_days": 10}
+SCM_OK = {"dataAreaId": "USMF", "Name": "NET10", "NumberOfDays": 10}
+BASES: Any = {"fs": FS_OK, "scm": SCM_OK}
+
+# The template "Terms of payment (msdyn_paymentterms)", field by field and value by value
+GOLDEN: list[golden.Row] = [
+    ("msdyn_name", "Net30", "Name", "Net30"),
+    ("msdyn_description", "Net 30 days", "Description", "Net 30 days"),
+    ("msdyn_days", 30, "NumberOfDays", 30),
+    ("msdyn_numberofmonth", 2, "NumberOfMonths", 2),
+    ("msdyn_cutoffdayofmonth", 15, "CutoffDayOfMonth", 15),
+    ("msdyn_paymentmethodtype", 806380991, "PaymentMethodType", "Net"),
+    ("msdyn_paymentmethodtype", 806380992, "PaymentMethodType", "CurrentMth"),
+    ("msdyn_paymentmethodtype", 806380993, "PaymentMethodType", "CurrentQuart"),
+    ("msdyn_paymentmethodtype", 806380994, "PaymentMethodType", "CurrentYear"),
+    ("msdyn_paymentmethodtype", 806380995, "PaymentMethodType", "CurrentWeek"),
+    ("msdyn_paymentmethodtype", 806380996, "PaymentMethodType", "COD"),
+    ("msdyn_paymentmethodtype", None, "PaymentMethodType", None),
+    ("msdyn_iscashpayment", True, "IsCashPayment", "Yes"),
+    ("msdyn_iscashpayment", False, "IsCashPayment", "No"),
+    ("msdyn_isdefaultpaymentterm", True, "IsDefaultPaymentTerm", "Yes"),
+    ("msdyn_isdefaultpaymentterm", False, "IsDefaultPaymentTerm", "No"),
+    ("msdyn_iscertifiedcompanycheck", True, "IsCertifiedCompanyCheck", "Yes"),
+    ("msdyn_iscertifiedcompanycheck", False, "IsCertifiedCompanyCheck", "No"),
+    ("msdyn_creditcardpaymenttype", 806380998, "CreditCardPaymentType", "NA"),
+    ("msdyn_creditcardpaymenttype", 806380999, "CreditCardPaymentType", "CreditCard"),
+    ("msdyn_creditcardcreditchecktype", 806380000, "CreditCardCreditCheckType", "Normal"),
+    ("msdyn_creditcardcreditchecktype", 806380001, "CreditCardCreditCheckType", "ByPass"),
+    ("msdyn_paymentdayname", "Fri", "PaymentDayName", "Fri"),
+    ("msdyn_paymentschedulename", "3x monthly", "PaymentScheduleName", "3x monthly"),
+]
+
+
+@pytest.mark.parametrize(("fs_field", "fs_value", "scm_field", "scm_value"), golden.params(GOLDEN))
+def test_golden_field(fs_field: str, fs_value: Any, scm_field: str, scm_value: Any) -> None:
+    golden.assert_both_ways(SPEC, BASES, (fs_field, fs_value, scm_field, scm_value))
+
+
+def test_cut_off_date_both_ways() -> None:  # its own row: the method needs a cut-off day
+    day = {"msdyn_cutoffdayofmonth": 1}
+    golden.assert_both_ways(
+        SPEC,
+        {"fs": {**FS_OK, **day}, "scm": {**SCM_OK, "CutoffDayOfMonth": 1}},
+        ("msdyn_paymentmethodtype", 806380997, "PaymentMethodType", "CutOffDate"),
+    )
+
+
+def test_every_field_and_option_value_has_a_golden_row() -> None:
+    rows = [*GOLDEN, ("msdyn_paymentmethodtype", 806380997, "PaymentMethodType", "CutOffDate")]
+    assert golden.uncovered(SPEC, rows) == set()
 
 
 def _nulls(record: dict[str, Any]) -> dict[str, Any]:
@@ -58,7 +119,7 @@ def _nulls(record: dict[str, Any]) -> dict[str, Any]:
         ),
         pytest.param(
             "scm",
-            {"dataAreaId": "DEMF", "Name": "CASH", "NumberOfDays": 0, "IsCashPayment": "Yes", "ModifiedDateTime": T0},
+            {"dataAreaId": "DEMF", "Name": "CASH", "NumberOfDays": 0, "IsCashPayment": "yes", "ModifiedDateTime": T0},
             {
                 "msdyn_company": "DEMF",
                 "msdyn_name": "CASH",
@@ -83,10 +144,18 @@ def test_golden_map(source: str, record: dict[str, Any], expected: dict[str, Any
     assert _nulls(records[target]) == expected
 
 
-@pytest.mark.parametrize(("name", "value"), sorted(PAYMENT_METHODS.items()))
-def test_payment_method_value_map(name: str, value: int) -> None:
-    assert PAYMENT_METHOD.to_scm(192350000 + value) == name
-    assert PAYMENT_METHOD.to_fs(name) == 192350000 + value
+@pytest.mark.parametrize(
+    ("spelled", "canonical"),
+    [("currentmth", "CurrentMth"), ("CURRENTQUART", "CurrentQuart"), ("cod", "COD"), ("creditcard", "CreditCard")],
+)
+def test_scm_enum_names_match_case_insensitively_and_are_written_canonically(spelled: str, canonical: str) -> None:
+    field = "CreditCardPaymentType" if canonical == "CreditCard" else "PaymentMethodType"
+    assert golden.mapped(SPEC, "scm", {**SCM_OK, field: spelled})["scm"][field] == canonical
+
+
+@pytest.mark.parametrize("old", ["CurrentMonth", "CurrentQuarter"])
+def test_the_guessed_enum_names_are_gone(old: str) -> None:
+    assert _failures("scm", {**SCM_OK, "PaymentMethodType": old}) == {("PaymentMethodType", "allowed_values", "scm")}
 
 
 def _failures(source: str, record: dict[str, Any]) -> set[tuple[str, str, str]]:
@@ -94,10 +163,6 @@ def _failures(source: str, record: dict[str, Any]) -> set[tuple[str, str, str]]:
     assert failures, "expected the record to be rejected"
     assert records == {}
     return {(f.field, f.rule, f.side) for f in failures}
-
-
-FS_OK = {"msdyn_company": "USMF", "msdyn_name": "NET10", "msdyn_days": 10}
-SCM_OK = {"dataAreaId": "USMF", "Name": "NET10", "NumberOfDays": 10}
 
 
 @pytest.mark.parametrize(
@@ -124,7 +189,7 @@ SCM_OK = {"dataAreaId": "USMF", "Name": "NET10", "NumberOfDays": 10}
         ),
         pytest.param(
             "fs",
-            {**FS_OK, "msdyn_paymentmethodtype": 192350007},
+            {**FS_OK, "msdyn_paymentmethodtype": 806380997},
             {("CutoffDayOfMonth", "cutoff_day_required", "scm")},
             id="cutoffdate-needs-day",
         ),
@@ -136,7 +201,7 @@ SCM_OK = {"dataAreaId": "USMF", "Name": "NET10", "NumberOfDays": 10}
         ),
         pytest.param(
             "fs",
-            {**FS_OK, "msdyn_paymentmethodtype": 192350006},
+            {**FS_OK, "msdyn_paymentmethodtype": 192350000},
             {("msdyn_paymentmethodtype", "allowed_values", "fs")},
             id="unknown-option",
         ),
@@ -178,28 +243,33 @@ def test_rules(source: str, record: dict[str, Any], expected: set[tuple[str, str
 # -- properties --------------------------------------------------------------------------------
 
 counts = st.integers(min_value=0, max_value=2**31 - 1)
-names = st.text(min_size=1, max_size=10).filter(str.strip)
-options = st.sampled_from(sorted(192350000 + v for v in PAYMENT_METHODS.values()))
+names = golden.text(10, 1, blank=False)
+options = st.sampled_from(range(806380991, 806380998))
 times = st.datetimes(
-    min_value=dt.datetime(1901, 1, 1), max_value=dt.datetime(2200, 1, 1), timezones=st.just(dt.UTC)
+    min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2154, 12, 31, 23, 59), timezones=st.just(dt.UTC)
 ).map(lambda t: t.replace(microsecond=0))
 
 
 @st.composite
 def fs_payment_terms(draw: st.DrawFn) -> dict[str, Any]:
     method = draw(st.none() | options)
-    cutoff = draw(st.integers(1, 31)) if method == 192350007 else draw(st.none() | st.integers(0, 31))
+    cutoff = draw(st.integers(1, 31)) if method == 806380997 else draw(st.none() | st.integers(0, 31))
     return {
         "msdyn_company": draw(st.sampled_from(["USMF", "ussi", "DeMf"])),
         "modifiedon": draw(times),
         "msdyn_name": draw(names),
-        "msdyn_description": draw(st.none() | st.text(max_size=60)),
+        "msdyn_description": draw(st.none() | golden.text(60)),
         "msdyn_days": draw(counts),
         "msdyn_numberofmonth": draw(st.none() | counts),
         "msdyn_cutoffdayofmonth": cutoff,
         "msdyn_paymentmethodtype": method,
         "msdyn_iscashpayment": draw(st.none() | st.booleans()),
         "msdyn_isdefaultpaymentterm": draw(st.none() | st.booleans()),
+        "msdyn_iscertifiedcompanycheck": draw(st.none() | st.booleans()),
+        "msdyn_creditcardpaymenttype": draw(st.none() | st.sampled_from([806380998, 806380999])),
+        "msdyn_creditcardcreditchecktype": draw(st.none() | st.sampled_from([806380000, 806380001])),
+        "msdyn_paymentdayname": draw(st.none() | golden.text(10)),
+        "msdyn_paymentschedulename": draw(st.none() | golden.text(30)),
     }
 
 
