@@ -22,8 +22,11 @@ $(NODE_OK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Other ports, e.g. beside another `make run`: make run ARGS="--port 7072 --azurite-ports 10010,10011,10012"
+ARGS ?=
+
 run: install
-	$(PY) -m devtools.run
+	$(PY) -m devtools.run $(ARGS)
 
 test: install lint
 	$(PY) -m pytest

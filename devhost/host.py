@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
+from .errors import HostConfigError
 from .hostconfig import HostConfig
 from .invoke import Invoker
 from .loader import FunctionInfo, describe, import_app
-from .outputs import QueueOutputs, unsupported
+from .outputs import QueueOutputs, queue_outputs, unsupported
 from .queues import QueuePoller
-from .server import HttpServer
-from .settings import connection_string, resolve
+from .server import READ_TIMEOUT, HttpServer
+from .settings import DEFAULT_CONNECTION, connection_string, resolve
 from .storage import Senders
 from .timers import Schedule, TimerRunner
 from .web import HttpApp
@@ -21,16 +23,30 @@ log = logging.getLogger("devhost")
 
 RUNNABLE = ("http", "queue", "timer")
 UNLIMITED_LEASE = 600  # seconds a message stays hidden while it runs when functionTimeout is -1
+BODY_LIMIT_SETTING = "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"  # the Functions host's app setting, in bytes
+DEFAULT_BODY_LIMIT = 100 * 1024 * 1024  # the Functions host's default: 100 MB
 
 
 class LocalHost:
+    """`max_body_bytes` defaults to the app setting FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, else 100 MB, as in
+    the Functions host; `read_timeout` is how long a connection may send nothing before it is dropped."""
+
     def __init__(
-        self, functions: tuple[FunctionInfo, ...], config: HostConfig, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        functions: tuple[FunctionInfo, ...],
+        config: HostConfig,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        max_body_bytes: int | None = None,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
         self._functions = functions
         self.config = config
         self.host = host
         self.port = port
+        self.max_body_bytes = max_body_bytes
+        self.read_timeout = read_timeout
         self._senders = Senders()
         self._invoker = Invoker(QueueOutputs(self._senders, config.queues.message_encoding))
         self._server: HttpServer | None = None
@@ -44,11 +60,14 @@ class LocalHost:
         port: int = 0,
         host: str = "127.0.0.1",
         queue_overrides: dict[str, Any] | None = None,
+        max_body_bytes: int | None = None,
+        read_timeout: float = READ_TIMEOUT,
     ) -> LocalHost:
         """Import the app module (or reuse it) and read host.json; `queue_overrides` take host.json's
         `extensions.queues` keys, durations also as seconds (e.g. {"maxPollingInterval": 0.2})."""
         functions = describe(import_app(module_name))
-        return cls(functions, HostConfig.load(host_json, queue_overrides), host=host, port=port)
+        config = HostConfig.load(host_json, queue_overrides)
+        return cls(functions, config, host=host, port=port, max_body_bytes=max_body_bytes, read_timeout=read_timeout)
 
     @property
     def functions(self) -> list[FunctionInfo]:
@@ -65,10 +84,13 @@ class LocalHost:
         if self._server is not None:
             raise RuntimeError("the host is already started")
         self._warn_unsupported()
-        self._workers = [*self._queue_pollers(), *self._timer_runners()]  # settings errors before any socket
+        # Every settings error before any thread or socket: the host then stops with one sentence.
+        self._check_connections()
+        body_limit = self._body_limit()
+        self._workers = [*self._queue_pollers(), *self._timer_runners()]
         try:
-            app = HttpApp(self.config.route_prefix, self._of("http"), self._invoker)
-            self._server = HttpServer(app, self.host, self.port)
+            app = HttpApp(self.config.route_prefix, self._of("http"), self._invoker, body_limit)
+            self._server = HttpServer(app, self.host, self.port, read_timeout=self.read_timeout, max_body=body_limit)
             self._invoker.start()
             for worker in self._workers:
                 worker.start()
@@ -106,6 +128,25 @@ class LocalHost:
             QueuePoller(info, resolve(info.queue or ""), connection_string(info.connection), settings, invoker, lease)
             for info in self._of("queue")
         ]
+
+    def _check_connections(self) -> None:
+        """The host's own storage, when set, and every queue output's connection; triggers' are
+        checked as their pollers are built. (Outputs are otherwise resolved only when they send.)"""
+        if os.environ.get(DEFAULT_CONNECTION, "").strip():
+            connection_string(DEFAULT_CONNECTION)
+        for info in self._functions:
+            for binding in queue_outputs(info.bindings):
+                connection_string(binding.connection)
+
+    def _body_limit(self) -> int:
+        if self.max_body_bytes is not None:
+            return self.max_body_bytes
+        text = os.environ.get(BODY_LIMIT_SETTING, "").strip()
+        if not text:
+            return DEFAULT_BODY_LIMIT
+        if not text.isdigit() or int(text) < 1:
+            raise HostConfigError(f"app setting {BODY_LIMIT_SETTING!r} must be a whole number of bytes, 1 or more")
+        return int(text)
 
     def _timer_runners(self) -> list[TimerRunner]:
         return [TimerRunner(info, Schedule(resolve(info.schedule or "")), self._invoker) for info in self._of("timer")]

@@ -26,6 +26,7 @@ QUEUE_DEFAULTS: dict[str, Any] = {
     "messageEncoding": "base64",
 }
 MAX_BATCH_SIZE = 32  # the Storage service never returns more messages per receive
+MAX_VISIBILITY_TIMEOUT = 7 * 86400  # seconds: the most Update Message accepts
 
 
 def parse_timespan(value: str | float | int, setting: str) -> float:
@@ -56,10 +57,16 @@ class QueueSettings:
         encoding = str(merged["messageEncoding"]).lower()
         if encoding not in ("base64", "none"):
             raise HostConfigError(f"host.json messageEncoding: {encoding!r} is neither 'base64' nor 'none'")
+        dequeues = int(merged["maxDequeueCount"])
+        if dequeues < 1:
+            raise HostConfigError(f"host.json maxDequeueCount: {dequeues} is not 1 or more")
+        visibility = parse_timespan(merged["visibilityTimeout"], "visibilityTimeout")
+        if not 0 <= visibility <= MAX_VISIBILITY_TIMEOUT:
+            raise HostConfigError(f"host.json visibilityTimeout: {visibility:g} s is not between 0 and 7 days")
         return cls(
             batch_size=batch,
-            max_dequeue_count=int(merged["maxDequeueCount"]),
-            visibility_timeout=parse_timespan(merged["visibilityTimeout"], "visibilityTimeout"),
+            max_dequeue_count=dequeues,
+            visibility_timeout=visibility,
             max_polling_interval=parse_timespan(merged["maxPollingInterval"], "maxPollingInterval"),
             message_encoding=encoding,
         )

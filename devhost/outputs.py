@@ -38,7 +38,7 @@ def unsupported(bindings: tuple[Any, ...]) -> list[str]:
 
 
 def out_arguments(bindings: tuple[Any, ...]) -> dict[str, OutValue]:
-    return {b.name: OutValue() for b in _queue_outputs(bindings) if b.name != RETURN}
+    return {b.name: OutValue() for b in queue_outputs(bindings) if b.name != RETURN}
 
 
 class QueueOutputs:
@@ -49,7 +49,7 @@ class QueueOutputs:
         self._encoding = encoding
 
     def deliver(self, bindings: tuple[Any, ...], outs: dict[str, OutValue], result: Any) -> None:
-        for binding in _queue_outputs(bindings):
+        for binding in queue_outputs(bindings):
             value = result if binding.name == RETURN else outs[binding.name].get()
             messages = _messages(value)
             if messages:
@@ -58,7 +58,8 @@ class QueueOutputs:
                     client.send_message(encode(body, self._encoding))
 
 
-def _queue_outputs(bindings: tuple[Any, ...]) -> list[Any]:
+def queue_outputs(bindings: tuple[Any, ...]) -> list[Any]:
+    """The queue output bindings among a function's bindings."""
     return [b for b in bindings if b.get_binding_name() == QUEUE_OUTPUT]
 
 

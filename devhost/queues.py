@@ -3,6 +3,11 @@
 Each trigger has one thread that fetches a batch and hands its messages to a small pool; the
 next batch is fetched once this one is done. Polling starts fast and backs off to
 maxPollingInterval while the queue is empty, and is fast again as soon as work arrives.
+
+Retries follow the host's QueueProcessor: a failed message is made visible again after
+visibilityTimeout (whole seconds, as the Storage API takes it); one that has failed with dequeue
+count maxDequeueCount, or arrives with a higher count (its host died while running it), is copied
+unchanged to `<queue>-poison` and deleted.
 """
 
 from __future__ import annotations
@@ -101,6 +106,13 @@ class QueuePoller:
             log.exception("Queue '%s': handling message %s failed", self.queue, message.id)
 
     def _process(self, message: QueueMessage) -> None:
+        if (message.dequeue_count or 0) > self._settings.max_dequeue_count:
+            log.error(
+                "Queue '%s': message %s was dequeued %d times without finishing; moving it to '%s%s'",
+                self.queue, message.id, message.dequeue_count, self.queue, POISON_SUFFIX,
+            )  # fmt: skip
+            self._move_to_poison(message)
+            return
         body = decode(message.content or "", self._settings.message_encoding)
         if body is None:
             log.error("Queue '%s': message %s is not base64; moving it to poison", self.queue, message.id)
@@ -121,8 +133,9 @@ class QueuePoller:
             )  # fmt: skip
             self._move_to_poison(message)
             return
+        # Whole seconds, truncated as the .NET SDK does: the Update Message API takes an integer.
         self._client.update_message(
-            message.id, message.pop_receipt, visibility_timeout=round(self._settings.visibility_timeout)
+            message.id, message.pop_receipt, visibility_timeout=int(self._settings.visibility_timeout)
         )
 
     def _move_to_poison(self, message: QueueMessage) -> None:

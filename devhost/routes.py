@@ -3,6 +3,7 @@
 Werkzeug already ranks literal segments above parameters above catch-alls and lets a request
 fall through to another rule when its method does not match, which is what ASP.NET routing does.
 What it lacks is optional segments: each trailing optional segment becomes one more rule.
+Catch-all templates are told apart (`has_catch_all`) so that the router can try them last.
 """
 
 from __future__ import annotations
@@ -87,6 +88,11 @@ class Variant:
 
     rule: str
     defaults: dict[str, str] = field(default_factory=dict)
+
+
+def has_catch_all(template: str) -> bool:
+    """True for a template with a `{*name}` parameter, which matches any path below its prefix."""
+    return any(Parameter.parse(token).catch_all for token in _TOKEN.findall(template))
 
 
 def variants(route_prefix: str, template: str) -> list[Variant]:

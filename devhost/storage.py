@@ -15,6 +15,8 @@ import threading
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import LinearRetry, QueueClient
 
+from .errors import HostConfigError
+
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -22,7 +24,10 @@ def queue_client(connection: str, queue: str) -> QueueClient:
     # The SDK's default retry waits 15 s and more between attempts: with the emulator stopped, a
     # single poll would then hold up the host's shutdown for a minute. The poller retries anyway.
     retry = LinearRetry(backoff=0.5, random_jitter_range=0.2, retry_total=3)  # type: ignore[arg-type]
-    return QueueClient.from_connection_string(connection, queue, retry_policy=retry)
+    try:
+        return QueueClient.from_connection_string(connection, queue, retry_policy=retry)
+    except ValueError as exc:  # the SDK's messages quote no part of the string
+        raise HostConfigError(f"the storage SDK refuses the connection string of queue '{queue}': {exc}") from exc
 
 
 def ensure_queue(client: QueueClient) -> None:

@@ -6,16 +6,27 @@ from collections.abc import Iterable
 from typing import Any
 
 import azure.functions as func
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from .httperrors import JSON, error_body
 from .invoke import Invoker
 from .loader import FunctionInfo
-from .routes import CONVERTERS, variants
+from .routes import CONVERTERS, has_catch_all, variants
 
 # What the real host gives as the reason for every HTTP invocation.
 HTTP_REASON = "This function was programmatically called via the host APIs."
+READ_SIZE = 64 * 1024
+
+
+class BodyError(Exception):
+    """The request body could not be read whole: answer `status` with `message`."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 def build_map(route_prefix: str, functions: Iterable[FunctionInfo]) -> tuple[Map, dict[str, Any]]:
@@ -31,12 +42,48 @@ def build_map(route_prefix: str, functions: Iterable[FunctionInfo]) -> tuple[Map
     return routing, endpoints
 
 
+class Router:
+    """Routes by path first, then by method.
+
+    A single werkzeug map lets a request whose method a route refuses fall through to a catch-all
+    (`{*path}`) that takes every method, so a wrong method on an existing route would reach the
+    app's "no such route" answer. Here routes without a catch-all are matched first: if one of them
+    matches the path but none takes the method, the answer is 405 with `Allow` listing the methods
+    they take. Catch-all routes are tried only for paths no other route matches.
+    """
+
+    def __init__(self, route_prefix: str, functions: Iterable[FunctionInfo]) -> None:
+        functions = list(functions)
+        tiers = (
+            [f for f in functions if not has_catch_all(f.route or f.name)],
+            [f for f in functions if has_catch_all(f.route or f.name)],
+        )
+        self._maps: list[Map] = []
+        self._endpoints: dict[str, Any] = {}
+        for tier in tiers:
+            routing, endpoints = build_map(route_prefix, tier)
+            self._maps.append(routing)
+            self._endpoints.update(endpoints)
+
+    def match(self, environ: dict[str, Any]) -> tuple[FunctionInfo, dict[str, str]]:
+        """The function and its route parameters; raises werkzeug's NotFound or MethodNotAllowed."""
+        for routing in self._maps:
+            try:
+                endpoint, params = routing.bind_to_environ(environ).match()
+            except NotFound:
+                continue
+            info, defaults = self._endpoints[endpoint]
+            return info, defaults | params
+        raise NotFound()
+
+
 class HttpApp:
     """A WSGI application serving the HTTP triggers of one app."""
 
-    def __init__(self, route_prefix: str, functions: Iterable[FunctionInfo], invoker: Invoker) -> None:
-        self._map, self._endpoints = build_map(route_prefix, functions)
+    def __init__(self, route_prefix: str, functions: Iterable[FunctionInfo], invoker: Invoker, max_body: int) -> None:
+        self._router = Router(route_prefix, functions)
         self._invoker = invoker
+        self._max_body = max_body
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -44,19 +91,66 @@ class HttpApp:
 
     def _respond(self, request: Request) -> Response:
         try:
-            endpoint, route_params = self._map.bind_to_environ(request.environ).match()
-        except HTTPException as exc:
-            return _plain(exc.code or 404, exc.name, exc.get_headers())
-        info, defaults = self._endpoints[endpoint]
+            info, route_params = self._router.match(request.environ)
+        except MethodNotAllowed as exc:
+            allowed = sorted(exc.valid_methods or ())
+            message = f"{request.method} is not allowed on {request.path}; it accepts {', '.join(allowed)}"
+            return error_response(405, message, [("Allow", ", ".join(allowed))])
+        except NotFound:
+            return error_response(404, f"no function has a route matching {request.path}")
         try:
-            result = self._invoker.invoke(info, HTTP_REASON, to_function_request(request, defaults | route_params))
+            body = read_body(request.environ, self._max_body)
+        except BodyError as exc:
+            return error_response(exc.status, exc.message)
+        try:
+            result = self._invoker.invoke(info, HTTP_REASON, to_function_request(request, route_params, body))
         except Exception:
             # The invoker has logged the traceback; the caller only learns that it failed.
-            return _plain(500, f"Function '{info.name}' failed; see the host log.")
+            return error_response(500, f"Function '{info.name}' failed; see the host log.")
         return to_wsgi_response(result)
 
 
-def to_function_request(request: Request, route_params: dict[str, str]) -> func.HttpRequest:
+def read_body(environ: dict[str, Any], limit: int) -> bytes:
+    """The whole body, at most `limit` bytes; BodyError when it is longer, stalls, or breaks off.
+
+    The server has already refused a Content-Length over the limit; a chunked body is counted as it
+    arrives, so no more than `limit` bytes (and one read) are ever held.
+    """
+    length = _content_length(environ)
+    chunked = bool(environ.get("wsgi.input_terminated"))  # werkzeug de-chunks and ends the stream
+    if length is None and not chunked:
+        return b""  # no body announced: do not wait for one (HTTP/1.1 requires a length or chunks)
+    wanted = length if length is not None else limit + 1
+    stream, parts, received = environ["wsgi.input"], [], 0
+    read = getattr(stream, "read1", stream.read)  # read1: what has arrived, so a timeout loses no count
+    try:
+        while received < wanted:
+            data = read(min(READ_SIZE, wanted - received))
+            if not data:
+                break
+            parts.append(data)
+            received += len(data)
+    except TimeoutError as exc:
+        raise BodyError(408, f"the body stopped arriving after {received} bytes; the host gave up waiting") from exc
+    except OSError as exc:  # werkzeug's de-chunking raises OSError for a malformed chunk
+        raise BodyError(400, f"the body could not be read: {exc}") from exc
+    if received > limit:
+        raise BodyError(413, f"the body is over {limit} bytes, the most this host accepts")
+    if length is not None and received < length:
+        raise BodyError(400, f"the connection ended after {received} of {length} announced bytes")
+    return b"".join(parts)
+
+
+def _content_length(environ: dict[str, Any]) -> int | None:
+    text = str(environ.get("CONTENT_LENGTH") or "").strip()
+    if not text or environ.get("wsgi.input_terminated"):
+        return None
+    if not text.isascii() or not text.isdigit():
+        raise BodyError(400, "Content-Length is not a number of bytes")
+    return int(text)
+
+
+def to_function_request(request: Request, route_params: dict[str, str], body: bytes) -> func.HttpRequest:
     # The worker joins repeated query parameters with commas, as ASP.NET's StringValues does.
     params = {name: ",".join(request.args.getlist(name)) for name in request.args}
     return func.HttpRequest(
@@ -65,7 +159,7 @@ def to_function_request(request: Request, route_params: dict[str, str]) -> func.
         headers=dict(request.headers.items()),
         params=params,
         route_params=route_params,
-        body=request.get_data(),
+        body=body,
     )
 
 
@@ -83,6 +177,6 @@ def to_wsgi_response(result: Any) -> Response:
     return Response(result.get_body(), status=result.status_code, headers=headers)
 
 
-def _plain(status: int, text: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
-    kept = [(k, v) for k, v in headers if k.lower() != "content-type"]
-    return Response(text, status=status, headers=kept, mimetype="text/plain")
+def error_response(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
+    """An answer of the host itself, in the JSON error shape."""
+    return Response(error_body(status, message), status=status, headers=list(headers), content_type=JSON)

@@ -2,7 +2,8 @@
 
 Azurite is installed from package.json into node_modules/. We start the server
 script itself (not `npx`) so that the PID we hold is the server's, bind it to
-loopback only, and switch its telemetry off.
+loopback only, and switch its telemetry off. On Linux it also gets SIGTERM when the
+process that started it dies, however that dies (see devtools.lifetime).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+
+from devtools.lifetime import die_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "node_modules" / "azurite" / "dist" / "src" / "azurite.js"
@@ -88,7 +91,9 @@ class Azurite:
             self.location.mkdir(parents=True, exist_ok=True)
         # stderr into a file, not a pipe: an unread pipe would fill up and stall the server
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115  # closed in stop()
-        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=self._errors)
+        self.process = subprocess.Popen(
+            self.command(), stdout=subprocess.DEVNULL, stderr=self._errors, preexec_fn=die_with_parent()
+        )
         deadline = time.monotonic() + timeout
         while not all(port_in_use(port) for port in self.ports.values()):
             if self.process.poll() is not None:

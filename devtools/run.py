@@ -2,7 +2,10 @@
 
 Azurite keeps its data in `<repo>/.azurite/`; the host runs as a child in its own process group
 so that stopping it also stops anything it started. Ctrl-C or SIGTERM stops both; if either
-dies on its own, the other is stopped too.
+dies on its own, the other is stopped too; if this supervisor is killed outright (SIGKILL), both
+get SIGTERM from the kernel (Linux; see devtools.lifetime), so no port stays taken.
+
+`make run ARGS="--port 7072 --azurite-ports 10010,10011,10012"` runs a second copy beside the first.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from devhost.cli import stop_on_signals
 from devhost.errors import HostConfigError
 from devhost.settings import load_local_settings
 from devtools.azurite import ACCOUNT, DEFAULT_PORTS, HOST, Azurite, AzuriteError, port_in_use
+from devtools.lifetime import die_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_SETTINGS = ROOT / "local.settings.example.json"
@@ -30,27 +34,38 @@ HOST_STOP_SECONDS = 10.0
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devtools.run", description="Run Azurite and the app locally.")
-    parser.add_argument("--port", type=int, default=7071, help="the app's HTTP port (default: 7071)")
+    parser.add_argument("--port", type=_port, default=7071, help="the app's HTTP port (default: 7071)")
     parser.add_argument(
         "--azurite-ports",
         type=_three_ports,
         default=dict(DEFAULT_PORTS),
         metavar="BLOB,QUEUE,TABLE",
-        help="Azurite's ports (default: 10000,10001,10002)",
+        help="Azurite's ports (default: 10000,10001,10002); on others, the app is given the full connection string",
     )
     parser.add_argument("--data", type=Path, default=ROOT / ".azurite", help="Azurite's data folder")
     parser.add_argument("--app", default="function_app", help="module holding the FunctionApp")
     parser.add_argument("--settings", type=Path, default=ROOT / "local.settings.json", help="app settings file")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.port in args.azurite_ports.values():
+        parser.error(f"--port {args.port} is also one of Azurite's ports: give each its own")
+    return args
+
+
+def _port(text: str) -> int:
+    # 0 ("any free port") is refused: `make run` must say where the app is before the host starts.
+    port = int(text) if text.strip().isdigit() else -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return port
 
 
 def _three_ports(text: str) -> dict[str, int]:
-    try:
-        ports = [int(p) for p in text.split(",")]
-    except ValueError:
-        ports = []
-    if len(ports) != 3:
+    parts = text.split(",")
+    if len(parts) != 3:
         raise argparse.ArgumentTypeError(f"expected three ports BLOB,QUEUE,TABLE, got {text!r}")
+    ports = [_port(part) for part in parts]
+    if len(set(ports)) != 3:
+        raise argparse.ArgumentTypeError(f"expected three different ports BLOB,QUEUE,TABLE, got {text!r}")
     return dict(zip(DEFAULT_PORTS, ports, strict=True))
 
 
@@ -99,7 +114,7 @@ def start_host(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Pope
     command = [sys.executable, "-m", "devhost", "--app", args.app, "--host", HOST, "--port", str(args.port)]
     command += ["--settings", str(args.settings), "--host-json", str(ROOT / "host.json")]
     # Its own session: a process group we can stop as a whole, also if the host leaves children.
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, preexec_fn=die_with_parent())
 
 
 def stop_host(host: subprocess.Popen[bytes]) -> None:
@@ -143,6 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     stop = stop_on_signals()
     ensure_settings(args.settings)
+    try:
+        load_local_settings(args.settings, {})  # only to check it, before anything starts; the host loads it
+    except HostConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     azurite = Azurite(location=args.data, ports=args.azurite_ports)
     try:
         azurite.start()

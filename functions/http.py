@@ -16,6 +16,7 @@ def from_host(req: func.HttpRequest) -> Request:
         params=dict(req.params),
         content_type=req.headers.get("content-type"),
         body=req.get_body() or b"",
+        headers={name.lower(): value for name, value in req.headers.items()},
     )
 
 

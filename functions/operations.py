@@ -8,7 +8,6 @@ from functions.http import to_host
 from shared import api, runtime
 from shared.api import answer
 from shared.entities import ENTITIES
-from shared.errors import NotFoundError
 from shared.recovery import TIMER_GRACE, recover_all
 
 bp = func.Blueprint()
@@ -36,9 +35,9 @@ def recovery_timer(timer: func.TimerRequest) -> None:
 @bp.function_name("not_found")
 @bp.route(route="{*path}", auth_level=func.AuthLevel.ANONYMOUS)
 def not_found(req: func.HttpRequest) -> func.HttpResponse:
-    path = req.route_params.get("path", "")
-
-    def refuse() -> tuple[int, dict[str, object]]:
-        raise NotFoundError(f"no route /api/{path}; entities are {', '.join(sorted(ENTITIES))}, sides fs and scm")
-
-    return to_host(answer(refuse))
+    """Paths no other route takes: a JSON 404, or a 405 with `Allow` for a wrong method on an entity route."""
+    status, payload = api.unrouted(req.method, req.route_params.get("path", ""))
+    response = to_host((status, payload))
+    if status == 405:
+        response.headers["Allow"] = ", ".join(api.ENTITY_METHODS)
+    return response

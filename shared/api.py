@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared import jsonio, listing, recovery, runtime
-from shared.errors import BadRequestError, NotFoundError, PayloadTooLargeError, SyncError, TransientError, http_status
+from shared.entities import ENTITIES
+from shared.errors import (
+    BadRequestError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    SyncError,
+    TransientError,
+    http_status,
+)
 from shared.keys import printable
 from shared.settings import get_settings
 from shared.spec import Side
@@ -28,6 +37,7 @@ class Request:
     params: Mapping[str, str] = field(default_factory=dict)
     content_type: str | None = None
     body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
 
 
 Answer = tuple[int, dict[str, Any]]
@@ -45,6 +55,11 @@ def answer(handler: Callable[[], Answer]) -> Answer:
     except Exception:
         log.exception("unexpected error")
         return 500, SyncError("internal error; the change may be retried").payload()
+
+
+def admin_request(request: Request, handler: Callable[[], Answer]) -> Answer:
+    """An operator's call (`/api/sync/...`, `/api/operations/...`): answered through `answer`."""
+    return answer(handler)
 
 
 def entity_request(slug: str, source: Side, request: Request) -> Answer:
@@ -67,6 +82,26 @@ def _dispatch(slug: str, source: Side, request: Request) -> Answer:
         modified = _delete_time(engine.spec.side(source).modified_field, request)
         return 200, engine.delete(source, company, ident, modified).as_dict()
     raise NotFoundError(f"no {method} route here: POST and GET the collection, GET and DELETE a record")
+
+
+ENTITY_METHODS = ("DELETE", "GET", "POST")
+
+
+def unrouted(method: str, path: str) -> Answer:
+    """What the catch-all route answers: 405 for a method an entity route does not take (the Functions
+    host falls through to the catch-all when a route's methods do not match), else 404."""
+
+    def refuse() -> Answer:
+        side, _, rest = path.strip("/").partition("/")
+        if side in ("fs", "scm") and rest.split("/", 1)[0] in ENTITIES:
+            allowed = ", ".join(ENTITY_METHODS)
+            raise MethodNotAllowedError(
+                f"{method} is not allowed on /api/{printable(path)}; use {allowed}", ENTITY_METHODS
+            )
+        known = ", ".join(sorted(ENTITIES))
+        raise NotFoundError(f"no route /api/{printable(path)}; entities are {known}, sides fs and scm")
+
+    return answer(refuse)
 
 
 def json_body(request: Request) -> dict[str, Any]:

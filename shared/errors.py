@@ -54,6 +54,16 @@ class NotFoundError(SyncError):
     code = "not_found"
 
 
+class MethodNotAllowedError(SyncError):
+    """The route exists, but not for this method; `allow` lists the methods it takes."""
+
+    code = "method_not_allowed"
+
+    def __init__(self, message: str, allow: tuple[str, ...]) -> None:
+        super().__init__(message, details=[{"allow": list(allow)}])
+        self.allow = allow
+
+
 class ConflictError(SyncError):
     """The change conflicts with what is stored; retrying the same change will not help."""
 
@@ -106,6 +116,7 @@ class ConfigurationError(SyncError):
 HTTP_STATUS: dict[type[SyncError], int] = {
     BadRequestError: 400,
     NotFoundError: 404,
+    MethodNotAllowedError: 405,
     ConflictError: 409,
     PayloadTooLargeError: 413,
     RejectedError: 422,

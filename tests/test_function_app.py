@@ -94,3 +94,16 @@ def test_local_settings_example_holds_no_secret() -> None:
     values = json.loads((ROOT / "local.settings.example.json").read_text())["Values"]
     assert values["AzureWebJobsStorage"] == "UseDevelopmentStorage=true"
     assert not any("AccountKey" in str(v) for v in values.values())
+
+
+def test_the_catch_all_answers_405_for_a_wrong_method_on_an_entity_route() -> None:
+    """Deployed, the Functions host falls through to `{*path}` when a route's methods do not match: the
+    app itself says 405 (with Allow) there, as the local host does, and 404 for paths nobody serves."""
+    import azure.functions as func
+
+    user = {f.name: f.user_function for f in describe(function_app.app)}["not_found"]
+    wrong = user(func.HttpRequest("PUT", "/api/fs/payment-terms", route_params={"path": "fs/payment-terms"}, body=b""))
+    assert wrong.status_code == 405 and wrong.headers["Allow"] == "DELETE, GET, POST"
+    assert json.loads(wrong.get_body())["error"]["code"] == "method_not_allowed"
+    nowhere = user(func.HttpRequest("GET", "/api/nowhere", route_params={"path": "nowhere"}, body=b""))
+    assert nowhere.status_code == 404 and json.loads(nowhere.get_body())["error"]["code"] == "not_found"

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 
 import azure.functions as func
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
-received: list[dict[str, object]] = []  # what the queue trigger got, one dict per invocation
+received: list[dict[str, object]] = []  # what the queue trigger got, one dict per invocation, with its monotonic time
 ticks: list[bool] = []  # past_due of each tick of the every-second timer
 startup_runs: list[bool] = []  # runs of the run-on-startup timer
 lock = threading.Lock()
@@ -81,7 +82,7 @@ def fallback(req: func.HttpRequest) -> func.HttpResponse:
 def work(msg: func.QueueMessage) -> None:
     body = msg.get_body()
     with lock:
-        received.append({"id": msg.id, "body": body, "dequeue_count": msg.dequeue_count})
+        received.append({"id": msg.id, "body": body, "dequeue_count": msg.dequeue_count, "at": time.monotonic()})
     if json.loads(body).get("fail"):
         raise ValueError("asked to fail")
 

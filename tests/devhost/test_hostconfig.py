@@ -30,8 +30,13 @@ def test_bad_timespan_names_the_setting() -> None:
 def test_repo_host_json() -> None:
     config = HostConfig.load(ROOT / "host.json")
     assert config.route_prefix == "api"
-    assert config.queues == QueueSettings(max_polling_interval=2.0)
+    assert config.queues == QueueSettings(max_polling_interval=2.0, visibility_timeout=30.0)
     assert config.function_timeout == 300.0
+
+
+def test_repo_host_json_backs_failed_messages_off_for_30_seconds() -> None:
+    # 0 (the host's default) sent every failing message to poison in ~35 ms: 4 retries x 30 s instead.
+    assert HostConfig.load(ROOT / "host.json").queues.visibility_timeout == 30.0
 
 
 def test_defaults_without_host_json(tmp_path: Path) -> None:
@@ -50,7 +55,16 @@ def test_overrides_win(tmp_path: Path) -> None:
     assert config.function_timeout is None
 
 
-@pytest.mark.parametrize("section", [{"batchSize": 33}, {"messageEncoding": "utf8"}])
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"batchSize": 33},
+        {"messageEncoding": "utf8"},
+        {"maxDequeueCount": 0},
+        {"visibilityTimeout": -1},
+        {"visibilityTimeout": "8.00:00:00"},  # over the 7 days Update Message accepts
+    ],
+)
 def test_invalid_queue_settings(section: dict[str, object]) -> None:
     with pytest.raises(HostConfigError):
         QueueSettings.from_json(section)
@@ -75,8 +89,9 @@ def test_resolve_binding_expressions() -> None:
 
 
 def test_connection_lookup() -> None:
-    assert connection_string("AzureWebJobsStorage", {"AzureWebJobsStorage": "x"}) == "x"
-    assert connection_string("Other", {"AzureWebJobsOther": "y"}) == "y"
-    assert connection_string(None, {"AzureWebJobsStorage": "z"}) == "z"
+    x, y, z = (f"QueueEndpoint=http://127.0.0.1/{n};SharedAccessSignature=sv=1" for n in "xyz")
+    assert connection_string("AzureWebJobsStorage", {"AzureWebJobsStorage": x}) == x
+    assert connection_string("Other", {"AzureWebJobsOther": y}) == y
+    assert connection_string(None, {"AzureWebJobsStorage": z}) == z
     with pytest.raises(HostConfigError, match="'Missing'"):
         connection_string("Missing", {})

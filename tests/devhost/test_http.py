@@ -82,17 +82,24 @@ def test_status_code_of_the_response(host: LocalHost) -> None:
     assert requests.post(host.base_url + "/api/echo?status=201", timeout=10).status_code == 201
 
 
-def test_method_not_declared_falls_through_to_the_catch_all(host: LocalHost) -> None:
-    assert get(host, "/api/echo").text == "fallback:echo"
+def test_method_not_declared_is_405_not_the_catch_all(host: LocalHost) -> None:
+    # The route matches the path, so its methods decide, not the catch-all that takes GET.
+    response = get(host, "/api/echo")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST, PUT"
+    assert response.json()["error"]["code"] == "method_not_allowed"
 
 
 def test_method_matching_nothing_is_405(host: LocalHost) -> None:
     response = requests.delete(host.base_url + "/api/echo", timeout=10)
     assert response.status_code == 405
+    assert response.headers["allow"] == "POST, PUT"
 
 
 def test_nothing_matching_is_404(host: LocalHost) -> None:
-    assert get(host, "/not-under-the-prefix").status_code == 404
+    response = get(host, "/not-under-the-prefix")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
 
 
 def test_async_function_with_context(host: LocalHost) -> None:
@@ -103,6 +110,11 @@ def test_failing_function_is_500_and_logged(host: LocalHost, caplog: pytest.LogC
     caplog.set_level(logging.INFO, logger="devhost")
     response = get(host, "/api/boom")
     assert response.status_code == 500
+    assert response.json()["error"] == {
+        "code": "function_failed",
+        "message": "Function 'boom' failed; see the host log.",
+        "details": [],
+    }
     assert "the sample fails on purpose" not in response.text
     failed = [r for r in caplog.records if "Executed 'Functions.boom' (Failed" in r.getMessage()]
     assert failed and failed[0].exc_info is not None

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from devtools.azurite import Azurite, free_port
+from devtools import run as supervisor
+from devtools.azurite import Azurite, free_port, port_in_use
 from tests.processes import SAMPLE, Running, alive, descendants, environment, run_args
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,3 +120,81 @@ def test_run_stops_azurite_when_the_host_dies(tmp_path: Path, running: list[Runn
     running.append(run)
     assert run.finish(timeout=60) == 1
     assert "The host exited with code 1; stopping Azurite." in run.output
+
+
+def test_run_children_die_with_a_killed_supervisor(tmp_path: Path, running: list[Running]) -> None:
+    """SIGKILL gives `make run` no chance to stop its children: the kernel's parent-death signal does."""
+    port, azurite_ports = free_port(), [free_port() for _ in range(3)]
+    run = Running(run_args(tmp_path, port, azurite_ports), environment(SAMPLE_QUEUE=f"kill-{uuid.uuid4().hex[:12]}"))
+    running.append(run)
+    run.wait_for("Host started", timeout=60)
+    children = descendants(run.process.pid)
+    assert len(children) >= 2  # Azurite and the host
+    try:
+        run.process.kill()
+        run.process.wait(10)
+        deadline = time.monotonic() + 15
+        while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [pid for pid in children if alive(pid)] == []
+        assert not any(port_in_use(p) for p in (port, *azurite_ports))
+    finally:
+        for pid in children:  # orphans now: Running.kill() would no longer find them
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+# --- make run's arguments ----------------------------------------------------------------------
+
+
+def test_make_run_passes_args_to_the_supervisor() -> None:
+    args = "--port 7072 --azurite-ports 10010,10011,10012"
+    printed = subprocess.run(
+        ["make", "-n", "run", f"ARGS={args}"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert printed[-1].endswith(f"-m devtools.run {args}")
+
+
+def test_run_takes_other_ports() -> None:
+    args = supervisor.parse_args(["--port", "7072", "--azurite-ports", "10010,10011,10012"])
+    assert (args.port, args.azurite_ports) == (7072, {"blob": 10010, "queue": 10011, "table": 10012})
+    defaults = supervisor.parse_args([])
+    assert (defaults.port, defaults.azurite_ports) == (7071, {"blob": 10000, "queue": 10001, "table": 10002})
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--port", "0"], "argument --port: '0' is not a port number (1-65535)"),
+        (["--port", "70000"], "argument --port: '70000' is not a port number (1-65535)"),
+        (["--azurite-ports", "10010,10011"], "expected three ports BLOB,QUEUE,TABLE, got '10010,10011'"),
+        (["--azurite-ports", "1,1,2"], "expected three different ports BLOB,QUEUE,TABLE, got '1,1,2'"),
+        (["--port", "10011", "--azurite-ports", "10010,10011,10012"], "--port 10011 is also one of Azurite's ports"),
+    ],
+)
+def test_run_refuses_unusable_ports(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        supervisor.parse_args(argv)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_other_azurite_ports_reach_the_app_as_a_full_connection_string(tmp_path: Path) -> None:
+    settings = tmp_path / "local.settings.json"
+    settings.write_text(json.dumps({"Values": {"AzureWebJobsStorage": "UseDevelopmentStorage=true"}}))
+    azurite = Azurite(ports={"blob": 10010, "queue": 10011, "table": 10012})
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("AzureWebJobsStorage", raising=False)
+        given = supervisor.host_environment(settings, azurite)["AzureWebJobsStorage"]
+    assert "QueueEndpoint=http://127.0.0.1:10011/devstoreaccount1;" in given
+    assert "TableEndpoint=http://127.0.0.1:10012/devstoreaccount1;" in given
+
+
+def test_run_refuses_a_broken_settings_file_before_starting_anything(tmp_path: Path, running: list[Running]) -> None:
+    settings = tmp_path / "local.settings.json"
+    settings.write_text(json.dumps({"Values": ["a"]}))
+    run = Running(run_args(tmp_path, free_port(), [free_port() for _ in range(3)]), environment())
+    running.append(run)
+    assert run.finish() == 1
+    assert run.lines == [f'{settings}: "Values" must be an object of app settings ("NAME": "value"), found a list']
+    assert not (tmp_path / "azurite").exists()  # Azurite never started

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -19,6 +21,7 @@ from devtools.azurite import Azurite
 from tests.devhost import sample_app
 
 SAMPLE = "tests.devhost.sample_app"
+ROOT = Path(__file__).resolve().parents[2]
 FAST = {"maxPollingInterval": 0.2, "visibilityTimeout": 0}
 
 
@@ -70,7 +73,8 @@ def test_message_runs_the_function_and_is_deleted(host: LocalHost, azurite: Azur
     with client(azurite, queue_name) as queue:
         sent = queue.send_message(json.dumps({"n": 1}))
         wait_for(lambda: runs_of(sent.id))
-        assert runs_of(sent.id) == [{"id": sent.id, "body": b'{"n": 1}', "dequeue_count": 1}]
+        [run] = runs_of(sent.id)
+        assert (run["id"], run["body"], run["dequeue_count"]) == (sent.id, b'{"n": 1}', 1)
         wait_for(lambda: queue.get_queue_properties().approximate_message_count == 0)
 
 
@@ -129,3 +133,51 @@ def test_missing_connection_setting_fails_start(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.delenv("AzureWebJobsStorage")
     with pytest.raises(HostConfigError, match="AzureWebJobsStorage"):
         LocalHost.from_module(SAMPLE, host_json=None).start()
+
+
+# --- retries: visibilityTimeout and maxDequeueCount, as the Functions host's QueueProcessor -----------
+
+
+def test_a_failed_message_comes_back_after_the_visibility_timeout(azurite: Azurite, queue_name: str) -> None:
+    overrides = {**FAST, "visibilityTimeout": "00:00:01"}
+    with client(azurite, queue_name) as queue, client(azurite, queue_name + "-poison", encoded=False) as poison:
+        with LocalHost.from_module(SAMPLE, host_json=None, queue_overrides=overrides):
+            sent = queue.send_message('{"fail": true}')
+            wait_for(lambda: visible_texts(poison), timeout=20)
+        runs = runs_of(sent.id)
+        assert [r["dequeue_count"] for r in runs] == [1, 2, 3, 4, 5]
+        gaps = [float(b["at"]) - float(a["at"]) for a, b in itertools.pairwise(runs)]  # type: ignore[arg-type]
+        # Hidden for the whole second each time, then picked up by the next poll (0.2 s at most).
+        assert all(0.95 <= gap < 2.5 for gap in gaps), gaps
+        assert queue.get_queue_properties().approximate_message_count == 0
+
+
+def test_the_repo_host_json_holds_a_failed_message_back(azurite: Azurite, queue_name: str) -> None:
+    """host.json's own visibilityTimeout (30 s), not the Functions default 0 that poisoned in ~35 ms."""
+    with client(azurite, queue_name) as queue, client(azurite, queue_name + "-poison", encoded=False) as poison:
+        with LocalHost.from_module(SAMPLE, host_json=ROOT / "host.json", queue_overrides={"maxPollingInterval": 0.2}):
+            sent = queue.send_message('{"fail": true}')
+            wait_for(lambda: runs_of(sent.id))
+            time.sleep(3)  # 15 polls: each would have taken the message had it been visible
+            assert [r["dequeue_count"] for r in runs_of(sent.id)] == [1]
+        assert visible_texts(poison) == []
+        assert visible_texts(queue) == []  # hidden, not gone:
+        assert queue.get_queue_properties().approximate_message_count == 1
+
+
+def test_a_message_dequeued_more_than_the_maximum_goes_to_poison_without_running(
+    azurite: Azurite, queue_name: str
+) -> None:
+    # As after hosts that died while running it: five receives that never finished.
+    with client(azurite, queue_name) as queue, client(azurite, queue_name + "-poison", encoded=False) as poison:
+        queue.create_queue()
+        sent = queue.send_message('{"n": 6}')
+        for _ in range(5):
+            taken = queue.receive_message(visibility_timeout=30)
+            assert taken is not None and taken.id == sent.id
+            queue.update_message(taken.id, taken.pop_receipt, visibility_timeout=0)  # visibility only
+        with LocalHost.from_module(SAMPLE, host_json=None, queue_overrides=FAST):
+            wait_for(lambda: visible_texts(poison))
+        assert runs_of(sent.id) == []
+        assert visible_texts(poison) == [base64.b64encode(b'{"n": 6}').decode()]
+        assert queue.get_queue_properties().approximate_message_count == 0

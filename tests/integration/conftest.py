@@ -38,7 +38,7 @@ def connection(azurite: Azurite) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def host(connection: str) -> Iterator[LocalHost]:
-    overrides = {"maxPollingInterval": 0.2}
+    overrides = {"maxPollingInterval": 0.2, "visibilityTimeout": 1}  # host.json's 30 s back-off, shortened
     with LocalHost.from_module("function_app", host_json=ROOT / "host.json", queue_overrides=overrides) as served:
         yield served
 

@@ -1,4 +1,5 @@
-"""`make run`'s command with the real app: it serves, syncs a payment term, and leaves nothing behind."""
+"""`make run`'s command with the real app, on ports of its own: it serves, syncs a payment term, refuses a
+wrong method with 405, and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -30,13 +31,18 @@ def test_make_run_serves_the_app_and_syncs(run: tuple[Running, int, dict[str, in
         assert route in process.output
     for queue in ("queue fs-to-scm-payment-terms", "queue scm-to-fs-payment-terms"):
         assert queue in process.output
-    body = {"msdyn_company": "USMF", "msdyn_name": "Net30", "msdyn_days": 30, "msdyn_paymentmethodtype": 192350000}
+    body = {"msdyn_company": "USMF", "msdyn_name": "Net30", "msdyn_days": 30}  # the map's own tests cover the rest
     answer = requests.post(f"http://127.0.0.1:{port}/api/fs/payment-terms", json=body, timeout=30)
     assert answer.status_code == 201, answer.text
     assert answer.json()["fs"]["record"]["msdyn_name"] == "Net30"
-    assert answer.json()["scm"]["record"]["PaymentMethodType"] == "Net"
+    assert answer.json()["scm"]["record"]["NumberOfDays"] == 30
     table = TableServiceClient.from_connection_string(connection_string(ports)).get_table_client("PaymentTerms")
     assert table.get_entity("SCM", "USMF|NET30")["NumberOfDays"] == 30
+    # A method the entity route does not take is a 405, not the catch-all's "no route".
+    refused = requests.put(f"http://127.0.0.1:{port}/api/fs/payment-terms", json=body, timeout=30)
+    assert refused.status_code == 405, refused.text
+    assert refused.headers["Allow"] == "DELETE, GET, HEAD, POST"
+    assert refused.json()["error"]["code"] == "method_not_allowed"
     children = descendants(process.process.pid)
     process.process.send_signal(signal.SIGINT)
     assert process.finish() == 0
