@@ -218,7 +218,7 @@ class Engine:
         """Decide and write. `stamped`: the change carried no time of its own (its time is its arrival),
         so with unchanged content it is an echo or a redelivery, never a newer version to record."""
         live = _live(stored)
-        changed = [side for side in SIDES if _differs(self.spec, side, live[side], records[side])]
+        changed = [side for side in SIDES if differs(self.spec, side, live[side], records[side])]
         source_time = as_time(records[source][self.spec.side(source).modified_field])
         status: Status = "updated" if any(live.values()) else "created"
         if not changed:
@@ -318,7 +318,7 @@ def _record(row: Row | None, drop: str | None = None) -> dict[str, Any]:
     return {name: value for name, value in row.record.items() if name != drop}
 
 
-def _differs(spec: EntitySpec, side: Side, row: Row | None, record: Mapping[str, Any]) -> bool:
+def differs(spec: EntitySpec, side: Side, row: Row | None, record: Mapping[str, Any]) -> bool:
     if row is None:
         return True
     modified = spec.side(side).modified_field

@@ -29,6 +29,8 @@ class ErrorEntry:
     message_id: str
     dequeue_count: int
     error: SyncError
+    source: str = "queue"  # queue | job (DESIGN.md, "Error log and retry")
+    job_id: str | None = None
 
 
 class ErrorLog:
@@ -50,6 +52,8 @@ class ErrorLog:
             "Message": entry.error.message[:_MAX_TEXT],
             "Reasons": jsonio.dumps(entry.error.details).decode()[:_MAX_TEXT],
             "DequeueCount": entry.dequeue_count,
+            "Source": entry.source,
+            "JobId": entry.job_id,
             "LoggedAt": dt.datetime.now(dt.UTC),
         }
         entity = {k: v for k, v in row.items() if v is not None}

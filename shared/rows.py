@@ -117,14 +117,20 @@ class Row:
     def from_entity(cls, entity: Any) -> Row:
         record = {k: v for k, v in entity.items() if k not in KEY_COLUMNS and not k.startswith("Sync")}
         timestamp = entity.metadata.get("timestamp")
+        written_at = _plain_utc(timestamp) if timestamp else None
         return cls(
             record=record,
-            meta=SyncMeta.from_columns(entity),
+            meta=SyncMeta.from_columns(entity) if "SyncSourceTime" in entity else _held(entity, written_at),
             etag=entity.metadata["etag"],
             intent=Intent.from_columns(entity),
             deleted=bool(entity.get("SyncDeleted")),
-            written_at=_plain_utc(timestamp) if timestamp else None,
+            written_at=written_at,
         )
+
+    @property
+    def synced(self) -> bool:
+        """Whether the sync wrote this row (a row the system held before the sync has no sync metadata)."""
+        return bool(self.meta.operation_id)
 
     def as_dict(self) -> dict[str, Any]:
         return {"record": self.record, "sync": self.meta.as_dict()}
@@ -143,6 +149,17 @@ class Guard:
 
     company: str
     etag: str | None  # None: the row does not exist yet
+
+
+SIDE_OF_PARTITION: dict[str, Side] = {"FS": "fs", "SCM": "scm"}
+
+
+def _held(entity: Any, written_at: dt.datetime | None) -> SyncMeta:
+    """Metadata for a row its system wrote itself, before the sync knew it (an imported or pre-existing
+    record): dated by when storage wrote it, created by that side, synced by no operation yet."""
+    side = SIDE_OF_PARTITION.get(entity.get("PartitionKey", ""), "fs")
+    at = written_at or dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
+    return SyncMeta(source_time=at, origin=side, created_by=side, content_hash="", operation_id="")
 
 
 def _plain_utc(value: dt.datetime) -> dt.datetime:

@@ -10,11 +10,14 @@ from functools import cache, lru_cache
 from typing import Any
 
 from azure.data.tables import TableClient, TableServiceClient
+from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
 from shared.engine import Engine
 from shared.entities import ENTITIES
 from shared.errorlog import ErrorLog
 from shared.errors import NotFoundError
+from shared.jobs.runner import QUEUE, JobRunner
+from shared.jobs.table import JobTable
 from shared.settings import get_settings
 from shared.store import EntityStore
 
@@ -60,7 +63,18 @@ def error_log() -> ErrorLog:
     return ErrorLog(table_service(), get_settings().error_table)
 
 
+JOBS_TABLE = "SyncJobs"
+
+
+@lru_cache(maxsize=1)
+def job_runner() -> JobRunner:
+    """Jobs (initial sync) and the `sync-jobs` queue that carries their chunks (base64, as the host reads)."""
+    jobs = JobTable(TableClient.from_connection_string(_connection(), JOBS_TABLE, per_call_policies=list(_policies)))
+    queue = QueueClient.from_connection_string(_connection(), QUEUE, message_encode_policy=TextBase64EncodePolicy())
+    return JobRunner(jobs, queue, engine, error_log())
+
+
 def reset() -> None:
     """Forget settings and clients (tests that change the environment call this)."""
-    for cached in (get_settings, table_service, engine, error_log):
+    for cached in (get_settings, table_service, engine, error_log, job_runner):
         cached.cache_clear()

@@ -13,7 +13,7 @@ import base64
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
@@ -165,6 +165,30 @@ class EntityStore:
         result = self._call(f"write {self.table} {key}", put)
         return Row(record=_columns(record), meta=meta, etag=result["etag"], intent=intent, deleted=deleted)
 
+    def write_many(self, side: Side, writes: Sequence[Write], guards: Sequence[Guard] = ()) -> list[str]:
+        """Several rows of one side in one transaction (atomic, at most MAX_BATCH operations with the
+        guards), each created or replaced only if unchanged since read; their new ETags, in order."""
+        entities = [_put(_entity(side, *write), write[3]) for write in writes]
+        guarded = [
+            _put({"PartitionKey": PARTITION[side], "RowKey": guard_row_key(guard.company)}, guard.etag)
+            for guard in guards
+        ]
+        if not entities:
+            return []
+        if len(entities) + len(guarded) > MAX_BATCH:
+            raise ValueError(f"a transaction holds at most {MAX_BATCH} operations")
+        results = self._call(
+            f"write {len(entities)} rows of {self.table}", lambda client: client.submit_transaction(entities + guarded)
+        )
+        return [result["etag"] for result in results]  # the rows', then the guards'
+
+    def rows_between(self, side: Side, low: str, high: str) -> dict[str, Row]:
+        """Every row of a side with a RowKey in [low, high], tombstones included, by RowKey."""
+        query = "PartitionKey eq @pk and RowKey ge @lo and RowKey le @hi"
+        params = {"pk": PARTITION[side], "lo": low, "hi": high}
+        found = self._query(f"read {self.table} rows", query, params, results_per_page=1000)
+        return {entity["RowKey"]: Row.from_entity(entity) for entity in found if entity["RowKey"] >= FIRST_RECORD_KEY}
+
     def read_guard(self, side: Side, company: str) -> Guard:
         def get(client: TableClient) -> Guard:
             try:
@@ -249,6 +273,23 @@ def _live(entities: Iterable[Any]) -> Iterator[tuple[Key, Row]]:
         row = Row.from_entity(entity)
         if not row.deleted:
             yield _key_of(entity), row
+
+
+MAX_BATCH = 100  # operations in one Table Storage transaction
+# One row to write: its key, record, metadata, the ETag it was read with (None: create), its intent.
+Write = tuple[Key, Mapping[str, Any], SyncMeta, str | None, Intent | None]
+
+
+def _entity(
+    side: Side, key: Key, record: Mapping[str, Any], meta: SyncMeta, etag: str | None, intent: Intent | None
+) -> dict[str, Any]:
+    return {
+        "PartitionKey": PARTITION[side],
+        "RowKey": key.row_key,
+        **_columns(record),
+        **meta.columns(),
+        **(intent.columns() if intent else {}),
+    }
 
 
 def _put(entity: dict[str, Any], etag: str | None) -> tuple[Any, ...]:

@@ -92,14 +92,14 @@ def _failure(side: SideSpec, error: Any) -> Failure:
 
 
 @cache
-def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+def field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
     info = model.model_fields[name]
     return TypeAdapter(Annotated[info.annotation, info])  # type: ignore[arg-type]  # built at run time
 
 
 def _field_value(model: type[BaseModel], name: str, value: Any) -> Any:
     # a value that passed the whole-model validation passes its own field's adapter
-    return _adapter(model, name).validate_python(value)
+    return field_adapter(model, name).validate_python(value)
 
 
 def _required(side: SideSpec, location: str) -> str:

@@ -61,7 +61,7 @@ def queues(connection: str) -> QueueServiceClient:
 @pytest.fixture
 def clean(tables: TableServiceClient, queues: QueueServiceClient) -> None:
     """Every test starts with empty entity tables, error log and queues."""
-    for table in [spec.table for spec in ENTITIES.values()] + ["SyncErrors"]:
+    for table in [spec.table for spec in ENTITIES.values()] + ["SyncErrors", "SyncJobs"]:
         client = tables.create_table_if_not_exists(table)
         for row in client.list_entities(select=["PartitionKey", "RowKey"]):
             client.delete_entity(row["PartitionKey"], row["RowKey"])

@@ -1,0 +1,327 @@
+"""Initial sync, one chunk at a time: bring every record of one side across to the other.
+
+A chunk reads up to CHUNK_ROWS source rows after the job's cursor, and the other side's rows of the
+same key range (one range query each), decides each record (coupling.py) with both sides' rules and
+the rules that read other records, then writes: the lead side's rows with their intents in
+transactions of at most 99 rows and the company's guard, then the follower's rows in transactions
+of 100. So both-or-neither holds per record exactly as on the live path (recovery or the next
+writer finishes an intent), and a live change newer than the job's copy wins: every write is
+conditional on the ETag the chunk read, and a chunk that lost a race is decided again.
+
+Self-references never fail for order. A record naming one that is not on the target yet, but is
+in the source, waits (is deferred) for a later pass over the waiting rows; a pass that resolves
+none of them is the last, and what still fails then fails with its rule — `no_cycle` for rows
+whose references loop among the source records. Operation ids name the job, the chunk and the
+outcome, so a chunk run again after a crash counts what it had written as it did the first time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from contextlib import suppress
+from itertools import islice
+from typing import Any
+
+from shared.engine import Engine
+from shared.errorlog import ErrorEntry, ErrorLog
+from shared.errors import ConflictError, Failure, rejected
+from shared.jobs.coupling import WRITES, ChunkLookup, Decision, decide
+from shared.jobs.model import Job
+from shared.jobs.table import JobTable
+from shared.journal import FOLLOWER, LEAD, Pair, in_doubt
+from shared.keys import Key, decode_row_key, normalise
+from shared.mapping import content_hash
+from shared.references import named
+from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError
+from shared.spec import Side, other
+from shared.store import Write
+from shared.validation import check_context
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 500
+LEAD_BATCH = 99  # rows per lead transaction: one operation is left for the company's guard
+FOLLOWER_BATCH = 100
+MAX_DEPTH = 100
+
+
+class InitialSync:
+    """Runs chunks of one initial-sync job; the runner (runner.py) loads and checkpoints the job."""
+
+    def __init__(self, engine: Engine, jobs: JobTable, errors: ErrorLog, job: Job) -> None:
+        self.engine, self.spec, self.store = engine, engine.spec, engine.store
+        self.jobs, self.errors, self.job = jobs, errors, job
+        self.source: Side = job.params["from"]
+        self.company: str | None = job.params.get("company")
+        self.conflicts: str = job.params.get("conflicts", "skip")
+
+    def run_chunk(self) -> None:
+        """One chunk of the job's current phase; moves the cursor, the phase and the counts."""
+        job = self.job
+        if job.total is None:
+            job.total = sum(1 for _ in self.store.scan(self.source, self.company))
+        if job.phase == "scan":
+            rows = list(islice(self.store.scan(self.source, self.company, after=job.cursor), CHUNK_ROWS))
+            if rows:
+                self._apply(rows, final=False)
+                job.cursor = rows[-1][0].row_key
+            else:
+                self._next_pass(entered=None)
+            return
+        keys = self.jobs.deferred(job.id, job.pass_number, job.cursor, CHUNK_ROWS)
+        if not keys:
+            self._next_pass(entered=job.counts["deferred"])
+            return
+        found = self.store.rows_between(self.source, keys[0], keys[-1])
+        rows = [(decode_row_key(k), found[k]) for k in keys if k in found and not found[k].deleted]
+        gone = [k for k in keys if k not in found or found[k].deleted]  # deleted in the source meanwhile
+        resolved = self._apply(rows, final=job.phase == "final")
+        self.jobs.resolve(job.id, resolved + gone)
+        job.counts["deferred"] -= len(resolved) + len(gone)
+        job.cursor = keys[-1]
+
+    def _next_pass(self, entered: int | None) -> None:
+        """After the scan, or after a pass: another pass over what waits, a last one, or done."""
+        job, waiting = self.job, self.job.counts["deferred"]
+        job.cursor = None
+        if not waiting:
+            job.phase = "done"
+        elif job.phase == "final":
+            job.phase = "done"  # everything of the last pass was decided
+        else:
+            job.phase = "final" if entered is not None and waiting >= entered else "deferred"
+            job.pass_number += 1
+            job.counts["passes"] += 1
+
+    # -- one chunk ------------------------------------------------------------------------------
+
+    def _apply(self, rows: list[tuple[Key, Row]], final: bool) -> list[str]:
+        """Decide and write `rows`; returns the row keys resolved (all but those deferred again)."""
+        stored = self._read_pairs(rows)
+        guards = self._guards(rows)
+        decided: dict[str, Any] = {}
+        decisions: list[Decision] = []
+        for key, _ in rows:
+            decision = self._decide(key, stored[key.row_key], decided, final)
+            if decision.records is not None and decision.kind in WRITES:
+                decided[key.row_key] = decision.records
+            decisions.append(decision)
+        self._write(decisions, stored, guards)
+        deferred = [d.key.row_key for d in decisions if d.kind == "deferred"]
+        if deferred:
+            self.jobs.defer(self.job.id, deferred, self.job.pass_number + 1)
+        for decision in decisions:
+            self._count(decision)
+        return [d.key.row_key for d in decisions if d.kind != "deferred"]
+
+    def _read_pairs(self, rows: list[tuple[Key, Row]]) -> dict[str, Pair]:
+        """Both sides' rows of the chunk's keys (two range reads), with half-done operations finished."""
+        low, high = rows[0][0].row_key, rows[-1][0].row_key
+        sides = {side: self.store.rows_between(side, low, high) for side in (LEAD, FOLLOWER)}
+        pairs: dict[str, Pair] = {}
+        for key, _ in rows:
+            pair: Pair = {side: sides[side].get(key.row_key) for side in (LEAD, FOLLOWER)}
+            lead = pair[LEAD]
+            if lead is not None and in_doubt(lead, pair[FOLLOWER]):
+                pair = self.engine.journal.settle(key)
+            pairs[key.row_key] = pair
+        return pairs
+
+    def _guards(self, rows: list[tuple[Key, Row]]) -> dict[str, Guard]:
+        """The guards of the chunk's companies, read before any rule looks (see the engine's guard)."""
+        if not self.spec.context_rules:
+            return {}
+        companies = {normalise(key.company) for key, _ in rows}
+        return {company: self.store.read_guard(LEAD, company) for company in sorted(companies)}
+
+    def _decide(self, key: Key, pair: Pair, decided: dict[str, Any], final: bool) -> Decision:
+        done = self._already_written(key, pair)
+        if done is not None:
+            return done
+        source_row = pair[self.source]
+        if source_row is None or source_row.deleted:  # deleted since the scan read it
+            return Decision(key, "unchanged")
+        decision = decide(self.spec, self.source, key, pair, self.conflicts)
+        if decision.records is None or decision.kind not in WRITES:
+            return decision
+        lookup = ChunkLookup(self.spec, self.store, key, pair, decided)
+        failures = check_context(self.spec, decision.records, lookup)
+        if not failures:
+            return decision
+        if not final and self._waits_for_source(decision, failures):
+            return Decision(key, "deferred")
+        if final:
+            failures = self._cycles(decision, failures)
+        return Decision(key, "failed", failures=failures)
+
+    def _already_written(self, key: Key, pair: Pair) -> Decision | None:
+        """A row this very chunk wrote before a crash: counted as it was then, not written again."""
+        mine = f"job:{self.job.id}:{self.job.chunk}:"
+        lead, follower = pair[LEAD], pair[FOLLOWER]
+        if lead is not None and lead.meta.operation_id.startswith(mine):
+            return Decision(key, lead.meta.operation_id[len(mine) :])  # type: ignore[arg-type]
+        if (
+            lead is not None
+            and follower is not None
+            and lead.synced
+            and not (lead.deleted or follower.deleted)
+            and lead.meta.operation_id == follower.meta.operation_id
+        ):
+            return Decision(key, "unchanged")  # already one synced pair
+        return None
+
+    def _waits_for_source(self, decision: Decision, failures: list[Failure]) -> bool:
+        """Whether every failure is a reference to a record that is in the source but not written yet."""
+        assert decision.records is not None
+        references = {ref.scm for ref in self.spec.references}
+        if not failures or any(f.field not in references for f in failures):
+            return False
+        company = decision.key.company
+        for failure in failures:
+            ident = named(decision.records["scm"], failure.field)
+            if ident is None or self.store.get(self.source, company, ident) is None:
+                return False
+        return True
+
+    def _cycles(self, decision: Decision, failures: list[Failure]) -> list[Failure]:
+        """On the last pass: a reference that loops among the source records fails as `no_cycle`."""
+        assert decision.records is not None
+        result = []
+        for failure in failures:
+            path = (
+                self._loop(decision.key, failure.field)
+                if failure.field in {r.scm for r in self.spec.references}
+                else None
+            )
+            if path:
+                message = f"{failure.field} loops among the {self.source.upper()} records: {' → '.join(path)}"
+                failure = Failure(failure.field, "no_cycle", "scm", message)
+            result.append(failure)
+        return result
+
+    def _loop(self, key: Key, field: str) -> list[str] | None:
+        """The ids from `key` along `field` through the source records, if they come back to it."""
+        source_field = next(ref.name(self.source) for ref in self.spec.references if ref.scm == field)
+        path, seen, current = [key.id], {normalise(key.id)}, key.id
+        for _ in range(MAX_DEPTH):
+            record = self.store.get(self.source, key.company, current)
+            ident = named(record, source_field) if record else None
+            if ident is None:
+                return None
+            path.append(ident)
+            if normalise(ident) == normalise(key.id):
+                return path
+            if normalise(ident) in seen:
+                return None  # a loop further up, not through this record
+            seen.add(normalise(ident))
+            current = ident
+        return None
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def _write(self, decisions: list[Decision], stored: dict[str, Pair], guards: dict[str, Guard]) -> None:
+        writes = [d for d in decisions if d.kind in WRITES and d.records is not None]
+        by_company: dict[str, list[Decision]] = defaultdict(list)
+        for decision in writes:
+            by_company[normalise(decision.key.company)].append(decision)
+        leads: list[tuple[Decision, str]] = []
+        try:
+            for company, group in by_company.items():
+                guard = guards.get(company)
+                for start in range(0, len(group), LEAD_BATCH):
+                    batch = group[start : start + LEAD_BATCH]
+                    etags = self._write_leads(batch, stored, guard)
+                    leads += list(zip(batch, etags[: len(batch)], strict=True))
+                    if guard is not None:
+                        guard = Guard(guard.company, etags[-1])
+        finally:
+            self._write_followers(leads, stored)  # what reached the lead must reach the follower
+
+    def _meta(self, decision: Decision, pair: Pair) -> SyncMeta:
+        assert decision.records is not None and decision.winner is not None and decision.source_time is not None
+        existing = [row for row in pair.values() if row is not None and not row.deleted]
+        return SyncMeta(
+            source_time=decision.source_time,
+            origin=decision.winner,
+            created_by=existing[0].meta.created_by if existing else self.source,
+            content_hash=content_hash(self.spec, decision.records["scm"]),
+            operation_id=f"job:{self.job.id}:{self.job.chunk}:{decision.kind}",
+        )
+
+    def _write_leads(self, batch: list[Decision], stored: dict[str, Pair], guard: Guard | None) -> list[str]:
+        writes: list[Write] = []
+        for decision in batch:
+            assert decision.records is not None
+            pair = stored[decision.key.row_key]
+            lead, follower = pair[LEAD], pair[FOLLOWER]
+            intent = Intent(
+                follower.etag if follower else None, decision.records[FOLLOWER], bool(follower and follower.deleted)
+            )
+            meta = self._meta(decision, pair)
+            writes.append((decision.key, decision.records[LEAD], meta, lead.etag if lead else None, intent))
+        return self.store.write_many(LEAD, writes, [guard] if guard else [])
+
+    def _write_followers(self, leads: list[tuple[Decision, str]], stored: dict[str, Pair]) -> None:
+        for start in range(0, len(leads), FOLLOWER_BATCH):
+            batch = leads[start : start + FOLLOWER_BATCH]
+            writes: list[Write] = []
+            for decision, _ in batch:
+                assert decision.records is not None
+                pair = stored[decision.key.row_key]
+                follower = pair[FOLLOWER]
+                writes.append(
+                    (
+                        decision.key,
+                        decision.records[FOLLOWER],
+                        self._meta(decision, pair),
+                        follower.etag if follower else None,
+                        None,
+                    )
+                )
+            try:
+                self.store.write_many(FOLLOWER, writes)
+            except WriteConflictError:  # a live writer finished some of these for us: settle them one by one
+                for decision, _ in batch:
+                    with suppress(WriteConflictError):  # a newer live write is under way: it settles the key
+                        self.engine.journal.settle(decision.key)
+
+    # -- counts and the error log --------------------------------------------------------------
+
+    def _count(self, decision: Decision) -> None:
+        counts = self.job.counts
+        if decision.kind == "deferred":
+            if self.job.phase == "scan":
+                counts["read"] += 1
+                counts["deferred"] += 1
+            return
+        if self.job.phase == "scan":
+            counts["read"] += 1
+        counts[decision.kind] += 1
+        if decision.kind in ("failed", "conflicts"):
+            self._log(decision)
+        if decision.kind == "conflicts" and len(self.job.samples) < 20:
+            self.job.samples.append({"key": decision.key.as_dict(), "kind": "conflict", "fields": decision.differing})
+
+    def _log(self, decision: Decision) -> None:
+        key = decision.key
+        if decision.kind == "conflicts":
+            error: Any = ConflictError(
+                f"{self.spec.title} {key} differs between FS and SCM; not synced (conflicts={self.conflicts})",
+                details=[failure.as_dict() for failure in decision.failures],
+            )
+        else:
+            error = rejected(self.spec.title, key, decision.failures)
+        direction = f"{self.source}-to-{other(self.source)}"
+        entry = ErrorEntry(
+            self.spec.slug,
+            direction,
+            key.company,
+            key.id,
+            f"job-{self.job.id}-{key.row_key}",
+            0,
+            error,
+            "job",
+            self.job.id,
+        )
+        self.errors.record(entry)

@@ -1,0 +1,164 @@
+"""Starting jobs and running their chunks from `sync-jobs` queue messages (`{"job": id, "chunk": n}`).
+
+A chunk runs under the job's lease (a time in the job row, taken ETag-conditionally), is
+checkpointed, and only then is the next chunk's message sent. A message for a chunk already done
+is dropped; one for the chunk just before the current one, when the job has not moved for a while,
+sends the current chunk's message again (the crash between checkpoint and send). The jobs timer
+(`kick`) does the same for jobs whose lease ran out with no message left to carry them on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
+from azure.storage.queue import QueueClient
+
+from shared import jsonio
+from shared.engine import Engine
+from shared.errorlog import ErrorLog
+from shared.errors import BadRequestError, NotFoundError, TransientError
+from shared.jobs.initial_sync import InitialSync
+from shared.jobs.model import InitialSyncRequest, Job, new_job_id
+from shared.jobs.table import JobTable
+from shared.rows import WriteConflictError
+
+log = logging.getLogger(__name__)
+
+QUEUE = "sync-jobs"
+LEASE = dt.timedelta(seconds=30)  # a chunk takes a second or two; a runner that died frees the job after this
+CHUNK_TRIES = 5  # lost races of one chunk run before it is handed back to the queue
+MAX_ATTEMPTS = 5  # failed runs of one chunk before the job fails
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class JobRunner:
+    def __init__(
+        self,
+        jobs: JobTable,
+        queue: QueueClient,
+        engine: Callable[[str], Engine],
+        errors: ErrorLog,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.jobs, self.queue, self.engine, self.errors, self.clock = jobs, queue, engine, errors, clock
+
+    def start_initial_sync(self, slug: str, request: InitialSyncRequest) -> Job:
+        engine = self.engine(slug)
+        params: dict[str, Any] = {"from": request.source, "conflicts": request.conflicts}
+        if request.company is not None:
+            params["company"] = request.company
+        now = self.clock()
+        job = self.jobs.create(Job(new_job_id(now), "initial-sync", engine.spec.slug, params, created_at=now))
+        self._send(job)
+        log.info("job %s: initial sync of %s from %s queued", job.id, slug, request.source, extra={"job": job.id})
+        return job
+
+    def handle(self, body: bytes) -> str:
+        """Run the chunk a message names, if it is the job's current one; what happened, for logs."""
+        job_id, chunk = _parse(body)
+        try:
+            job = self.jobs.get(job_id)
+        except NotFoundError:
+            return "unknown"
+        if job.state in ("succeeded", "failed"):
+            return "finished"
+        now = self.clock()
+        if chunk != job.chunk:
+            if chunk == job.chunk - 1 and job.updated_at and now - job.updated_at > LEASE:
+                self._send(job)  # the next message was lost after the checkpoint
+            return "stale"
+        if job.lease_until is not None and job.lease_until > now:
+            return "busy"
+        job.lease_until, job.state = now + LEASE, "running"
+        job.started_at = job.started_at or now
+        try:
+            self.jobs.save(job)
+        except WriteConflictError:
+            return "busy"
+        return self._run(job)
+
+    def _run(self, job: Job) -> str:
+        engine = self.engine(job.entity)
+        try:
+            for tries in range(1, CHUNK_TRIES + 1):
+                try:
+                    InitialSync(engine, self.jobs, self.errors, job).run_chunk()
+                    break
+                except WriteConflictError:
+                    if tries == CHUNK_TRIES:
+                        raise TransientError(
+                            f"job {job.id}: chunk {job.chunk} kept losing races; retried later"
+                        ) from None
+        except Exception as exc:
+            self._release(job, exc)
+            raise
+        job.chunk, job.lease_until, job.attempts = job.chunk + 1, None, 0
+        if job.phase == "done":
+            job.state, job.finished_at = "succeeded", self.clock()
+        try:
+            self.jobs.save(job)
+        except WriteConflictError:
+            return "busy"  # another runner took the job over after our lease ran out: its checkpoint counts
+        if job.state == "running":
+            self._send(job)
+        log.info(
+            "job %s: chunk %d done, phase %s, %s",
+            job.id,
+            job.chunk - 1,
+            job.phase,
+            {name: count for name, count in job.counts.items() if count},
+            extra={"job": job.id, "entity": job.entity},
+        )
+        return job.state
+
+    def _release(self, job: Job, exc: Exception) -> None:
+        """A failed run frees the job for the retry, and a chunk that keeps failing fails the job."""
+        try:
+            fresh = self.jobs.get(job.id)
+            fresh.lease_until, fresh.attempts = None, fresh.attempts + 1
+            if fresh.attempts >= MAX_ATTEMPTS:
+                fresh.state, fresh.finished_at = "failed", self.clock()
+                fresh.error = f"chunk {fresh.chunk} failed {fresh.attempts} times: {type(exc).__name__}"
+            self.jobs.save(fresh)
+        except Exception:  # the run's own error is the one to report
+            log.warning("job %s: could not release its lease", job.id, extra={"job": job.id})
+
+    def kick(self) -> int:
+        """Send again the message of every unfinished job that nobody holds and that has not moved for a
+        lease's time (its message was lost with a crashed runner); how many."""
+        now, kicked = self.clock(), 0
+        for job in self.jobs.recent(100):
+            idle = job.updated_at is None or now - job.updated_at > LEASE
+            free = job.lease_until is None or job.lease_until <= now
+            if job.state in ("queued", "running") and idle and free:
+                self._send(job)
+                kicked += 1
+        return kicked
+
+    def _send(self, job: Job) -> None:
+        text = jsonio.dumps({"job": job.id, "chunk": job.chunk}).decode()
+        try:
+            try:
+                self.queue.send_message(text)
+            except ResourceNotFoundError:  # the queue is made on first use, like the tables
+                with suppress(ResourceExistsError):
+                    self.queue.create_queue()
+                self.queue.send_message(text)
+        except AzureError as exc:
+            raise TransientError(f"could not queue job {job.id}'s next chunk; the jobs timer sends it again") from exc
+
+
+def _parse(body: bytes) -> tuple[str, int]:
+    message = jsonio.loads_object(body)
+    job_id, chunk = message.get("job"), message.get("chunk")
+    if not isinstance(job_id, str) or type(chunk) is not int:
+        raise BadRequestError('a sync-jobs message is {"job": "<id>", "chunk": <number>}')
+    return job_id, chunk
