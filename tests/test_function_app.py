@@ -19,6 +19,10 @@ def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str 
         "not_found": ("http", "{*path}", None, None),
         "recover": ("http", "operations/recover", ("POST",), None),
         "recovery_timer": ("timer", None, None, None),
+        "initial_sync": ("http", "sync/{entity}/initial-sync", ("POST",), None),
+        "jobs": ("http", "sync/jobs/{id?}", ("GET",), None),
+        "sync_jobs_queue": ("queue", None, None, "sync-jobs"),
+        "jobs_timer": ("timer", None, None, None),
     }
     for slug in ENTITIES:
         name = slug.replace("-", "_")
