@@ -34,7 +34,7 @@ def sync_jobs_queue(msg: func.QueueMessage) -> None:
 
 
 @bp.function_name("jobs_timer")
-@bp.timer_trigger(arg_name="timer", schedule="*/15 * * * * *")
+@bp.timer_trigger(arg_name="timer", schedule="*/10 * * * * *")
 def jobs_timer(timer: func.TimerRequest) -> None:
     """Carry on jobs whose runner died with their chunk's message (see shared/jobs/runner.py)."""
     runtime.job_runner().kick()

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from itertools import islice
 from typing import Any
@@ -36,6 +38,7 @@ from shared.references import named
 from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError
 from shared.spec import Side, other
 from shared.store import Write
+from shared.translate import translate
 from shared.validation import check_context
 
 log = logging.getLogger(__name__)
@@ -99,7 +102,7 @@ class InitialSync:
     def _apply(self, rows: list[tuple[Key, Row]], final: bool) -> list[str]:
         """Decide and write `rows`; returns the row keys resolved (all but those deferred again)."""
         stored = self._read_pairs(rows)
-        guards = self._guards(rows)
+        guards = self._guards(rows, stored)
         decided: dict[str, Any] = {}
         decisions: list[Decision] = []
         for key, _ in rows:
@@ -128,12 +131,26 @@ class InitialSync:
             pairs[key.row_key] = pair
         return pairs
 
-    def _guards(self, rows: list[tuple[Key, Row]]) -> dict[str, Guard]:
-        """The guards of the chunk's companies, read before any rule looks (see the engine's guard)."""
-        if not self.spec.context_rules:
-            return {}
-        companies = {normalise(key.company) for key, _ in rows}
+    def _guards(self, rows: list[tuple[Key, Row]], stored: dict[str, Pair]) -> dict[str, Guard]:
+        """The guards of the companies whose rows a rule that reads other records may be about, read
+        before any rule looks (see the engine's guard): their lead writes commit with the guard."""
+        companies = {
+            normalise(key.company)
+            for key, row in rows
+            if any(self._applies(rule, row, stored[key.row_key]) for rule in self.spec.context_rules)
+        }
         return {company: self.store.read_guard(LEAD, company) for company in sorted(companies)}
+
+    def _applies(self, rule: Any, row: Row, pair: Pair) -> bool:
+        """Whether a context rule may be about this row: judged on the source record (mapped to the
+        rule's side when needed) and on what the rule's side holds."""
+        held = pair[rule.side]
+        if held is not None and not held.deleted and rule.applies(held.record):
+            return True
+        if rule.side == self.source:
+            return bool(rule.applies(row.record))
+        records, failures = translate(self.spec, self.source, row.record)
+        return not failures and bool(rule.applies(records[rule.side]))
 
     def _decide(self, key: Key, pair: Pair, decided: dict[str, Any], final: bool) -> Decision:
         done = self._already_written(key, pair)
@@ -221,22 +238,32 @@ class InitialSync:
     # -- writes ---------------------------------------------------------------------------------
 
     def _write(self, decisions: list[Decision], stored: dict[str, Pair], guards: dict[str, Guard]) -> None:
+        """Lead transactions (a company under its guard commits its batches in a row, chaining the
+        guard's ETag; others in parallel), then the followers' transactions in parallel."""
         writes = [d for d in decisions if d.kind in WRITES and d.records is not None]
+        metas = {d.key.row_key: self._meta(d, stored[d.key.row_key]) for d in writes}
         by_company: dict[str, list[Decision]] = defaultdict(list)
         for decision in writes:
             by_company[normalise(decision.key.company)].append(decision)
-        leads: list[tuple[Decision, str]] = []
+        chains: list[tuple[Guard | None, list[list[Decision]]]] = []
+        for company, group in by_company.items():
+            batches = [group[start : start + LEAD_BATCH] for start in range(0, len(group), LEAD_BATCH)]
+            guard = guards.get(company)
+            chains += [(guard, batches)] if guard is not None else [(None, [batch]) for batch in batches]
+        leads: list[Decision] = []
+
+        def chain(guard: Guard | None, batches: list[list[Decision]]) -> None:
+            for batch in batches:
+                etags = self._write_leads(batch, stored, metas, guard)
+                leads.extend(batch)  # list.extend is atomic under the GIL
+                if guard is not None:
+                    guard = Guard(guard.company, etags[-1])
+
         try:
-            for company, group in by_company.items():
-                guard = guards.get(company)
-                for start in range(0, len(group), LEAD_BATCH):
-                    batch = group[start : start + LEAD_BATCH]
-                    etags = self._write_leads(batch, stored, guard)
-                    leads += list(zip(batch, etags[: len(batch)], strict=True))
-                    if guard is not None:
-                        guard = Guard(guard.company, etags[-1])
-        finally:
-            self._write_followers(leads, stored)  # what reached the lead must reach the follower
+            _in_parallel([lambda g=guard, b=batches: chain(g, b) for guard, batches in chains])  # type: ignore[misc]
+        finally:  # what reached the lead must reach the follower
+            followers = [leads[start : start + FOLLOWER_BATCH] for start in range(0, len(leads), FOLLOWER_BATCH)]
+            _in_parallel([lambda b=batch: self._write_followers(b, stored, metas) for batch in followers])  # type: ignore[misc]
 
     def _meta(self, decision: Decision, pair: Pair) -> SyncMeta:
         assert decision.records is not None and decision.winner is not None and decision.source_time is not None
@@ -249,7 +276,9 @@ class InitialSync:
             operation_id=f"job:{self.job.id}:{self.job.chunk}:{decision.kind}",
         )
 
-    def _write_leads(self, batch: list[Decision], stored: dict[str, Pair], guard: Guard | None) -> list[str]:
+    def _write_leads(
+        self, batch: list[Decision], stored: dict[str, Pair], metas: dict[str, SyncMeta], guard: Guard | None
+    ) -> list[str]:
         writes: list[Write] = []
         for decision in batch:
             assert decision.records is not None
@@ -258,33 +287,23 @@ class InitialSync:
             intent = Intent(
                 follower.etag if follower else None, decision.records[FOLLOWER], bool(follower and follower.deleted)
             )
-            meta = self._meta(decision, pair)
+            meta = metas[decision.key.row_key]
             writes.append((decision.key, decision.records[LEAD], meta, lead.etag if lead else None, intent))
         return self.store.write_many(LEAD, writes, [guard] if guard else [])
 
-    def _write_followers(self, leads: list[tuple[Decision, str]], stored: dict[str, Pair]) -> None:
-        for start in range(0, len(leads), FOLLOWER_BATCH):
-            batch = leads[start : start + FOLLOWER_BATCH]
-            writes: list[Write] = []
-            for decision, _ in batch:
-                assert decision.records is not None
-                pair = stored[decision.key.row_key]
-                follower = pair[FOLLOWER]
-                writes.append(
-                    (
-                        decision.key,
-                        decision.records[FOLLOWER],
-                        self._meta(decision, pair),
-                        follower.etag if follower else None,
-                        None,
-                    )
-                )
-            try:
-                self.store.write_many(FOLLOWER, writes)
-            except WriteConflictError:  # a live writer finished some of these for us: settle them one by one
-                for decision, _ in batch:
-                    with suppress(WriteConflictError):  # a newer live write is under way: it settles the key
-                        self.engine.journal.settle(decision.key)
+    def _write_followers(self, batch: list[Decision], stored: dict[str, Pair], metas: dict[str, SyncMeta]) -> None:
+        writes: list[Write] = []
+        for decision in batch:
+            assert decision.records is not None
+            follower = stored[decision.key.row_key][FOLLOWER]
+            meta = metas[decision.key.row_key]
+            writes.append((decision.key, decision.records[FOLLOWER], meta, follower.etag if follower else None, None))
+        try:
+            self.store.write_many(FOLLOWER, writes)
+        except WriteConflictError:  # a live writer finished some of these for us: settle them one by one
+            for decision in batch:
+                with suppress(WriteConflictError):  # a newer live write is under way: it settles the key
+                    self.engine.journal.settle(decision.key)
 
     # -- counts and the error log --------------------------------------------------------------
 
@@ -325,3 +344,19 @@ class InitialSync:
             self.job.id,
         )
         self.errors.record(entry)
+
+
+WRITERS = 4  # transactions in flight at once: Azurite and the SDK's encoding overlap
+
+
+def _in_parallel(tasks: list[Callable[[], None]]) -> None:
+    """Run the tasks on a few threads; every task runs, then the first error (if any) is raised."""
+    if len(tasks) <= 1:
+        for task in tasks:
+            task()
+        return
+    with ThreadPoolExecutor(min(WRITERS, len(tasks))) as pool:
+        futures = [pool.submit(task) for task in tasks]
+    errors = [error for future in futures if (error := future.exception()) is not None]
+    if errors:
+        raise errors[0]

@@ -30,7 +30,7 @@ from shared.rows import WriteConflictError
 log = logging.getLogger(__name__)
 
 QUEUE = "sync-jobs"
-LEASE = dt.timedelta(seconds=30)  # a chunk takes a second or two; a runner that died frees the job after this
+LEASE = dt.timedelta(seconds=15)  # a chunk takes a few seconds; a runner that died frees the job after this
 CHUNK_TRIES = 5  # lost races of one chunk run before it is handed back to the queue
 MAX_ATTEMPTS = 5  # failed runs of one chunk before the job fails
 
