@@ -101,16 +101,24 @@ def _deleted(spec: EntitySpec, side: Side) -> Failure:
 
 
 class ChunkLookup(OperationLookup):
-    """Rule lookups during a chunk: records decided earlier in the chunk (not written yet) count as
-    stored, so a parent and its children in one chunk need no second pass."""
+    """Rule lookups during a job's chunk. A record named by another counts as there once it is on the
+    target side (synced, or held there already) or was decided earlier in this chunk (not written
+    yet) — not merely because the source system holds it: the target must get it first."""
 
-    def __init__(self, spec: EntitySpec, store: Any, key: Key, stored: Pair, decided: dict[str, Records]) -> None:
+    def __init__(
+        self, spec: EntitySpec, store: Any, key: Key, stored: Pair, decided: dict[str, Records], source: Side
+    ) -> None:
         super().__init__(spec, store, key, stored)
-        self._decided = decided
+        self._decided, self._target = decided, other(source)
 
     def get(self, side: Side, company: str, ident: str) -> dict[str, Any] | None:
-        records = self._decided.get(Key(company, ident).row_key)
-        return records[side] if records is not None else super().get(side, company, ident)
+        key = Key(company, ident)
+        records = self._decided.get(key.row_key)
+        if records is not None:
+            return records[side]
+        if key.row_key != self._key.row_key and self._store.get(self._target, company, ident) is None:
+            return None
+        return super().get(side, company, ident)
 
     def find(self, side: Side, company: str, equals: Mapping[str, Any]) -> list[dict[str, Any]]:
         prefix = Key(company, "x").row_key.split("|")[0] + "|"

@@ -70,11 +70,11 @@ class InitialSync:
                 self._apply(rows, final=False)
                 job.cursor = rows[-1][0].row_key
             else:
-                self._next_pass(entered=None)
+                self._next_pass()
             return
         keys = self.jobs.deferred(job.id, job.pass_number, job.cursor, CHUNK_ROWS)
         if not keys:
-            self._next_pass(entered=job.counts["deferred"])
+            self._next_pass()
             return
         found = self.store.rows_between(self.source, keys[0], keys[-1])
         rows = [(decode_row_key(k), found[k]) for k in keys if k in found and not found[k].deleted]
@@ -84,18 +84,19 @@ class InitialSync:
         job.counts["deferred"] -= len(resolved) + len(gone)
         job.cursor = keys[-1]
 
-    def _next_pass(self, entered: int | None) -> None:
-        """After the scan, or after a pass: another pass over what waits, a last one, or done."""
-        job, waiting = self.job, self.job.counts["deferred"]
+    def _next_pass(self) -> None:
+        """After the scan, or after a pass: another pass over what waits, a last one, or done. A pass
+        that resolved none of the rows it started with is followed by the last one."""
+        job = self.job
+        waiting, started_with = job.counts["deferred"], job.counts["pass_size"]
         job.cursor = None
-        if not waiting:
+        if not waiting or job.phase == "final":
             job.phase = "done"
-        elif job.phase == "final":
-            job.phase = "done"  # everything of the last pass was decided
-        else:
-            job.phase = "final" if entered is not None and waiting >= entered else "deferred"
-            job.pass_number += 1
-            job.counts["passes"] += 1
+            return
+        job.phase = "final" if job.phase == "deferred" and waiting >= started_with else "deferred"
+        job.pass_number += 1
+        job.counts["passes"] += 1
+        job.counts["pass_size"] = waiting
 
     # -- one chunk ------------------------------------------------------------------------------
 
@@ -162,7 +163,7 @@ class InitialSync:
         decision = decide(self.spec, self.source, key, pair, self.conflicts)
         if decision.records is None or decision.kind not in WRITES:
             return decision
-        lookup = ChunkLookup(self.spec, self.store, key, pair, decided)
+        lookup = ChunkLookup(self.spec, self.store, key, pair, decided, self.source)
         failures = check_context(self.spec, decision.records, lookup)
         if not failures:
             return decision
@@ -202,38 +203,44 @@ class InitialSync:
         return True
 
     def _cycles(self, decision: Decision, failures: list[Failure]) -> list[Failure]:
-        """On the last pass: a reference that loops among the source records fails as `no_cycle`."""
-        assert decision.records is not None
+        """On the last pass: a reference through which the source records lead back to this one (by any
+        of the entity's references: a warehouse refilled from one whose quarantine warehouse is refilled
+        from it) fails as `no_cycle`, naming the loop."""
+        references = {ref.scm: ref for ref in self.spec.references}
         result = []
         for failure in failures:
-            path = (
-                self._loop(decision.key, failure.field)
-                if failure.field in {r.scm for r in self.spec.references}
-                else None
-            )
+            reference = references.get(failure.field)
+            path = self._loop(decision.key, reference.name(self.source)) if reference else None
             if path:
-                message = f"{failure.field} loops among the {self.source.upper()} records: {' → '.join(path)}"
+                message = (
+                    f"{failure.field} is part of a loop among the {self.source.upper()} records: {' → '.join(path)}"
+                )
                 failure = Failure(failure.field, "no_cycle", "scm", message)
             result.append(failure)
         return result
 
-    def _loop(self, key: Key, field: str) -> list[str] | None:
-        """The ids from `key` along `field` through the source records, if they come back to it."""
-        source_field = next(ref.name(self.source) for ref in self.spec.references if ref.scm == field)
-        path, seen, current = [key.id], {normalise(key.id)}, key.id
-        for _ in range(MAX_DEPTH):
-            record = self.store.get(self.source, key.company, current)
-            ident = named(record, source_field) if record else None
-            if ident is None:
-                return None
-            path.append(ident)
-            if normalise(ident) == normalise(key.id):
-                return path
-            if normalise(ident) in seen:
-                return None  # a loop further up, not through this record
-            seen.add(normalise(ident))
-            current = ident
-        return None
+    def _loop(self, key: Key, first_field: str) -> list[str] | None:
+        """The ids from `key` (through `first_field`, then any reference) back to `key`, if there is such a
+        path among the source records; searched depth first, at most MAX_DEPTH records."""
+        fields = [ref.name(self.source) for ref in self.spec.references]
+        start = normalise(key.id)
+        seen: set[str] = set()
+
+        def walk(ident: str, path: list[str], through: list[str]) -> list[str] | None:
+            record = self.store.get(self.source, key.company, ident)
+            for name in through if record else []:
+                step = named(record, name) if record else None
+                if step is None:
+                    continue
+                if normalise(step) == start:
+                    return [*path, step]
+                if normalise(step) not in seen and len(seen) < MAX_DEPTH:
+                    seen.add(normalise(step))
+                    if found := walk(step, [*path, step], fields):
+                        return found
+            return None
+
+        return walk(key.id, [key.id], [first_field])
 
     # -- writes ---------------------------------------------------------------------------------
 

@@ -79,7 +79,11 @@ class Job:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "rows_per_s": round(done / seconds, 1) if seconds > 0 else None,
-            "report": {"conflict_samples": self.samples, "errors": f"/api/sync/errors?source=job&job={self.id}"},
+            "report": {
+                "passes": self.counts["passes"],  # passes over rows that waited for what they name
+                "conflict_samples": self.samples,
+                "errors": {"table": "SyncErrors", "source": "job", "job": self.id},
+            },
             "error": self.error,
         }
 

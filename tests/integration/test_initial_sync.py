@@ -152,6 +152,7 @@ def test_a_five_level_asset_tree_stored_children_first(api: Api, tables: TableSe
     hold(tables, slug, "scm", records + cycle)
     job = finished(api, initial_sync(api, slug, **{"from": "scm"}))
     assert counts(job, "read", "created", "failed") == {"read": 18, "created": 15, "failed": 3}
+    assert job["report"]["passes"] >= 4  # one level a pass: each child waited for its parent
     logged = errors(tables, job["id"])
     assert set(logged) == {"C1", "C2", "C3"}
     assert '"no_cycle"' in logged["C1"]["Reasons"] and '"no_cycle"' in logged["C2"]["Reasons"]
@@ -178,6 +179,30 @@ def test_warehouses_naming_each_other_come_across_whatever_the_order(api: Api, t
     assert fs[key("B-SHOP")]["msdyn_mainrefillingwarehouse"] == "A-MAIN"
     for ident in ("A-MAIN", "B-SHOP", "Q-1", "T-1", "Z-HUB", "ZZ-PORT"):
         assert assert_both_or_neither(tables, ENTITIES[slug], key(ident)) is not None
+
+
+def test_warehouses_in_a_loop_fail_alone_as_no_cycle(api: Api, tables: TableServiceClient) -> None:
+    """WA's quarantine warehouse WQ is refilled from WZ, which is refilled from WA: a loop across fields.
+    Those three fail as no_cycle; WB, refilled from WA, fails as its rule says; the rest come across."""
+    slug = "warehouses"
+    base = {"dataAreaId": "USMF", "OperationalSiteId": "1"}
+    held = [
+        {**base, "WarehouseId": "WA", "QuarantineWarehouseId": "WQ"},
+        {**base, "WarehouseId": "WB", "MainRefillingWarehouseId": "WA"},
+        {**base, "WarehouseId": "WQ", "WarehouseType": "Quarantine", "MainRefillingWarehouseId": "WZ"},
+        {**base, "WarehouseId": "WZ", "MainRefillingWarehouseId": "WA"},
+        {**base, "WarehouseId": "FINE", "MainRefillingWarehouseId": "HUB"},
+        {**base, "WarehouseId": "HUB"},
+    ]
+    hold(tables, slug, "scm", held)
+    job = finished(api, initial_sync(api, slug, **{"from": "scm"}))
+    assert counts(job, "read", "created", "failed") == {"read": 6, "created": 2, "failed": 4}
+    logged = errors(tables, job["id"])
+    assert set(logged) == {"WA", "WB", "WQ", "WZ"}
+    for ident in ("WA", "WQ", "WZ"):
+        assert '"no_cycle"' in logged[ident]["Reasons"], logged[ident]["Reasons"]
+    assert '"main_refilling_warehouse"' in logged["WB"]["Reasons"]
+    assert set(rows(tables, "Warehouses", "FS")) == {key("FINE"), key("HUB")}
 
 
 def test_one_company_only(api: Api, tables: TableServiceClient) -> None:
