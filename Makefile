@@ -11,10 +11,11 @@ NODE_OK := node_modules/.installed
 
 install: $(PY_OK) $(NODE_OK)
 
-$(PY_OK): requirements.txt requirements-dev.txt
+$(PY_OK): requirements.txt requirements-dev.txt pyproject.toml
 	@echo "==> Python packages into $(VENV)/"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .   # the fs-scm-sync command
 	@touch $@
 
 $(NODE_OK): package.json package-lock.json

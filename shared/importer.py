@@ -115,14 +115,15 @@ def _flush(client: TableClient, batch: list[Any]) -> int:
 
 
 def _cell(model: type[BaseModel], name: str, cell: str) -> Any:
-    """A CSV cell as the field takes it: the text itself where that validates, else the text as JSON."""
+    """A CSV cell as the field takes it: the cell read as JSON (`30`, `true`, `1.5`) where the field takes
+    that value as it is, else the text itself (validation then says what is wrong with it)."""
     text = cell.strip()
     try:
-        field_adapter(model, name).validate_python(text)
-        return text
-    except ValidationError:
-        pass
-    try:
-        return orjson.loads(text)
+        value = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return text  # validation says what is wrong with it
+        return text
+    try:
+        field_adapter(model, name).validate_python(value, strict=True)
+    except ValidationError:
+        return text
+    return value
