@@ -12,7 +12,7 @@ from azure.data.tables import TableServiceClient
 from shared import importer
 from shared.entities import ENTITIES
 from shared.keys import Key
-from tests.integration.storage import assert_both_or_neither, pair
+from tests.integration.storage import Fault, assert_both_or_neither, pair, policy
 from tests.integration.support import Api, eventually, rows
 from tests.samples import sample
 
@@ -247,3 +247,31 @@ def test_a_live_change_during_a_job_is_kept(api: Api, tables: TableServiceClient
     assert all(scm[key(f"P{n:04}")]["NumberOfDays"] == 7 for n in range(0, 600, 50))
     for n in range(0, 600, 37):
         assert assert_both_or_neither(tables, ENTITIES[slug], key(f"P{n:04}")) is not None
+
+
+@pytest.mark.parametrize(
+    ("nth", "after"),
+    [
+        pytest.param(5, False, id="fs-transaction-not-sent"),
+        pytest.param(5, True, id="fs-transaction-answer-lost"),
+        pytest.param(6, True, id="scm-transaction-answer-lost"),
+    ],
+)
+def test_a_storage_fault_mid_chunk_then_recovery(nth: int, after: bool, api: Api, tables: TableServiceClient) -> None:
+    """A chunk broken at one of its transactions (FS rows with intents, or SCM rows) fails; the queue
+    runs it again, and after recovery every record is on both sides or neither, with the counts of a
+    clean run. The chunk's requests: the count, the source page, the two range reads, the FS
+    transaction, the SCM transaction."""
+    slug = "ship-via"
+    rows_held = 60
+    hold(tables, slug, "scm", [sample(slug, "scm", f"S{n:03}", n) for n in range(rows_held)])
+    fault = Fault(ENTITIES[slug].table)
+    with policy(fault):
+        fault.arm(nth, after=after)
+        job = finished(api, initial_sync(api, slug, **{"from": "scm"}), timeout=90)
+        fired = fault.disarm()
+    assert fired
+    assert counts(job, "read", "created", "failed") == {"read": rows_held, "created": rows_held, "failed": 0}
+    assert api.session.post(f"{api.base}/operations/recover", params={"grace_seconds": "0"}).status_code == 200
+    for n in range(rows_held):
+        assert assert_both_or_neither(tables, ENTITIES[slug], key(f"S{n:03}")) is not None
