@@ -83,6 +83,7 @@ def floor(connection: str, slug: str, rows: int) -> float:
 def job(connection: str, slug: str, rows: int) -> tuple[float, dict[str, int]]:
     os.environ["AzureWebJobsStorage"] = connection
     from shared import runtime
+    from shared.errors import TransientError
     from shared.jobs.initial_sync import InitialSync
     from shared.jobs.model import Job, new_job_id
 
@@ -91,8 +92,15 @@ def job(connection: str, slug: str, rows: int) -> tuple[float, dict[str, int]]:
     now = dt.datetime.now(dt.UTC)
     running = runner.jobs.create(Job(new_job_id(now), "initial-sync", slug, {"from": "scm", "conflicts": "skip"}, now))
     began = time.perf_counter()
+    retries = 0
     while running.phase != "done":
-        InitialSync(engine, runner.jobs, runtime.error_log(), running).run_chunk()
+        try:
+            InitialSync(engine, runner.jobs, runtime.error_log(), running).run_chunk()
+        except TransientError:  # what the queue does with a chunk that failed: run it again
+            retries += 1
+            if retries > 10:
+                raise
+            continue
         running.chunk += 1
     seconds = time.perf_counter() - began
     assert running.counts["created"] == rows, dict(running.counts)
@@ -138,7 +146,11 @@ def main(argv: list[str] | None = None) -> int:
                     slug,
                     str(rows),
                 ]
-                out = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+                done = subprocess.run(command, capture_output=True, text=True)
+                if done.returncode != 0:
+                    print(done.stderr, file=sys.stderr)
+                    return 1
+                out = json.loads(done.stdout)
             hours = 500_000 / out["job"] / 3600
             print(
                 f"{slug:<15}{rows:>8}{out['floor']:>14.0f}{out['job']:>12.0f}{out['job'] / out['floor']:>9.2f}x"

@@ -79,6 +79,7 @@ def initial_sync(client: Client, args: argparse.Namespace) -> int:
         body["company"] = args.company
     job = client.call("POST", f"sync/{args.entity}/initial-sync", body)["job"]
     console.print(f"job {job['id']}: initial sync of {args.entity} from {args.source} started")
+    console.file.flush()  # seen at once, also through a pipe
     if args.no_follow:
         return 0
     try:

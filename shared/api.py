@@ -92,8 +92,9 @@ def unrouted(method: str, path: str) -> Answer:
     host falls through to the catch-all when a route's methods do not match), else 404."""
 
     def refuse() -> Answer:
-        side, _, rest = path.strip("/").partition("/")
-        if side in ("fs", "scm") and rest.split("/", 1)[0] in ENTITIES:
+        parts = path.removesuffix("/").split("/")  # the entity route: {side}/{entity}[/{company}/{id}]
+        route_shaped = len(parts) in (2, 4) and all(parts) and parts[0] in ("fs", "scm") and parts[1] in ENTITIES
+        if route_shaped and method.upper() not in ENTITY_METHODS:
             allowed = ", ".join(ENTITY_METHODS)
             raise MethodNotAllowedError(
                 f"{method} is not allowed on /api/{printable(path)}; use {allowed}", ENTITY_METHODS
