@@ -53,6 +53,7 @@ def hold(connection: str, slug: str, rows: int) -> None:
 
 def floor(connection: str, slug: str, rows: int) -> float:
     """Rows per second of raw 100-row transactions into both partitions, 4 in flight."""
+    from azure.core.exceptions import ServiceResponseError
     from azure.data.tables import TableServiceClient, UpdateMode
 
     from shared.keys import Key
@@ -72,9 +73,18 @@ def floor(connection: str, slug: str, rows: int) -> float:
                     for n in range(start, min(rows, start + 100))
                 ]
 
+    def send(batch: list[Any]) -> None:
+        for attempt in range(3):  # Azurite drops idle kept-alive connections now and then; upserts repeat safely
+            try:
+                client.submit_transaction(batch)
+                return
+            except ServiceResponseError:
+                if attempt == 2:
+                    raise
+
     began = time.perf_counter()
     with ThreadPoolExecutor(4) as pool:
-        list(pool.map(client.submit_transaction, batches()))
+        list(pool.map(send, batches()))
     seconds = time.perf_counter() - began
     service.delete_table("FloorScratch")
     return rows / seconds
