@@ -6,8 +6,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PY_OK  := $(VENV)/.installed
 NODE_OK := node_modules/.installed
+SCAN    := .venv-scan
+SCAN_OK := $(SCAN)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean package scan-tools
 
 install: $(PY_OK) $(NODE_OK)
 
@@ -23,14 +25,28 @@ $(NODE_OK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# checkov (the static scan of deploy/ that `make test` runs) in a virtualenv of its own: its pins conflict with
+# the dev tools' (see requirements-scan.txt).
+scan-tools: $(SCAN_OK)
+
+$(SCAN_OK): requirements-scan.txt
+	@echo "==> checkov into $(SCAN)/"
+	$(PYTHON) -m venv $(SCAN)
+	$(SCAN)/bin/pip install --quiet -r requirements-scan.txt
+	@touch $@
+
 # Other ports, e.g. beside another `make run`: make run ARGS="--port 7072 --azurite-ports 10010,10011,10012"
 ARGS ?=
 
 run: install
 	$(PY) -m devtools.run $(ARGS)
 
-test: install lint
+test: install lint scan-tools
 	$(PY) -m pytest
+
+# The zip that is deployed (dist/app.zip): the app without the local tooling; see the README, "Deploying".
+package: $(PY_OK)
+	$(PY) -m deploy.package
 
 lint: $(PY_OK)
 	$(PY) -m ruff check .
@@ -41,4 +57,4 @@ bench: install
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) node_modules .azurite .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(SCAN) dist node_modules .azurite .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,16 +1,17 @@
-"""Operational functions: liveness, recovery (timer and on demand), and the JSON 404 for unknown paths."""
+"""Operational functions: liveness, recovery (timer and on demand), the OpenAPI description, and the JSON 404."""
 
 from __future__ import annotations
 
 import azure.functions as func
 
-from functions.http import to_host
+from functions.http import from_host, to_host
 from shared import api, runtime
-from shared.api import answer
+from shared.callers import credentials, openapi
 from shared.entities import ENTITIES
 from shared.recovery import TIMER_GRACE, recover_all
 
 bp = func.Blueprint()
+credentials.warn_at_start()  # locally, routes of a system without secrets are open: say so once, at start
 
 
 @bp.function_name("health")
@@ -19,11 +20,18 @@ def health(req: func.HttpRequest) -> func.HttpResponse:
     return to_host((200, {"status": "ok", "entities": sorted(ENTITIES)}))
 
 
+@bp.function_name("openapi")
+@bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def openapi_document(req: func.HttpRequest) -> func.HttpResponse:
+    """The OpenAPI 3.1 description of every route, generated from the models the app validates with."""
+    return to_host((200, openapi.document()))
+
+
 @bp.function_name("recover")
 @bp.route(route="operations/recover", methods=["POST"])
 def recover(req: func.HttpRequest) -> func.HttpResponse:
     """Finish half-done operations now; `grace_seconds` leaves younger ones to their writers (default 0)."""
-    return to_host(answer(lambda: api.recover(req.params.get("grace_seconds"))))
+    return to_host(api.admin_request(from_host(req), lambda: api.recover(req.params.get("grace_seconds"))))
 
 
 @bp.function_name("recovery_timer")

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared import jsonio, listing, recovery, runtime
+from shared.callers import credentials, native
+from shared.callers.changes import Delete
+from shared.callers.credentials import Role
 from shared.entities import ENTITIES
 from shared.errors import (
     BadRequestError,
@@ -58,12 +61,19 @@ def answer(handler: Callable[[], Answer]) -> Answer:
 
 
 def admin_request(request: Request, handler: Callable[[], Answer]) -> Answer:
-    """An operator's call (`/api/sync/...`, `/api/operations/...`): answered through `answer`."""
-    return answer(handler)
+    """An operator's call (`/api/sync/...`, `/api/operations/...`): an admin secret, then the handler."""
+    return answer(lambda: _authorised("admin", request, handler))
 
 
 def entity_request(slug: str, source: Side, request: Request) -> Answer:
-    return answer(lambda: _dispatch(slug, source, request))
+    """A system's call on an entity route: that system's secret, then the change, read, list or delete."""
+    return answer(lambda: _authorised(source, request, lambda: _dispatch(slug, source, request)))
+
+
+def _authorised(role: Role, request: Request, handler: Callable[[], Answer]) -> Answer:
+    """Checked before anything else is read: an unauthorised caller learns nothing about records or bodies."""
+    credentials.authorise(get_settings(), role, request.headers, request.body)
+    return handler()
 
 
 def _dispatch(slug: str, source: Side, request: Request) -> Answer:
@@ -72,7 +82,10 @@ def _dispatch(slug: str, source: Side, request: Request) -> Answer:
     if company is not None and ident is None:
         raise NotFoundError("a record is addressed by company and id: /{side}/{entity}/{company}/{id}")
     if method == "POST" and company is None:
-        outcome = engine.upsert(source, json_body(request))
+        change = native.parse(engine, source, json_body(request), dict(request.headers))
+        if isinstance(change, Delete):
+            return 200, engine.delete(source, change.company, change.ident, change.modified).as_dict()
+        outcome = engine.upsert(source, change.record)
         return (201 if outcome.status == "created" else 200), outcome.as_dict()
     if method == "GET" and company is None:
         return 200, listing.list_records(engine, source, request.params)

@@ -48,6 +48,18 @@ class PayloadTooLargeError(SyncError):
     code = "payload_too_large"
 
 
+class UnauthorizedError(SyncError):
+    """No credentials, or wrong ones: send the secret of the calling system (header x-sync-key or a signature)."""
+
+    code = "unauthorized"
+
+
+class ForbiddenError(SyncError):
+    """A valid secret, but of another system or role: it may not call this route."""
+
+    code = "forbidden"
+
+
 class NotFoundError(SyncError):
     """Unknown entity, side or key."""
 
@@ -115,6 +127,8 @@ class ConfigurationError(SyncError):
 
 HTTP_STATUS: dict[type[SyncError], int] = {
     BadRequestError: 400,
+    UnauthorizedError: 401,
+    ForbiddenError: 403,
     NotFoundError: 404,
     MethodNotAllowedError: 405,
     ConflictError: 409,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.errors import ConfigurationError
 from shared.keys import bad_characters, simple_upper
 
 Side = Literal["fs", "scm"]
+Secrets = Annotated[tuple[SecretStr, ...], NoDecode]  # comma-separated in the environment
+MIN_SECRET_LENGTH = 16
+_GUID = re.compile(r"\{?[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}\}?")
 
 
 class Settings(BaseSettings):
@@ -38,6 +42,50 @@ class Settings(BaseSettings):
     tombstone_days: float = Field(
         default=7, ge=0, le=3650, description="How long a delete's tombstone keeps older changes out."
     )
+    # Callers and credentials (DESIGN.md): a secret list per system and role, several while one is rotated.
+    fs_secrets: Secrets = Field(default=(), description="Secrets that /api/fs/... callers (Field Service) send.")
+    scm_secrets: Secrets = Field(default=(), description="Secrets that /api/scm/... callers (SCM) send.")
+    admin_secrets: Secrets = Field(default=(), description="Secrets of /api/sync/... and /api/operations/...")
+    company_ids: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, description="Dataverse GUID of each company's cdm_company row: USMF=<guid>,..."
+    )
+    site_name: str | None = Field(
+        default=None,
+        validation_alias="WEBSITE_SITE_NAME",
+        description="Set by Azure: a system or role without secrets is then closed (401), not open.",
+    )
+
+    @field_validator("fs_secrets", "scm_secrets", "admin_secrets", mode="before")
+    @classmethod
+    def _split_secrets(cls, value: object, info: ValidationInfo) -> object:
+        # Secrets: every message says what is wrong, never which value.
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, (list, tuple)):
+            return value
+        texts = [item.get_secret_value() if isinstance(item, SecretStr) else str(item) for item in value]
+        if short := sum(len(text) < MIN_SECRET_LENGTH for text in texts):
+            raise ValueError(f"{short} secret(s) shorter than {MIN_SECRET_LENGTH} characters: too easy to guess")
+        for other_field in ("fs_secrets", "scm_secrets"):
+            taken = {secret.get_secret_value() for secret in info.data.get(other_field, ())}
+            if other_field != info.field_name and taken & set(texts):
+                raise ValueError(f"shares a secret with SYNC_{other_field.upper()}: each system and role needs its own")
+        return tuple(SecretStr(text) for text in texts)
+
+    @field_validator("company_ids", mode="before")
+    @classmethod
+    def _company_ids(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        ids: dict[str, str] = {}
+        for pair in filter(None, (part.strip() for part in value.split(","))):
+            company, _, guid = (text.strip() for text in pair.partition("="))
+            if not _GUID.fullmatch(guid):
+                raise ValueError("must be pairs COMPANY=<GUID of its cdm_company row>, separated by commas")
+            if simple_upper(company) not in info.data.get("companies", ()):
+                raise ValueError(f"names company {company!r}, which is not in SYNC_COMPANIES")
+            ids[simple_upper(company)] = guid.strip("{}").lower()
+        return ids
 
     @field_validator("storage_connection", mode="before")
     @classmethod

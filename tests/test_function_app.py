@@ -17,6 +17,7 @@ def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str 
     expected: dict[str, tuple[str, str | None, tuple[str, ...] | None, str | None]] = {
         "health": ("http", "health", ("GET",), None),
         "not_found": ("http", "{*path}", None, None),
+        "openapi": ("http", "openapi.json", ("GET",), None),
         "recover": ("http", "operations/recover", ("POST",), None),
         "recovery_timer": ("timer", None, None, None),
         "initial_sync": ("http", "sync/{entity}/initial-sync", ("POST",), None),
@@ -63,6 +64,7 @@ def test_bindings_as_the_functions_host_receives_them() -> None:
         },
     )
     assert raw["health"][0]["authLevel"] == raw["not_found"][0]["authLevel"] == "ANONYMOUS"
+    assert raw["openapi"][0]["authLevel"] == "ANONYMOUS"  # a description of the routes, no data
     entity_http = [f for f in describe(function_app.app) if f.kind == "http" and f.name.endswith("_http")]
     assert {f.raw_bindings[0]["authLevel"] for f in entity_http} == {"FUNCTION"}
 

@@ -92,6 +92,19 @@ Text100 = Blankable[Annotated[str, Length(max=100)]]
 Text250 = Blankable[Annotated[str, Length(max=250)]]
 Memo = Blankable[Annotated[str, Length(max=2000)]]  # a multi-line text (description, notes)
 
+# FS's primary key (a GUID, e.g. msdyn_warehouseid): stored with the record when a webhook gives it, in lower case
+Guid = Blankable[
+    Annotated[
+        str,
+        Length(36, 36),
+        Field(pattern=r"^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$"),
+        AfterValidator(str.lower),
+    ]
+]
+GUID_NOTE = (
+    "a GUID, Dataverse's key of the row: stored when a webhook gives it, it finds the record of a keyless change"
+)
+
 Count = Annotated[int, Field(ge=0, le=INT32_MAX)]  # F&O and Dataverse whole numbers are 32-bit
 DayOfMonth = Annotated[int, Field(ge=0, le=31)]
 Company = Annotated[str, Length(1, 10)]

@@ -12,10 +12,12 @@ from typing import Annotated
 
 from shared.converters import NULL_DATE, SCM_NULL_DATE
 from shared.entities.common import (
+    GUID_NOTE,
     Amount,
     Blankable,
     FsDate,
     FsRecord,
+    Guid,
     Length,
     Memo,
     Required,
@@ -60,6 +62,7 @@ class FsCustomerAsset(FsRecord):
     msdyn_wrkctrid: Text100 = None
     msdyn_fixedassetid: Text100 = None
     msdyn_account: Text100 = None  # FS only: the customer
+    msdyn_customerassetid: Guid = None  # FS only
 
 
 class ScmCustomerAsset(ScmRecord):
@@ -157,6 +160,7 @@ SPEC = EntitySpec(
             Direction.FS_ONLY,
             note="the customer; never sent to SCM, **kept when SCM updates the asset**",
         ),
+        FieldPair("msdyn_customerassetid", None, Direction.FS_ONLY, note=GUID_NOTE),
     ),
     context_rules=(
         # an asset naming itself as parent is a cycle (no_cycle says so), not a missing parent

@@ -10,9 +10,11 @@ from typing import Annotated, Literal
 
 from shared.converters import YES_NO, option_map
 from shared.entities.common import (
+    GUID_NOTE,
     Count,
     DayOfMonth,
     FsRecord,
+    Guid,
     Length,
     Memo,
     OptionValue,
@@ -26,7 +28,7 @@ from shared.entities.common import (
     scm_side,
 )
 from shared.keys import normalise
-from shared.spec import ContextRule, EntitySpec, FieldPair, Lookup, Record, Rule
+from shared.spec import ContextRule, Direction, EntitySpec, FieldPair, Lookup, Record, Rule
 
 # Dataverse option sets ⇄ F&O enums (PaymTermType, CreditCardPaymentType, CreditCardCreditCheckType)
 PaymentMethodValue = Literal[806380991, 806380992, 806380993, 806380994, 806380995, 806380996, 806380997]
@@ -56,6 +58,7 @@ class FsPaymentTerm(FsRecord):
     msdyn_creditcardcreditchecktype: Annotated[CreditCheckValue, OptionValue] | None = None
     msdyn_paymentdayname: Text10 = None
     msdyn_paymentschedulename: Text30 = None
+    msdyn_paymenttermid: Guid = None  # FS only
 
 
 class ScmPaymentTerm(ScmRecord):
@@ -127,6 +130,7 @@ SPEC = EntitySpec(
         FieldPair("msdyn_creditcardcreditchecktype", "CreditCardCreditCheckType", converter=CREDIT_CHECK),
         FieldPair("msdyn_paymentdayname", "PaymentDayName", lookup="msdyn_name"),
         FieldPair("msdyn_paymentschedulename", "PaymentScheduleName", lookup="msdyn_name"),
+        FieldPair("msdyn_paymenttermid", None, Direction.FS_ONLY, note=GUID_NOTE),
     ),
     context_rules=(
         ContextRule("one_default_per_company", "IsDefaultPaymentTerm", "scm", _one_default_per_company, _is_default),

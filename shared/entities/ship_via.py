@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from shared.entities.common import FsRecord, Length, Memo, ScmRecord, Text60, fs_side, scm_side
-from shared.spec import EntitySpec, FieldPair
+from shared.entities.common import GUID_NOTE, FsRecord, Guid, Length, Memo, ScmRecord, Text60, fs_side, scm_side
+from shared.spec import Direction, EntitySpec, FieldPair
 
 
 class FsShipVia(FsRecord):
     msdyn_name: Annotated[str, Length(1, 100)]
     msdyn_description: Memo = None
+    msdyn_shipviaid: Guid = None  # FS only
 
 
 class ScmShipVia(ScmRecord):
@@ -31,5 +32,6 @@ SPEC = EntitySpec(
     fields=(
         FieldPair("msdyn_name", "ModeCode"),
         FieldPair("msdyn_description", "ModeDescription"),
+        FieldPair("msdyn_shipviaid", None, Direction.FS_ONLY, note=GUID_NOTE),
     ),
 )

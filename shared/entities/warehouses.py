@@ -13,8 +13,10 @@ from pydantic import model_validator
 
 from shared.converters import YES_NO, option_map
 from shared.entities.common import (
+    GUID_NOTE,
     Blankable,
     FsRecord,
+    Guid,
     Latitude,
     Length,
     Longitude,
@@ -73,6 +75,7 @@ class _FsWarehouse(FsRecord):
     msdyn_primaryaddresscountryregionid: Text100 = None
     msdyn_primaryaddresslatitude: Latitude | None = None
     msdyn_primaryaddresslongitude: Longitude | None = None
+    msdyn_warehouseid: Guid = None  # FS only
     zero_is_no_position = model_validator(mode="before")(no_position(FS_LATITUDE, FS_LONGITUDE))
 
 
@@ -193,6 +196,7 @@ SPEC = EntitySpec(
         FieldPair("msdyn_primaryaddresscountryregionid", "PrimaryAddressCountryRegionId"),
         *GEO,
         *(FieldPair(fs, scm, converter=YES_NO) for fs, scm in FLAGS),
+        FieldPair("msdyn_warehouseid", None, Direction.FS_ONLY, note=GUID_NOTE),
     ),
     context_rules=(
         ContextRule(

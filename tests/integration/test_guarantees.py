@@ -15,6 +15,7 @@ import pytest
 from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueServiceClient
 
+from shared.callers.lookups import guid_column
 from shared.entities import ENTITIES
 from shared.keys import Key
 from tests.integration.storage import StorageRequests, assert_both_or_neither, pair, policy, version_hash
@@ -172,7 +173,10 @@ MERGING = sorted(slug for slug in SLUGS if ENTITIES[slug].one_side("fs"))
 def test_one_side_fields_survive_the_other_sides_updates(slug: str, api: Api, tables: TableServiceClient) -> None:
     """FS-only fields (a customer asset's account) are kept when SCM updates the record, and never reach SCM."""
     spec = ENTITIES[slug]
-    kept = {name: f"kept {name}" for name in spec.one_side("fs")}
+    guid = guid_column(spec)  # FS's row GUID is an FS-only field too, and must look like one
+    kept = {
+        name: "0c0ffee0-0000-4000-8000-00000000beef" if name == guid else f"kept {name}" for name in spec.one_side("fs")
+    }
     assert api.post("fs", slug, {**sample(slug, "fs", "MERGE", 1, at=1), **kept}).status_code == 201
     updated = api.post("scm", slug, sample(slug, "scm", "MERGE", 2, at=2))
     assert updated.status_code == 200 and updated.json()["status"] == "updated"
