@@ -18,10 +18,6 @@ outcome, so a chunk run again after a crash counts what it had written as it did
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from itertools import islice
 from typing import Any
 
@@ -31,21 +27,19 @@ from shared.errors import ConflictError, Failure, rejected
 from shared.jobs.coupling import WRITES, ChunkLookup, Decision, decide
 from shared.jobs.model import Job
 from shared.jobs.table import JobTable
+from shared.jobs.writes import ChunkWriter
 from shared.journal import FOLLOWER, LEAD, Pair, in_doubt
 from shared.keys import Key, decode_row_key, normalise
 from shared.mapping import content_hash
 from shared.references import named
-from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError
+from shared.rows import Guard, Row, SyncMeta
 from shared.spec import Side, other
-from shared.store import Write
 from shared.translate import translate
 from shared.validation import check_context
 
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 500
-LEAD_BATCH = 99  # rows per lead transaction: one operation is left for the company's guard
-FOLLOWER_BATCH = 100
 MAX_DEPTH = 100
 
 
@@ -111,7 +105,7 @@ class InitialSync:
             if decision.records is not None and decision.kind in WRITES:
                 decided[key.row_key] = decision.records
             decisions.append(decision)
-        self._write(decisions, stored, guards)
+        ChunkWriter(self.engine, self._meta).write(decisions, stored, guards)
         deferred = [d.key.row_key for d in decisions if d.kind == "deferred"]
         if deferred:
             self.jobs.defer(self.job.id, deferred, self.job.pass_number + 1)
@@ -242,36 +236,6 @@ class InitialSync:
 
         return walk(key.id, [key.id], [first_field])
 
-    # -- writes ---------------------------------------------------------------------------------
-
-    def _write(self, decisions: list[Decision], stored: dict[str, Pair], guards: dict[str, Guard]) -> None:
-        """Lead transactions (a company under its guard commits its batches in a row, chaining the
-        guard's ETag; others in parallel), then the followers' transactions in parallel."""
-        writes = [d for d in decisions if d.kind in WRITES and d.records is not None]
-        metas = {d.key.row_key: self._meta(d, stored[d.key.row_key]) for d in writes}
-        by_company: dict[str, list[Decision]] = defaultdict(list)
-        for decision in writes:
-            by_company[normalise(decision.key.company)].append(decision)
-        chains: list[tuple[Guard | None, list[list[Decision]]]] = []
-        for company, group in by_company.items():
-            batches = [group[start : start + LEAD_BATCH] for start in range(0, len(group), LEAD_BATCH)]
-            guard = guards.get(company)
-            chains += [(guard, batches)] if guard is not None else [(None, [batch]) for batch in batches]
-        leads: list[Decision] = []
-
-        def chain(guard: Guard | None, batches: list[list[Decision]]) -> None:
-            for batch in batches:
-                etags = self._write_leads(batch, stored, metas, guard)
-                leads.extend(batch)  # list.extend is atomic under the GIL
-                if guard is not None:
-                    guard = Guard(guard.company, etags[-1])
-
-        try:
-            _in_parallel([lambda g=guard, b=batches: chain(g, b) for guard, batches in chains])  # type: ignore[misc]
-        finally:  # what reached the lead must reach the follower
-            followers = [leads[start : start + FOLLOWER_BATCH] for start in range(0, len(leads), FOLLOWER_BATCH)]
-            _in_parallel([lambda b=batch: self._write_followers(b, stored, metas) for batch in followers])  # type: ignore[misc]
-
     def _meta(self, decision: Decision, pair: Pair) -> SyncMeta:
         assert decision.records is not None and decision.winner is not None and decision.source_time is not None
         existing = [row for row in pair.values() if row is not None and not row.deleted]
@@ -282,35 +246,6 @@ class InitialSync:
             content_hash=content_hash(self.spec, decision.records["scm"]),
             operation_id=f"job:{self.job.id}:{self.job.chunk}:{decision.kind}",
         )
-
-    def _write_leads(
-        self, batch: list[Decision], stored: dict[str, Pair], metas: dict[str, SyncMeta], guard: Guard | None
-    ) -> list[str]:
-        writes: list[Write] = []
-        for decision in batch:
-            assert decision.records is not None
-            pair = stored[decision.key.row_key]
-            lead, follower = pair[LEAD], pair[FOLLOWER]
-            intent = Intent(
-                follower.etag if follower else None, decision.records[FOLLOWER], bool(follower and follower.deleted)
-            )
-            meta = metas[decision.key.row_key]
-            writes.append((decision.key, decision.records[LEAD], meta, lead.etag if lead else None, intent))
-        return self.store.write_many(LEAD, writes, [guard] if guard else [])
-
-    def _write_followers(self, batch: list[Decision], stored: dict[str, Pair], metas: dict[str, SyncMeta]) -> None:
-        writes: list[Write] = []
-        for decision in batch:
-            assert decision.records is not None
-            follower = stored[decision.key.row_key][FOLLOWER]
-            meta = metas[decision.key.row_key]
-            writes.append((decision.key, decision.records[FOLLOWER], meta, follower.etag if follower else None, None))
-        try:
-            self.store.write_many(FOLLOWER, writes)
-        except WriteConflictError:  # a live writer finished some of these for us: settle them one by one
-            for decision in batch:
-                with suppress(WriteConflictError):  # a newer live write is under way: it settles the key
-                    self.engine.journal.settle(decision.key)
 
     # -- counts and the error log --------------------------------------------------------------
 
@@ -351,19 +286,3 @@ class InitialSync:
             self.job.id,
         )
         self.errors.record(entry)
-
-
-WRITERS = 4  # transactions in flight at once: Azurite and the SDK's encoding overlap
-
-
-def _in_parallel(tasks: list[Callable[[], None]]) -> None:
-    """Run the tasks on a few threads; every task runs, then the first error (if any) is raised."""
-    if len(tasks) <= 1:
-        for task in tasks:
-            task()
-        return
-    with ThreadPoolExecutor(min(WRITERS, len(tasks))) as pool:
-        futures = [pool.submit(task) for task in tasks]
-    errors = [error for future in futures if (error := future.exception()) is not None]
-    if errors:
-        raise errors[0]

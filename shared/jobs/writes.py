@@ -1,0 +1,104 @@
+"""Writing an initial-sync chunk's decisions: the lead's rows with their intents, then the follower's.
+
+FS rows (the lead) go in transactions of at most 99 rows, each with its intent (SCM's new record
+and SCM's ETag as read); a company whose rows a rule that reads other records may be about commits
+its transactions one after the other, each with its guard row, chaining the guard's ETag. Other
+transactions, and then the SCM rows' transactions of 100, run four at a time. Every row is
+ETag-conditional on what the chunk read; whatever reached the lead is written to the follower even
+when a later lead transaction failed, so nothing is left for recovery that need not be.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+
+from shared.engine import Engine
+from shared.jobs.coupling import WRITES, Decision
+from shared.journal import FOLLOWER, LEAD, Pair
+from shared.keys import normalise
+from shared.rows import Guard, Intent, SyncMeta, WriteConflictError
+from shared.store import Write
+
+LEAD_BATCH = 99  # rows per lead transaction: one operation is left for the company's guard
+FOLLOWER_BATCH = 100
+
+
+class ChunkWriter:
+    def __init__(self, engine: Engine, meta: Callable[[Decision, Pair], SyncMeta]) -> None:
+        self.engine, self.store, self._meta = engine, engine.store, meta
+
+    def write(self, decisions: list[Decision], stored: dict[str, Pair], guards: dict[str, Guard]) -> None:
+        """Lead transactions (a company under its guard commits its batches in a row, chaining the
+        guard's ETag; others in parallel), then the followers' transactions in parallel."""
+        writes = [d for d in decisions if d.kind in WRITES and d.records is not None]
+        metas = {d.key.row_key: self._meta(d, stored[d.key.row_key]) for d in writes}
+        by_company: dict[str, list[Decision]] = defaultdict(list)
+        for decision in writes:
+            by_company[normalise(decision.key.company)].append(decision)
+        chains: list[tuple[Guard | None, list[list[Decision]]]] = []
+        for company, group in by_company.items():
+            batches = [group[start : start + LEAD_BATCH] for start in range(0, len(group), LEAD_BATCH)]
+            guard = guards.get(company)
+            chains += [(guard, batches)] if guard is not None else [(None, [batch]) for batch in batches]
+        leads: list[Decision] = []
+
+        def chain(guard: Guard | None, batches: list[list[Decision]]) -> None:
+            for batch in batches:
+                etags = self._write_leads(batch, stored, metas, guard)
+                leads.extend(batch)  # list.extend is atomic under the GIL
+                if guard is not None:
+                    guard = Guard(guard.company, etags[-1])
+
+        try:
+            _in_parallel([lambda g=guard, b=batches: chain(g, b) for guard, batches in chains])  # type: ignore[misc]
+        finally:  # what reached the lead must reach the follower
+            followers = [leads[start : start + FOLLOWER_BATCH] for start in range(0, len(leads), FOLLOWER_BATCH)]
+            _in_parallel([lambda b=batch: self._write_followers(b, stored, metas) for batch in followers])  # type: ignore[misc]
+
+    def _write_leads(
+        self, batch: list[Decision], stored: dict[str, Pair], metas: dict[str, SyncMeta], guard: Guard | None
+    ) -> list[str]:
+        writes: list[Write] = []
+        for decision in batch:
+            assert decision.records is not None
+            pair = stored[decision.key.row_key]
+            lead, follower = pair[LEAD], pair[FOLLOWER]
+            intent = Intent(
+                follower.etag if follower else None, decision.records[FOLLOWER], bool(follower and follower.deleted)
+            )
+            meta = metas[decision.key.row_key]
+            writes.append((decision.key, decision.records[LEAD], meta, lead.etag if lead else None, intent))
+        return self.store.write_many(LEAD, writes, [guard] if guard else [])
+
+    def _write_followers(self, batch: list[Decision], stored: dict[str, Pair], metas: dict[str, SyncMeta]) -> None:
+        writes: list[Write] = []
+        for decision in batch:
+            assert decision.records is not None
+            follower = stored[decision.key.row_key][FOLLOWER]
+            meta = metas[decision.key.row_key]
+            writes.append((decision.key, decision.records[FOLLOWER], meta, follower.etag if follower else None, None))
+        try:
+            self.store.write_many(FOLLOWER, writes)
+        except WriteConflictError:  # a live writer finished some of these for us: settle them one by one
+            for decision in batch:
+                with suppress(WriteConflictError):  # a newer live write is under way: it settles the key
+                    self.engine.journal.settle(decision.key)
+
+
+WRITERS = 4  # transactions in flight at once: Azurite and the SDK's encoding overlap
+
+
+def _in_parallel(tasks: list[Callable[[], None]]) -> None:
+    """Run the tasks on a few threads; every task runs, then the first error (if any) is raised."""
+    if len(tasks) <= 1:
+        for task in tasks:
+            task()
+        return
+    with ThreadPoolExecutor(min(WRITERS, len(tasks))) as pool:
+        futures = [pool.submit(task) for task in tasks]
+    errors = [error for future in futures if (error := future.exception()) is not None]
+    if errors:
+        raise errors[0]
