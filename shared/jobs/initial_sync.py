@@ -39,7 +39,7 @@ from shared.validation import check_context
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 500
+CHUNK_ROWS = 1000  # one page of a query: every chunk costs two queries, whatever its size
 MAX_DEPTH = 100
 
 
@@ -114,12 +114,14 @@ class InitialSync:
         return [d.key.row_key for d in decisions if d.kind != "deferred"]
 
     def _read_pairs(self, rows: list[tuple[Key, Row]]) -> dict[str, Pair]:
-        """Both sides' rows of the chunk's keys (two range reads), with half-done operations finished."""
+        """Both sides' rows of the chunk's keys — the source's as the chunk read them, the target's by one
+        range read — with half-done operations finished."""
+        target = other(self.source)
         low, high = rows[0][0].row_key, rows[-1][0].row_key
-        sides = {side: self.store.rows_between(side, low, high) for side in (LEAD, FOLLOWER)}
+        found = self.store.rows_between(target, low, high)
         pairs: dict[str, Pair] = {}
-        for key, _ in rows:
-            pair: Pair = {side: sides[side].get(key.row_key) for side in (LEAD, FOLLOWER)}
+        for key, row in rows:
+            pair: Pair = {self.source: row, target: found.get(key.row_key)}
             lead = pair[LEAD]
             if lead is not None and in_doubt(lead, pair[FOLLOWER]):
                 pair = self.engine.journal.settle(key)

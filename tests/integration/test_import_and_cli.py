@@ -89,6 +89,8 @@ def test_ctrl_c_stops_following_not_the_job(host: LocalHost, tables: TableServic
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # a shell runs background jobs (`make test &`) with SIGINT ignored, and children inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert follow.stdout is not None
     first = follow.stdout.readline()
