@@ -16,6 +16,9 @@ from rich.table import Table
 
 from cli.client import Client, CommandError
 
+# operator subcommands that live in modules of their own, each with `register(subparsers)`
+OPERATOR_COMMANDS: tuple[Any, ...] = ()
+
 COUNTS = ("read", "created", "coupled", "updated", "unchanged", "conflicts", "failed")
 console = Console(highlight=False, soft_wrap=True)  # whole lines, also when piped
 
@@ -43,10 +46,12 @@ def parser() -> argparse.ArgumentParser:
         "--conflicts", default="skip", choices=("skip", "fs", "scm", "newest"), help="who wins (default: skip)"
     )
     sync.add_argument("--no-follow", action="store_true", help="start the job and return")
+    sync.set_defaults(handler=initial_sync)
 
     jobs = commands.add_parser("jobs", help="recent jobs, or one job")
     jobs.add_argument("id", nargs="?", help="a job id")
     jobs.add_argument("--json", action="store_true", help="print JSON")
+    jobs.set_defaults(handler=show_jobs)
 
     load = commands.add_parser("import", help="load a CSV or JSON-lines export into one side's partition")
     load.add_argument("entity")
@@ -56,6 +61,9 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--connection", help="storage connection string (default: AzureWebJobsStorage, local.settings.json)"
     )
+    load.set_defaults(handler=None)
+    for module in OPERATOR_COMMANDS:
+        module.register(commands)  # each adds its subcommands, with set_defaults(handler=fn(client, args) -> int)
     return top
 
 
@@ -65,9 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "import":
             return import_file(args)
         client = Client(args.url, args.key, args.function_key)
-        if args.command == "initial-sync":
-            return initial_sync(client, args)
-        return show_jobs(client, args)
+        result: int = args.handler(client, args)
+        return result
     except CommandError as exc:
         console.print(f"[red]error:[/red] {exc}", markup=True)
         return 1

@@ -18,6 +18,8 @@ from shared.errorlog import ErrorLog
 from shared.errors import NotFoundError
 from shared.jobs.runner import QUEUE, JobRunner
 from shared.jobs.table import JobTable
+from shared.operations.control import TABLE as CONTROL_TABLE
+from shared.operations.control import Control
 from shared.settings import get_settings
 from shared.store import EntityStore
 
@@ -74,7 +76,13 @@ def job_runner() -> JobRunner:
     return JobRunner(jobs, queue, engine, error_log())
 
 
+@lru_cache(maxsize=1)
+def control() -> Control:
+    """Which entities are paused (table `SyncControl`)."""
+    return Control(TableClient.from_connection_string(_connection(), CONTROL_TABLE, per_call_policies=list(_policies)))
+
+
 def reset() -> None:
     """Forget settings and clients (tests that change the environment call this)."""
-    for cached in (get_settings, table_service, engine, error_log, job_runner):
+    for cached in (get_settings, table_service, engine, error_log, job_runner, control):
         cached.cache_clear()
