@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from contextlib import suppress
-from typing import Any
+from typing import Any, Protocol
 
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueClient
@@ -33,6 +33,15 @@ QUEUE = "sync-jobs"
 LEASE = dt.timedelta(seconds=15)  # a chunk takes a few seconds; a runner that died frees the job after this
 CHUNK_TRIES = 5  # lost races of one chunk run before it is handed back to the queue
 MAX_ATTEMPTS = 5  # failed runs of one chunk before the job fails
+
+
+class ChunkRun(Protocol):
+    def run_chunk(self) -> None:
+        """Do the job's current chunk and move its cursor, counts and phase (`done` when finished)."""
+
+
+# each job kind: how to run one chunk of it (a module adding a kind adds itself here)
+KINDS: dict[str, Callable[[Engine, JobTable, ErrorLog, Job], ChunkRun]] = {"initial-sync": InitialSync}
 
 
 def utcnow() -> dt.datetime:
@@ -90,7 +99,7 @@ class JobRunner:
         try:
             for tries in range(1, CHUNK_TRIES + 1):
                 try:
-                    InitialSync(engine, self.jobs, self.errors, job).run_chunk()
+                    KINDS[job.kind](engine, self.jobs, self.errors, job).run_chunk()
                     break
                 except WriteConflictError:
                     if tries == CHUNK_TRIES:
