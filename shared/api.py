@@ -26,6 +26,8 @@ from shared.errors import (
     http_status,
 )
 from shared.keys import printable
+from shared.operations import pause
+from shared.operations import status as status_report
 from shared.settings import get_settings
 from shared.spec import Side
 
@@ -82,19 +84,29 @@ def _dispatch(slug: str, source: Side, request: Request) -> Answer:
     if company is not None and ident is None:
         raise NotFoundError("a record is addressed by company and id: /{side}/{entity}/{company}/{id}")
     if method == "POST" and company is None:
-        change = native.parse(engine, source, json_body(request), dict(request.headers))
+        body = json_body(request)
+        if pause.held(engine.spec.slug):  # paused: kept in the backlog, applied on catch-up
+            return 202, pause.hold_request(engine, source, request, body, None)
+        change = native.parse(engine, source, body, dict(request.headers))
         if isinstance(change, Delete):
-            return 200, engine.delete(source, change.company, change.ident, change.modified).as_dict()
+            return _synced(200, engine.delete(source, change.company, change.ident, change.modified).as_dict())
         outcome = engine.upsert(source, change.record)
-        return (201 if outcome.status == "created" else 200), outcome.as_dict()
+        return _synced((201 if outcome.status == "created" else 200), outcome.as_dict())
     if method == "GET" and company is None:
         return 200, listing.list_records(engine, source, request.params)
     if method == "GET" and company and ident:
         return 200, engine.get(source, company, ident)
     if method == "DELETE" and company and ident:
         modified = _delete_time(engine.spec.side(source).modified_field, request)
-        return 200, engine.delete(source, company, ident, modified).as_dict()
+        if pause.held(engine.spec.slug):  # the delete's time is fixed now, at its arrival
+            return 202, pause.hold_request(engine, source, request, None, modified)
+        return _synced(200, engine.delete(source, company, ident, modified).as_dict())
     raise NotFoundError(f"no {method} route here: POST and GET the collection, GET and DELETE a record")
+
+
+def _synced(status: int, payload: dict[str, Any]) -> Answer:
+    status_report.touch(str(payload["entity"]))  # the entity's last sync, noted every few seconds
+    return status, payload
 
 
 ENTITY_METHODS = ("DELETE", "GET", "POST")

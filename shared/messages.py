@@ -12,6 +12,8 @@ from shared.engine import Engine, Outcome
 from shared.errorlog import ErrorEntry
 from shared.errors import BadRequestError, ConflictError, NotFoundError, RejectedError
 from shared.keys import printable
+from shared.operations import pause
+from shared.operations import status as status_report
 from shared.spec import Side, other
 
 log = logging.getLogger(__name__)
@@ -75,10 +77,14 @@ def process(slug: str, source: Side, body: bytes, message_id: str, dequeue_count
     """Handle one queue message. Permanent failures go to the error log and the message is done;
     transient ones raise, so that the queue host retries and finally moves the message to poison."""
     engine = runtime.engine(slug)
+    if pause.held(slug):  # paused: kept in the backlog in arrival order, and the message is done
+        return pause.hold_message(slug, source, body, message_id, dequeue_count)
     message: UpsertMessage | DeleteMessage | None = None
     try:
         message = parse_message(body)
-        return apply_message(engine, source, message).status
+        outcome = apply_message(engine, source, message).status
+        status_report.touch(slug)
+        return outcome
     except NotFoundError:
         if isinstance(message, DeleteMessage):  # already gone: a repeated delete is done, not an error
             where = printable(f"{message.key.company}/{message.key.id}")

@@ -18,6 +18,8 @@ from shared.errorlog import ErrorLog
 from shared.errors import NotFoundError
 from shared.jobs.runner import QUEUE, JobRunner
 from shared.jobs.table import JobTable
+from shared.operations.backlog import TABLE as BACKLOG_TABLE
+from shared.operations.backlog import Backlog
 from shared.operations.control import TABLE as CONTROL_TABLE
 from shared.operations.control import Control
 from shared.settings import get_settings
@@ -71,6 +73,8 @@ JOBS_TABLE = "SyncJobs"
 @lru_cache(maxsize=1)
 def job_runner() -> JobRunner:
     """Jobs (initial sync) and the `sync-jobs` queue that carries their chunks (base64, as the host reads)."""
+    from shared.operations import catchup  # noqa: F401  (adds the catch-up job kind to KINDS)
+
     jobs = JobTable(TableClient.from_connection_string(_connection(), JOBS_TABLE, per_call_policies=list(_policies)))
     queue = QueueClient.from_connection_string(_connection(), QUEUE, message_encode_policy=TextBase64EncodePolicy())
     return JobRunner(jobs, queue, engine, error_log())
@@ -82,7 +86,13 @@ def control() -> Control:
     return Control(TableClient.from_connection_string(_connection(), CONTROL_TABLE, per_call_policies=list(_policies)))
 
 
+@lru_cache(maxsize=1)
+def backlog() -> Backlog:
+    """Changes held while their entity is paused (table `SyncBacklog`)."""
+    return Backlog(TableClient.from_connection_string(_connection(), BACKLOG_TABLE, per_call_policies=list(_policies)))
+
+
 def reset() -> None:
     """Forget settings and clients (tests that change the environment call this)."""
-    for cached in (get_settings, table_service, engine, error_log, job_runner, control):
+    for cached in (get_settings, table_service, engine, error_log, job_runner, control, backlog):
         cached.cache_clear()

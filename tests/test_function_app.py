@@ -24,6 +24,9 @@ def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str 
         "jobs": ("http", "sync/jobs/{id?}", ("GET",), None),
         "sync_jobs_queue": ("queue", None, None, "sync-jobs"),
         "jobs_timer": ("timer", None, None, None),
+        "sync_status": ("http", "sync/status", ("GET",), None),
+        "sync_pause": ("http", "sync/{entity}/pause", ("POST",), None),
+        "sync_resume": ("http", "sync/{entity}/resume", ("POST",), None),
     }
     for slug in ENTITIES:
         name = slug.replace("-", "_")

@@ -29,6 +29,9 @@ ADMIN_ROUTES = (
     ("/api/sync/{entity}/initial-sync", "post", "Start an initial sync of an entity: 202 with the job"),
     ("/api/sync/jobs", "get", "Recent jobs"),
     ("/api/sync/jobs/{id}", "get", "One job, with its counts and progress"),
+    ("/api/sync/status", "get", "Every entity's state, rows per side, backlog, pending, errors, last sync; jobs"),
+    ("/api/sync/{entity}/pause", "post", "Pause an entity (or all): its changes wait in the backlog"),
+    ("/api/sync/{entity}/resume", "post", "Resume an entity (or all): its backlog is applied in arrival order"),
 )
 _ANY = {"description": "JSON object", "content": {"application/json": {"schema": {"type": "object"}}}}
 ERRORS = {

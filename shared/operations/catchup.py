@@ -1,0 +1,171 @@
+"""Catch-up: the job (kind `catch-up`) that applies a resumed entity's backlog in arrival order.
+
+Each chunk takes the oldest held changes and applies them one by one through the live pipeline, as
+of their arrival (the engine's clock is the arrival time: a change without a time of its own gets
+that one, a delete without one is dated then, and "too far in the future" is judged from then), and
+drops each backlog row only after its change is applied. A crash re-applies at most the one change
+whose row was not dropped yet: the same content at the same time is an echo (`unchanged`), a
+repeated delete finds nothing (`absent`). A change that breaks a rule goes to the error log with
+`source: "catch-up"` and the rest go on; a storage failure fails the chunk, which the runner retries.
+
+The entity stays held (paused, reason `catching up (job …)`) until a chunk finds the backlog empty:
+then it is marked running. Another instance may still hold a change for up to the control cache's
+second; the `final` phase waits SETTLE seconds after that and applies what came in meanwhile.
+If an operator pauses the entity during the catch-up, the job stops; the rest waits for the next resume.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+from shared import jsonio, runtime
+from shared.callers import native
+from shared.callers.changes import Delete
+from shared.engine import Engine
+from shared.errorlog import ErrorEntry, ErrorLog
+from shared.errors import NotFoundError, SyncError, TransientError
+from shared.jobs.model import Job, new_job_id
+from shared.jobs.runner import KINDS
+from shared.jobs.table import JobTable
+from shared.keys import printable
+from shared.messages import DeleteMessage, apply_message, message_key, parse_message
+from shared.operations import status
+from shared.operations.backlog import Held
+from shared.operations.control import CACHE_SECONDS
+from shared.operations.pause import CATCHING_UP
+from shared.spec import other
+
+log = logging.getLogger(__name__)
+
+KIND = "catch-up"
+CHUNK = 200  # held changes per chunk at most …
+CHUNK_SECONDS = 8.0  # … and at most this long (the runner's lease is 15 s)
+SETTLE = 2 * CACHE_SECONDS  # after marking running: how long other instances may still hold changes
+
+
+def start(slug: str) -> Job:
+    """Queue a catch-up of the entity and keep it held (reason `catching up (job …)`) until it is done."""
+    runner = runtime.job_runner()
+    now = dt.datetime.now(dt.UTC)
+    job = Job(new_job_id(now), KIND, slug, {}, created_at=now, total=runtime.backlog().count(slug))
+    runtime.control().pause([slug], f"{CATCHING_UP} (job {job.id})")
+    runner.jobs.create(job)
+    runner._send(job)
+    log.info("job %s: catch-up of %s queued, %d held", job.id, slug, job.total, extra={"job": job.id})
+    return job
+
+
+class CatchUp:
+    """Runs chunks of one catch-up job; the runner (shared/jobs/runner.py) loads and checkpoints the job."""
+
+    def __init__(self, engine: Engine, jobs: JobTable, errors: ErrorLog, job: Job) -> None:
+        self.engine, self.errors, self.job = engine, errors, job
+        self.slug = engine.spec.slug
+        self.backlog = runtime.backlog()
+
+    def run_chunk(self) -> None:
+        job, control = self.job, runtime.control()
+        if job.phase == "scan":
+            if control.state(self.slug).reason != f"{CATCHING_UP} (job {job.id})":
+                job.phase, job.counts["stopped"] = "done", 1  # paused again (or resumed by a newer job)
+                return
+            if not self._drain():
+                control.resume([self.slug])
+                job.phase, job.cursor = "final", dt.datetime.now(dt.UTC).isoformat()
+            return
+        resumed = dt.datetime.fromisoformat(job.cursor or dt.datetime.now(dt.UTC).isoformat())
+        time.sleep(max(0.0, SETTLE - (dt.datetime.now(dt.UTC) - resumed).total_seconds()))
+        if not self._drain():  # what other instances held in their last second of the pause
+            job.phase = "done"
+
+    def _drain(self) -> int:
+        """Apply the oldest held changes, for at most CHUNK changes or CHUNK_SECONDS; how many."""
+        deadline = time.monotonic() + CHUNK_SECONDS
+        applied = 0
+        for held in self.backlog.first(self.slug, CHUNK):
+            self._apply(held)
+            self.backlog.remove(held)
+            applied += 1
+            if time.monotonic() > deadline:
+                break
+        if applied:
+            status.touch(self.slug)
+        return applied
+
+    def _apply(self, held: Held) -> None:
+        at = self.engine_at(held.arrived)
+        self.job.counts["read"] += 1
+        try:
+            outcome = apply(at, held)
+        except TransientError:
+            raise
+        except SyncError as exc:
+            self.job.counts["failed"] += 1
+            self._log_failure(held, exc)
+            return
+        self.job.counts[outcome] += 1
+
+    def engine_at(self, arrived: dt.datetime) -> Engine:
+        """The entity's engine with its clock stopped at a change's arrival."""
+        engine = self.engine
+        return Engine(engine.spec, engine.store, engine.settings, clock=lambda: arrived)
+
+    def _log_failure(self, held: Held, exc: SyncError) -> None:
+        company, ident = held.company, held.ident
+        if held.origin == "queue":
+            company, ident = _message_key(self.engine, held)
+        entry = ErrorEntry(
+            entity=self.slug,
+            direction=f"{held.side}-to-{other(held.side)}",
+            company=company,
+            id=ident,
+            message_id=held.message_id or f"catch-up-{held.row_key}",
+            dequeue_count=held.dequeue_count,
+            error=exc,
+            source="catch-up",
+            job_id=self.job.id,
+        )
+        self.errors.record(entry)
+        log.warning(
+            "%s held change %s failed on catch-up (%s): %s",
+            self.slug,
+            held.row_key,
+            exc.code,
+            printable(exc.message),
+            extra={"entity": self.slug, "job": self.job.id, "key": printable(f"{company}/{ident}")},
+        )
+
+
+def apply(engine: Engine, held: Held) -> str:
+    """Apply one held change as the live path would have on its arrival; the outcome's status."""
+    if held.origin == "queue":
+        message = parse_message(held.body)
+        if isinstance(message, DeleteMessage):
+            return _delete(engine, held, message.key.company, message.key.id, message.modified)
+        return apply_message(engine, held.side, message).status
+    if held.method == "DELETE":
+        return _delete(engine, held, held.company or "", held.ident or "", held.modified)
+    change = native.parse(engine, held.side, jsonio.loads_object(held.body), held.headers)
+    if isinstance(change, Delete):
+        return _delete(engine, held, change.company, change.ident, change.modified)
+    return engine.upsert(held.side, change.record).status
+
+
+def _delete(engine: Engine, held: Held, company: str, ident: str, modified: Any) -> str:
+    try:
+        return engine.delete(held.side, company, ident, modified).status
+    except NotFoundError:  # already gone (or never there): a delete with nothing to delete is done
+        return "absent"
+
+
+def _message_key(engine: Engine, held: Held) -> tuple[str | None, str | None]:
+    try:
+        return message_key(engine, held.side, parse_message(held.body))
+    except SyncError:
+        return None, None
+
+
+KINDS[KIND] = CatchUp

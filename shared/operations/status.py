@@ -1,0 +1,132 @@
+"""`GET /api/sync/status` (DESIGN.md, "Status"): per entity its state, records per side, backlog,
+half-done operations, errors and last sync; and the recent jobs.
+
+What it costs: every count is a query that selects keys (and the one column it needs), ~1,000 rows a
+page. At 100,000 records per side an entity's status reads ~200 pages for the rows (a few seconds
+against Table Storage, ~0.1 s of transfer each page); the backlog, the intents (a filtered scan of
+the lead partition: the service still walks every row, but returns only those with an intent) and
+the error rows cost one page per 1,000 of them. The operator asks for it; nothing else does.
+
+`last_sync` is kept in a small row per entity (SyncControl, partition `last-sync`), written by
+`touch` after a successful change at most once every TOUCH_SECONDS per process — never a write per
+change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from typing import Any
+
+from azure.core.exceptions import AzureError, ResourceNotFoundError
+from azure.data.tables import TableClient, UpdateMode
+
+from shared import runtime
+from shared.entities import ENTITIES
+from shared.errors import TransientError
+from shared.journal import LEAD
+from shared.keys import GUARD_PREFIX
+from shared.operations.control import TABLE as CONTROL_TABLE
+from shared.operations.control import EntityState
+from shared.settings import get_settings
+from shared.spec import Side
+from shared.store import PARTITION
+
+log = logging.getLogger(__name__)
+
+STATS_PARTITION = "last-sync"
+TOUCH_SECONDS = 5.0
+RECENT_JOBS = 10
+
+_touched: dict[str, float] = {}
+_touch_lock = threading.Lock()
+
+
+def touch(slug: str) -> None:
+    """Note that the entity synced a change now (written at most every TOUCH_SECONDS; never fails a change)."""
+    now = time.monotonic()
+    with _touch_lock:
+        if now - _touched.get(slug, -TOUCH_SECONDS) < TOUCH_SECONDS:
+            return
+        _touched[slug] = now
+    row = {"PartitionKey": STATS_PARTITION, "RowKey": slug, "LastSync": dt.datetime.now(dt.UTC)}
+    try:
+        _stats().upsert_entity(row, mode=UpdateMode.MERGE)
+    except AzureError:  # the control table appears on first pause or status; the next touch writes it
+        log.debug("could not note the last sync of %s", slug)
+
+
+def _stats() -> TableClient:
+    return runtime.table_service().get_table_client(CONTROL_TABLE)
+
+
+def report(slugs: list[str] | None = None) -> dict[str, Any]:
+    """The whole status: every entity (or those named) and the recent jobs."""
+    entries = entries_of(slugs or list(ENTITIES))
+    jobs = [job.as_dict() for job in runtime.job_runner().jobs.recent(RECENT_JOBS)]
+    return {"entities": entries, "jobs": jobs}
+
+
+def entries_of(slugs: list[str]) -> list[dict[str, Any]]:
+    states = runtime.control().states()
+    last = _last_syncs()
+    return [entry(slug, states.get(slug) or EntityState(slug), last.get(slug)) for slug in slugs]
+
+
+def entry(slug: str, state: EntityState, last_sync: dt.datetime | None) -> dict[str, Any]:
+    from shared.operations.pause import catching_up
+
+    client = runtime.table_service().get_table_client(ENTITIES[slug].table)
+    up = catching_up(state)
+    return {
+        "entity": slug,
+        "state": "running" if up or not state.paused else "paused",
+        "catching_up": up,
+        "reason": state.reason,
+        "since": state.since,
+        "rows": {"fs": _records(client, "fs"), "scm": _records(client, "scm")},
+        "backlog": runtime.backlog().count(slug),
+        "pending": _count(client, "PartitionKey eq @pk and SyncPending eq true", {"pk": PARTITION[LEAD]}),
+        "errors": _errors(slug),
+        "last_sync": last_sync,
+    }
+
+
+def _records(client: TableClient, side: Side) -> int:
+    """Records of a side: not a company's guard row, not a tombstone (a delete in progress)."""
+    rows = _query(client, "PartitionKey eq @pk", {"pk": PARTITION[side]}, ["RowKey", "SyncDeleted"])
+    return sum(1 for row in rows if not row["RowKey"].startswith(GUARD_PREFIX) and not row.get("SyncDeleted"))
+
+
+def _count(client: TableClient, query: str, params: dict[str, Any]) -> int:
+    return sum(1 for _ in _query(client, query, params, ["RowKey"]))
+
+
+def _errors(slug: str) -> dict[str, int]:
+    """Rows of the error table for the entity: open (State is not `resolved`), and logged in the last hour."""
+    client = runtime.table_service().get_table_client(get_settings().error_table)
+    hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    rows = _query(client, "PartitionKey eq @pk", {"pk": slug}, ["RowKey", "State", "LoggedAt"])
+    open_rows = last_hour = 0
+    for row in rows:
+        open_rows += row.get("State") != "resolved"
+        logged = row.get("LoggedAt")
+        last_hour += logged is not None and logged >= hour_ago
+    return {"open": open_rows, "last_hour": last_hour}
+
+
+def _last_syncs() -> dict[str, dt.datetime]:
+    rows = _query(_stats(), "PartitionKey eq @pk", {"pk": STATS_PARTITION}, ["RowKey", "LastSync"])
+    return {row["RowKey"]: row["LastSync"] for row in rows if row.get("LastSync")}
+
+
+def _query(client: TableClient, query: str, params: dict[str, Any], select: list[str]) -> list[Any]:
+    """Every matching row's selected columns; a table not made yet has none."""
+    try:
+        return list(client.query_entities(query, parameters=params, select=select, results_per_page=1000))
+    except ResourceNotFoundError:
+        return []
+    except AzureError as exc:
+        raise TransientError("storage failed while reading the status; retry") from exc
