@@ -1,0 +1,195 @@
+"""Pause and catch-up (DESIGN.md, "Pause and catch-up") through the app's routes and queues, on Azurite."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from azure.data.tables import TableServiceClient
+from azure.storage.queue import QueueServiceClient
+
+from shared import runtime
+from shared.entities import ENTITIES
+from shared.keys import Key
+from shared.operations import status
+from tests.integration.support import Api, eventually, peek, rows, send
+from tests.samples import sample
+
+SLUG = "payment-terms"
+TABLE = ENTITIES[SLUG].table
+
+
+def forget_pauses(tables: TableServiceClient) -> None:
+    """No entity paused, no backlog, no last-sync row: what every test here starts and ends with."""
+    for name in ("SyncControl", "SyncBacklog"):
+        client = tables.create_table_if_not_exists(name)
+        for row in client.list_entities(select=["PartitionKey", "RowKey"]):
+            client.delete_entity(row["PartitionKey"], row["RowKey"])
+    runtime.control.cache_clear()  # the app runs in this process: its 1 s cache of the states goes too
+    status._touched.clear()
+
+
+@pytest.fixture(autouse=True)
+def unpaused(tables: TableServiceClient) -> Iterator[None]:
+    forget_pauses(tables)
+    yield
+    forget_pauses(tables)
+
+
+def admin(api: Api, entity: str, action: str, body: Any = None) -> requests.Response:
+    return api.session.post(f"{api.base}/sync/{entity}/{action}", json=body, timeout=30)
+
+
+def entries(answer: requests.Response) -> dict[str, dict[str, Any]]:
+    assert answer.status_code == 200, answer.text
+    return {entry["entity"]: entry for entry in answer.json()["entities"]}
+
+
+def state(api: Api, slug: str = SLUG) -> dict[str, Any]:
+    found = api.get("sync/status")
+    assert found.status_code == 200, found.text
+    return next(entry for entry in found.json()["entities"] if entry["entity"] == slug)
+
+
+def caught_up(api: Api, slug: str = SLUG, timeout: float = 30) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        entry = state(api, slug)
+        jobs = api.get("sync/jobs").json()["items"]
+        working = any(job["kind"] == "catch-up" and job["state"] in ("queued", "running") for job in jobs)
+        idle = entry["backlog"] == 0 and not entry["catching_up"] and entry["state"] == "running"
+        return entry if idle and not working else None
+
+    return eventually(done, timeout)
+
+
+def both(tables: TableServiceClient, ident: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    key = Key("USMF", ident).row_key
+    return rows(tables, TABLE, "FS").get(key), rows(tables, TABLE, "SCM").get(key)
+
+
+def test_paused_posts_and_deletes_answer_202_and_write_nothing(api: Api, tables: TableServiceClient) -> None:
+    paused = entries(admin(api, SLUG, "pause", {"reason": "SCM maintenance"}))
+    assert paused[SLUG]["state"] == "paused" and paused[SLUG]["reason"] == "SCM maintenance"
+    fs = api.post("fs", SLUG, sample(SLUG, "fs", "P1", 1))
+    scm = api.post("scm", SLUG, sample(SLUG, "scm", "P2", 2))
+    deleted = api.delete(f"fs/{SLUG}/USMF/P3?modified=2026-05-01T08:00:00Z")
+    deleted_scm = api.delete(f"scm/{SLUG}/USMF/P4")
+    assert [fs.status_code, scm.status_code, deleted.status_code, deleted_scm.status_code] == [202] * 4
+    assert fs.json() == {"status": "queued", "entity": SLUG, "key": {"company": "USMF", "id": "P1"}}
+    assert scm.json()["key"] == {"company": "USMF", "id": "P2"}
+    assert deleted.json() == {"status": "queued", "entity": SLUG, "key": {"company": "USMF", "id": "P3"}}
+    bad = api.post("fs", SLUG, b"{not json")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_request"
+    assert api.get(f"fs/{SLUG}/USMF/P1").status_code == 404  # reads still answer, from what is stored
+    assert rows(tables, TABLE, "FS") == {} and rows(tables, TABLE, "SCM") == {}
+    assert state(api)["backlog"] == 4
+    other = state(api, "ship-via")
+    assert other["state"] == "running" and other["backlog"] == 0  # only the paused entity holds
+
+
+def test_resume_applies_the_backlog_in_arrival_order(api: Api, tables: TableServiceClient, connection: str) -> None:
+    entries(admin(api, SLUG, "pause"))
+    before = dt.datetime.now(dt.UTC)
+    assert api.post("fs", SLUG, sample(SLUG, "fs", "GONE", 1)).status_code == 202  # create …
+    assert api.post("scm", SLUG, sample(SLUG, "scm", "GONE", 2)).status_code == 202  # … update …
+    assert api.delete(f"fs/{SLUG}/USMF/GONE").status_code == 202  # … delete: ends deleted
+    assert api.post("fs", SLUG, sample(SLUG, "fs", "TWICE", 1)).status_code == 202
+    assert api.post("scm", SLUG, sample(SLUG, "scm", "TWICE", 2)).status_code == 202  # the later one wins
+    send(connection, f"fs-to-scm-{SLUG}", {"operation": "upsert", "record": sample(SLUG, "fs", "QUEUED", 3)})
+    eventually(lambda: state(api)["backlog"] == 6)
+    held_until = dt.datetime.now(dt.UTC)
+    assert rows(tables, TABLE, "FS") == {} and rows(tables, TABLE, "SCM") == {}
+
+    resumed = entries(admin(api, SLUG, "resume"))[SLUG]
+    assert resumed["state"] == "running" and resumed["catching_up"] is True
+    done = caught_up(api)
+    assert done["rows"] == {"fs": 2, "scm": 2} and done["errors"]["open"] == 0 and done["last_sync"]
+    assert both(tables, "GONE") == (None, None)
+    fs, scm = both(tables, "TWICE")
+    assert fs and scm and fs["msdyn_days"] == 2 and scm["NumberOfDays"] == 2
+    # a change with no time of its own is dated at its arrival, not at the catch-up
+    assert before <= dt.datetime.fromisoformat(fs["modifiedon"].replace("Z", "+00:00")) <= held_until
+    queued_fs, queued_scm = both(tables, "QUEUED")
+    assert queued_fs and queued_scm and queued_scm["NumberOfDays"] == 3
+    job = next(job for job in api.get("sync/jobs").json()["items"] if job["kind"] == "catch-up")
+    assert job["state"] == "succeeded" and job["entity"] == SLUG and job["total"] == 6
+    assert job["counts"]["read"] == 6 and job["counts"]["failed"] == 0
+
+
+def test_a_change_that_breaks_a_rule_goes_to_the_error_log_and_the_rest_go_through(
+    api: Api, tables: TableServiceClient
+) -> None:
+    entries(admin(api, SLUG, "pause"))
+    broken = {**sample(SLUG, "fs", "BROKEN", 1), "msdyn_days": "many"}
+    assert api.post("fs", SLUG, sample(SLUG, "fs", "BEFORE", 1)).status_code == 202
+    assert api.post("fs", SLUG, broken).status_code == 202  # validated on catch-up, not on arrival
+    assert api.delete(f"scm/{SLUG}/USMF/NEVER-THERE").status_code == 202  # nothing to delete: done, not an error
+    assert api.post("fs", SLUG, sample(SLUG, "fs", "AFTER", 1)).status_code == 202
+    entries(admin(api, SLUG, "resume"))
+    done = caught_up(api)
+    assert done["errors"] == {"open": 1, "last_hour": 1} and done["rows"] == {"fs": 2, "scm": 2}
+    assert all(both(tables, ident)[1] for ident in ("BEFORE", "AFTER")) and both(tables, "BROKEN") == (None, None)
+    errors = tables.get_table_client("SyncErrors")
+    logged = [dict(row) for row in errors.query_entities("PartitionKey eq @pk", parameters={"pk": SLUG})]
+    assert len(logged) == 1 and logged[0]["Source"] == "catch-up" and logged[0]["Id"] == "BROKEN"
+    assert logged[0]["Direction"] == "fs-to-scm" and "msdyn_days" in logged[0]["Reasons"]
+
+
+def test_a_queue_message_of_a_paused_entity_waits_in_the_backlog(
+    api: Api, tables: TableServiceClient, queues: QueueServiceClient, connection: str
+) -> None:
+    entries(admin(api, SLUG, "pause"))
+    queue = f"scm-to-fs-{SLUG}"
+    send(connection, queue, {"operation": "upsert", "record": sample(SLUG, "scm", "WAITS", 5)})
+    send(connection, queue, {"operation": "delete", "key": {"company": "USMF", "id": "WAITS"}})
+    send(connection, queue, {"operation": "upsert", "record": sample(SLUG, "scm", "WAITS", 6)})
+    eventually(lambda: not peek(queues, queue) and state(api)["backlog"] == 3)
+    assert peek(queues, f"{queue}-poison") == [] and rows(tables, TABLE, "FS") == {}
+    entries(admin(api, SLUG, "resume"))
+    caught_up(api)
+    fs, scm = both(tables, "WAITS")  # created, deleted, created again: in arrival order
+    assert fs and scm and fs["msdyn_days"] == 6
+
+
+def test_changes_that_arrive_during_the_catch_up_queue_up_behind_it(api: Api, tables: TableServiceClient) -> None:
+    entries(admin(api, SLUG, "pause"))
+    for version in range(1, 201):
+        assert api.post("fs", SLUG, sample(SLUG, "fs", "BUSY", version)).status_code == 202
+    entries(admin(api, SLUG, "resume"))
+    late = api.post("scm", SLUG, sample(SLUG, "scm", "BUSY", 999))  # the backlog is still being applied
+    assert late.status_code == 202, late.text
+    caught_up(api)
+    fs, scm = both(tables, "BUSY")
+    assert fs and scm and fs["msdyn_days"] == scm["NumberOfDays"] == 999
+    live = api.post("fs", SLUG, sample(SLUG, "fs", "BUSY", 7))  # running again: applied at once
+    assert live.status_code == 200 and live.json()["status"] == "updated"
+
+
+def test_all_entities_at_once(api: Api) -> None:
+    paused = entries(admin(api, "all", "pause", {"reason": "release"}))
+    assert set(paused) == set(ENTITIES) and {e["state"] for e in paused.values()} == {"paused"}
+    assert api.post("scm", "ship-via", sample("ship-via", "scm", "ALL", 1)).status_code == 202
+    resumed = entries(admin(api, "all", "resume"))
+    assert set(resumed) == set(ENTITIES) and {e["state"] for e in resumed.values()} == {"running"}
+    caught_up(api, "ship-via")
+    assert api.get("fs/ship-via/USMF/ALL").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("entity", "action", "body", "status_code", "code"),
+    [
+        pytest.param("nope", "pause", None, 404, "not_found", id="unknown-entity-pause"),
+        pytest.param("nope", "resume", None, 404, "not_found", id="unknown-entity-resume"),
+        pytest.param(SLUG, "pause", {"reason": 5}, 400, "bad_request", id="reason-not-text"),
+        pytest.param(SLUG, "pause", "[1]", 400, "bad_request", id="body-not-an-object"),
+    ],
+)
+def test_bad_calls_answer_in_the_error_shape(
+    api: Api, entity: str, action: str, body: Any, status_code: int, code: str
+) -> None:
+    answer = admin(api, entity, action, body)
+    assert answer.status_code == status_code and answer.json()["error"]["code"] == code, answer.text
+    assert state(api)["state"] == "running"
