@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,11 +12,13 @@ import requests
 from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueServiceClient
 
+from devtools.azurite import Azurite
 from shared import runtime
 from shared.entities import ENTITIES
 from shared.keys import Key
 from shared.operations import status
 from tests.integration.support import Api, eventually, peek, rows, send
+from tests.processes import ROOT, Running, environment
 from tests.samples import sample
 
 SLUG = "payment-terms"
@@ -193,3 +196,43 @@ def test_bad_calls_answer_in_the_error_shape(
     answer = admin(api, entity, action, body)
     assert answer.status_code == status_code and answer.json()["error"]["code"] == code, answer.text
     assert state(api)["state"] == "running"
+
+
+def start_host(connection: str) -> tuple[Running, str]:
+    args = ["-m", "devhost", "--app", "function_app", "--port", "0", "--settings", "none.json"]
+    host = Running([*args, "--host-json", str(ROOT / "host.json")], environment(AzureWebJobsStorage=connection))
+    host.wait_for("Host started")
+    url = re.search(r"http://127\.0\.0\.1:\d+", host.output)
+    assert url is not None
+    return host, url.group(0)
+
+
+def test_a_restart_while_paused_loses_nothing() -> None:
+    """Two host processes on an Azurite of their own, one after the other: the first is killed while paused."""
+    with Azurite.on_free_ports() as azurite:
+        tables = TableServiceClient.from_connection_string(azurite.connection_string)
+        tables.create_table_if_not_exists(TABLE)
+        first, url = start_host(azurite.connection_string)
+        try:
+            first_api = Api(url)
+            entries(admin(first_api, SLUG, "pause", {"reason": "before a restart"}))
+            assert first_api.post("fs", SLUG, sample(SLUG, "fs", "KEPT", 1)).status_code == 202
+            assert first_api.post("scm", SLUG, sample(SLUG, "scm", "KEPT", 2)).status_code == 202
+            assert first_api.post("fs", SLUG, sample(SLUG, "fs", "GONE", 1)).status_code == 202
+            assert first_api.delete(f"scm/{SLUG}/USMF/GONE").status_code == 202
+        finally:
+            first.kill()
+        second, url = start_host(azurite.connection_string)
+        try:
+            api = Api(url)
+            entry = state(api)
+            assert (entry["state"], entry["reason"], entry["backlog"]) == ("paused", "before a restart", 4)
+            assert rows(tables, TABLE, "FS") == {}
+            entries(admin(api, SLUG, "resume"))
+            done = caught_up(api)
+        finally:
+            second.kill()
+        assert done["rows"] == {"fs": 1, "scm": 1}
+        fs, scm = both(tables, "KEPT")
+        assert fs and scm and fs["msdyn_days"] == scm["NumberOfDays"] == 2
+        assert both(tables, "GONE") == (None, None)
