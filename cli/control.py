@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from rich.console import Console
@@ -10,7 +11,8 @@ from rich.table import Table
 
 from cli.client import Client
 
-console = Console(highlight=False, soft_wrap=True)
+# piped (grep, a log), the table keeps one line per entity instead of wrapping at 80 columns
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 
 
 def register(commands: Any) -> None:
