@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,10 +15,11 @@ from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueServiceClient
 
 from devtools.azurite import Azurite
-from shared import runtime
+from shared import jsonio, runtime
 from shared.entities import ENTITIES
 from shared.keys import Key
 from shared.operations import status
+from shared.operations.backlog import Held, arrival_key
 from tests.integration.support import Api, eventually, peek, rows, send
 from tests.processes import ROOT, Running, environment
 from tests.samples import sample
@@ -236,3 +239,43 @@ def test_a_restart_while_paused_loses_nothing() -> None:
         fs, scm = both(tables, "KEPT")
         assert fs and scm and fs["msdyn_days"] == scm["NumberOfDays"] == 2
         assert both(tables, "GONE") == (None, None)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)  # the pipeline's own pace here: ~17 changes/s, live or caught up
+def test_a_backlog_of_10000_changes_is_drained_completely(
+    api: Api, tables: TableServiceClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Held changes written straight into the backlog (as the routes write them, 100 per transaction), then
+    one resume: every change applied, the backlog empty, the job's counts right; prints the drain rate."""
+    count = int(os.environ.get("CATCH_UP_COUNT", "10000"))
+    entries(admin(api, SLUG, "pause"))
+    backlog = tables.create_table_if_not_exists("SyncBacklog")
+    arrived = dt.datetime.now(dt.UTC)
+    bodies = [jsonio.dumps(sample(SLUG, "fs", f"D{n:05}", n % 90)) for n in range(count)]
+    held = [Held(SLUG, "http", "fs", "POST", body, arrived, "USMF", f"D{n:05}") for n, body in enumerate(bodies)]
+    for start in range(0, count, 100):
+        batch = [Held(**{**h.__dict__, "row_key": arrival_key()}) for h in held[start : start + 100]]
+        backlog.submit_transaction([("create", h.columns()) for h in batch])
+    assert state(api)["backlog"] == count
+    job_id = entries(admin(api, SLUG, "resume"))[SLUG]["reason"].rsplit(" ", 1)[-1].rstrip(")")
+
+    def finished() -> dict[str, Any] | None:  # polled each second: a status scans every entity's rows
+        time.sleep(1)
+        job = api.get(f"sync/jobs/{job_id}").json()
+        return job if job["state"] in ("succeeded", "failed") else None
+
+    job = eventually(finished, timeout=600)
+    seconds = (
+        dt.datetime.fromisoformat(job["finished_at"]) - dt.datetime.fromisoformat(job["started_at"])
+    ).total_seconds()
+    done = state(api)
+    assert done["rows"] == {"fs": count, "scm": count} and done["errors"]["open"] == 0
+    assert (
+        job["state"] == "succeeded"
+        and job["counts"]["read"] == count
+        and job["counts"]["created"] == count
+        and job["total"] == count
+    )
+    with capsys.disabled():
+        print(f"\n  catch-up: {count} held changes drained in {seconds:.1f} s ({count / seconds:.0f} changes/s)")
