@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
@@ -135,7 +135,7 @@ class Backlog:
 
     def add(self, held: Held) -> Held:
         """Store a change (a new row, never overwriting one); the stored change with its RowKey."""
-        stored = Held(**{**held.__dict__, "row_key": arrival_key()})
+        stored = replace(held, row_key=arrival_key())
         self._call("hold a change of a paused entity", lambda c: c.create_entity(stored.columns()))
         return stored
 

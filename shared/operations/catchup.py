@@ -78,8 +78,8 @@ class CatchUp:
             return
         resumed = dt.datetime.fromisoformat(job.cursor or dt.datetime.now(dt.UTC).isoformat())
         time.sleep(max(0.0, SETTLE - (dt.datetime.now(dt.UTC) - resumed).total_seconds()))
-        if not self._drain():  # what other instances held in their last second of the pause
-            job.phase = "done"
+        if control.is_paused(self.slug) or not self._drain():  # what other instances held in their last second
+            job.phase = "done"  # (paused again meanwhile: what is held waits for the next resume)
 
     def _drain(self) -> int:
         """Apply the oldest held changes, for at most CHUNK changes or CHUNK_SECONDS; how many."""

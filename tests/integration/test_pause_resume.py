@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 import time
+from dataclasses import replace
 from collections.abc import Iterator
 from typing import Any
 
@@ -255,7 +256,7 @@ def test_a_backlog_of_10000_changes_is_drained_completely(
     bodies = [jsonio.dumps(sample(SLUG, "fs", f"D{n:05}", n % 90)) for n in range(count)]
     held = [Held(SLUG, "http", "fs", "POST", body, arrived, "USMF", f"D{n:05}") for n, body in enumerate(bodies)]
     for start in range(0, count, 100):
-        batch = [Held(**{**h.__dict__, "row_key": arrival_key()}) for h in held[start : start + 100]]
+        batch = [replace(h, row_key=arrival_key()) for h in held[start : start + 100]]
         backlog.submit_transaction([("create", h.columns()) for h in batch])
     assert state(api)["backlog"] == count
     job_id = entries(admin(api, SLUG, "resume"))[SLUG]["reason"].rsplit(" ", 1)[-1].rstrip(")")
