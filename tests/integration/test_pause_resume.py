@@ -6,8 +6,8 @@ import datetime as dt
 import os
 import re
 import time
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
