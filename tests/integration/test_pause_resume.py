@@ -243,7 +243,7 @@ def test_a_restart_while_paused_loses_nothing() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1800)  # the pipeline's own pace here: ~17 changes/s, live or caught up
+@pytest.mark.timeout(1800)  # the pipeline's own pace: ~17 changes/s here, live or caught up (2 busy CPUs)
 def test_a_backlog_of_10000_changes_is_drained_completely(
     api: Api, tables: TableServiceClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -266,7 +266,7 @@ def test_a_backlog_of_10000_changes_is_drained_completely(
         job = api.get(f"sync/jobs/{job_id}").json()
         return job if job["state"] in ("succeeded", "failed") else None
 
-    job = eventually(finished, timeout=600)
+    job = eventually(finished, timeout=1700)
     seconds = (
         dt.datetime.fromisoformat(job["finished_at"]) - dt.datetime.fromisoformat(job["started_at"])
     ).total_seconds()
