@@ -61,7 +61,7 @@ def state(api: Api, slug: str = SLUG) -> dict[str, Any]:
     return next(entry for entry in found.json()["entities"] if entry["entity"] == slug)
 
 
-def caught_up(api: Api, slug: str = SLUG, timeout: float = 30) -> dict[str, Any]:
+def caught_up(api: Api, slug: str = SLUG, timeout: float = 90) -> dict[str, Any]:
     def done() -> dict[str, Any] | None:
         entry = state(api, slug)
         jobs = api.get("sync/jobs").json()["items"]
