@@ -24,6 +24,9 @@ def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str 
         "jobs": ("http", "sync/jobs/{id?}", ("GET",), None),
         "sync_jobs_queue": ("queue", None, None, "sync-jobs"),
         "jobs_timer": ("timer", None, None, None),
+        "errors": ("http", "sync/errors", ("GET",), None),
+        "errors_retry": ("http", "sync/errors/retry", ("POST",), None),
+        "error_retry": ("http", "sync/errors/{id}/retry", ("POST",), None),
     }
     for slug in ENTITIES:
         name = slug.replace("-", "_")
@@ -31,6 +34,8 @@ def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str 
             route = f"{source}/{slug}/{{company?}}/{{id?}}"
             expected[f"{name}_{source}_to_{target}_http"] = ("http", route, ENTITY_METHODS, None)
             expected[f"{name}_{source}_to_{target}_queue"] = ("queue", None, None, f"{source}-to-{target}-{slug}")
+            poison = f"{source}-to-{target}-{slug}-poison"
+            expected[f"{name}_{source}_to_{target}_poison"] = ("queue", None, None, poison)
     return expected
 
 

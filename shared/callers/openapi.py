@@ -29,6 +29,9 @@ ADMIN_ROUTES = (
     ("/api/sync/{entity}/initial-sync", "post", "Start an initial sync of an entity: 202 with the job"),
     ("/api/sync/jobs", "get", "Recent jobs"),
     ("/api/sync/jobs/{id}", "get", "One job, with its counts and progress"),
+    ("/api/sync/errors", "get", "Error log entries; filters entity, company, id, direction, source, state, since"),
+    ("/api/sync/errors/{id}/retry", "post", "Run an error log entry's change again: the entry and the outcome"),
+    ("/api/sync/errors/retry", "post", "Retry every open entry the filters match: retried, resolved, failed"),
 )
 _ANY = {"description": "JSON object", "content": {"application/json": {"schema": {"type": "object"}}}}
 ERRORS = {
