@@ -28,6 +28,10 @@ CHUNK_BYTES = 60_000  # binary columns hold at most 64 KiB
 SAFE_ROW_KEY = re.compile(r"[A-Za-z0-9._-]{1,200}")
 SOURCES = ("queue", "poison", "catch-up", "job", "webhook")
 STATES = ("open", "resolved")
+SUMMARY = [  # the columns a listing shows: all but the change itself
+    *("PartitionKey", "RowKey", "Direction", "Company", "Id", "Code", "Message", "Reasons", "DequeueCount"),
+    *("Attempts", "State", "Source", "JobId", "LoggedAt", "ResolvedAt", "ChangeParts"),
+]
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,12 @@ class ErrorLog:
         """Merge changed columns into an entry (the retry's outcome)."""
         self._call(lambda: self._client.update_entity(_present(row), mode=UpdateMode.MERGE))
 
-    def query(self, odata: str, parameters: dict[str, Any], per_page: int, token: Any = None) -> Any:
-        """One page of entries matching an OData filter, and the token of the next."""
+    def query(
+        self, odata: str, parameters: dict[str, Any], per_page: int, token: Any = None, select: list[str] | None = None
+    ) -> Any:
+        """One page of entries matching an OData filter (only the `select` columns), and the token of the next."""
         self._ensure()
-        found = self._client.query_entities(odata, parameters=parameters, results_per_page=per_page)
+        found = self._client.query_entities(odata, parameters=parameters, results_per_page=per_page, select=select)
         pager = found.by_page(continuation_token=token)
         try:
             page = [dict(row) for row in next(pager, [])]

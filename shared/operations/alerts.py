@@ -38,7 +38,7 @@ def watch(errors: ErrorLog, control: Control, settings: Settings, entry: ErrorEn
 def recent_failures(errors: ErrorLog, entity: str, settings: Settings) -> int:
     since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=settings.alert_minutes)
     odata = "PartitionKey eq @entity and LoggedAt ge @since and Source ne 'job'"
-    rows, _ = errors.query(odata, {"entity": entity, "since": since}, settings.alert_failures + 1)
+    rows, _ = errors.query(odata, {"entity": entity, "since": since}, settings.alert_failures + 1, select=["RowKey"])
     return len(rows)
 
 

@@ -44,7 +44,10 @@ def retry_matching(log: ErrorLog, params: Mapping[str, str]) -> dict[str, int]:
     if (entity := query.parameters.get("entity")) and runtime.control().is_paused(entity):
         raise ConflictError(f"{entity} is paused; resume it before retrying its errors")
     counts = {"retried": 0, "resolved": 0, "failed": 0, "skipped": 0}
-    for row in list(matching(log, query)):
+    for found in list(matching(log, query)):
+        row = log.get(found["PartitionKey"], found["RowKey"])
+        if row is None or row.get("State") == "resolved":
+            continue  # resolved meanwhile (another retry)
         if runtime.control().is_paused(row["PartitionKey"]) or stored_change(row) is None:
             counts["skipped"] += 1
             continue
