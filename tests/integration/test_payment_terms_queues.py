@@ -123,6 +123,10 @@ def test_message_that_keeps_failing_lands_in_poison(
     assert len(attempts) == 5  # maxDequeueCount
     assert peek(queues, FS_QUEUE) == []
     eventually(lambda: not peek(queues, f"{FS_QUEUE}-poison"))
+    monkeypatch.undo()  # the storage fault is over: the operator retries the entry
+    retried = api.session.post(f"{api.base}/sync/errors/payment-terms~{entry['RowKey']}/retry", timeout=30)
+    assert retried.status_code == 200 and retried.json()["entry"]["state"] == "resolved", retried.text
+    assert "USMF|POISON" in rows(tables, "PaymentTerms", "SCM")
 
 
 def test_message_that_is_not_base64_goes_to_poison_without_running(
