@@ -93,7 +93,8 @@ def process(slug: str, source: Side, body: bytes, message_id: str, dequeue_count
         raise
     except (BadRequestError, RejectedError, ConflictError) as exc:
         company, ident = message_key(engine, source, message) if message else (None, None)
-        entry = ErrorEntry(slug, f"{source}-to-{other(source)}", company, ident, message_id, dequeue_count, exc)
+        direction = f"{source}-to-{other(source)}"
+        entry = ErrorEntry(slug, direction, company, ident, message_id, dequeue_count, exc, change=body)
         runtime.error_log().record(entry)
         log.warning(
             "%s message %s rejected for good (%s): %s",

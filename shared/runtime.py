@@ -14,10 +14,11 @@ from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
 from shared.engine import Engine
 from shared.entities import ENTITIES
-from shared.errorlog import ErrorLog
+from shared.errorlog import ErrorEntry, ErrorLog
 from shared.errors import NotFoundError
 from shared.jobs.runner import QUEUE, JobRunner
 from shared.jobs.table import JobTable
+from shared.operations.alerts import watch as watch_failures
 from shared.operations.backlog import TABLE as BACKLOG_TABLE
 from shared.operations.backlog import Backlog
 from shared.operations.control import TABLE as CONTROL_TABLE
@@ -64,7 +65,12 @@ def engines() -> list[Engine]:
 
 @lru_cache(maxsize=1)
 def error_log() -> ErrorLog:
-    return ErrorLog(table_service(), get_settings().error_table)
+    return ErrorLog(table_service(), get_settings().error_table, after_record=_alert)
+
+
+def _alert(entry: ErrorEntry) -> None:
+    """After each logged failure: pause the entity if it fails too often (shared/operations/alerts.py)."""
+    watch_failures(error_log(), control(), get_settings(), entry)
 
 
 JOBS_TABLE = "SyncJobs"

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     )
     primary_side: Side = Field(default="scm", description="Who wins when two changes carry the same time.")
     error_table: str = Field(default="SyncErrors", description="Table of permanently failed messages.")
+    alert_failures: int = Field(
+        default=10, ge=1, description="An entity failing more changes than this within SYNC_ALERT_MINUTES pauses."
+    )
+    alert_minutes: float = Field(default=15, gt=0, le=10_080, description="The window of the failure alert.")
     max_body_bytes: int = Field(default=256 * 1024, gt=0, description="Largest accepted request body.")
     max_clock_skew_seconds: float = Field(
         default=300, ge=0, le=86_400, description="How far ahead of this clock a change's time may be."

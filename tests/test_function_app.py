@@ -27,6 +27,9 @@ def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str 
         "sync_status": ("http", "sync/status", ("GET",), None),
         "sync_pause": ("http", "sync/{entity}/pause", ("POST",), None),
         "sync_resume": ("http", "sync/{entity}/resume", ("POST",), None),
+        "errors": ("http", "sync/errors", ("GET",), None),
+        "errors_retry": ("http", "sync/errors/retry", ("POST",), None),
+        "error_retry": ("http", "sync/errors/{id}/retry", ("POST",), None),
     }
     for slug in ENTITIES:
         name = slug.replace("-", "_")
@@ -34,6 +37,8 @@ def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str 
             route = f"{source}/{slug}/{{company?}}/{{id?}}"
             expected[f"{name}_{source}_to_{target}_http"] = ("http", route, ENTITY_METHODS, None)
             expected[f"{name}_{source}_to_{target}_queue"] = ("queue", None, None, f"{source}-to-{target}-{slug}")
+            poison = f"{source}-to-{target}-{slug}-poison"
+            expected[f"{name}_{source}_to_{target}_poison"] = ("queue", None, None, poison)
     return expected
 
 

@@ -127,6 +127,7 @@ class CatchUp:
             error=exc,
             source="catch-up",
             job_id=self.job.id,
+            change=_replayable(held),
         )
         self.errors.record(entry)
         log.warning(
@@ -169,3 +170,13 @@ def _message_key(engine: Engine, held: Held) -> tuple[str | None, str | None]:
 
 
 KINDS[KIND] = CatchUp
+
+
+def _replayable(held: Held) -> bytes:
+    """What a retry from the error log runs again: the body as it came, or a delete message for an HTTP
+    DELETE (its key is in the route; its time is the caller's, else its arrival)."""
+    if held.method != "DELETE" or held.origin == "queue":
+        return held.body
+    modified = held.modified if held.modified is not None else held.arrived.isoformat()
+    key = {"company": held.company, "id": held.ident}
+    return jsonio.dumps({"operation": "delete", "key": key, "modified": modified})

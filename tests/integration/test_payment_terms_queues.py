@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueServiceClient
 
 from shared import jsonio
+from shared.errorlog import stored_change
 from shared.errors import TransientError
 from shared.store import EntityStore
 from tests.integration.support import Api, eventually, peek, rows, send
@@ -117,17 +116,24 @@ def test_message_that_keeps_failing_lands_in_poison(
     monkeypatch.setattr(EntityStore, "read", failing_read)
     body = jsonio.dumps({"operation": "upsert", "record": {**FS_RECORD, "msdyn_name": "POISON"}}).decode()
     send(connection, FS_QUEUE, body)
-    [poisoned] = eventually(lambda: peek(queues, f"{FS_QUEUE}-poison"), timeout=30)
-    assert base64.b64decode(poisoned).decode() == body  # moved unchanged
+    # the host moves it to the poison queue; the poison trigger logs it (body kept) and acknowledges it
+    [entry] = eventually(lambda: errors(tables), timeout=30)
+    assert (entry["Source"], entry["Code"], entry["Id"]) == ("poison", "poisoned", "POISON")
+    assert stored_change(entry) == body.encode()  # moved unchanged
     assert len(attempts) == 5  # maxDequeueCount
     assert peek(queues, FS_QUEUE) == []
-    assert errors(tables) == []
+    eventually(lambda: not peek(queues, f"{FS_QUEUE}-poison"))
+    monkeypatch.undo()  # the storage fault is over: the operator retries the entry
+    retried = api.session.post(f"{api.base}/sync/errors/payment-terms~{entry['RowKey']}/retry", timeout=30)
+    assert retried.status_code == 200 and retried.json()["entry"]["state"] == "resolved", retried.text
+    assert "USMF|POISON" in rows(tables, "PaymentTerms", "SCM")
 
 
 def test_message_that_is_not_base64_goes_to_poison_without_running(
     api: Api, queues: QueueServiceClient, tables: TableServiceClient
 ) -> None:
     queues.get_queue_client(FS_QUEUE).send_message("{not base64!}")  # sent without the base64 policy
-    [poisoned] = eventually(lambda: peek(queues, f"{FS_QUEUE}-poison"))
+    # not base64 either in the poison queue: the poison trigger cannot read it, the host moves it on
+    [poisoned] = eventually(lambda: peek(queues, f"{FS_QUEUE}-poison-poison"))
     assert poisoned == "{not base64!}"
     assert errors(tables) == []
