@@ -14,10 +14,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from cli import reconcile
 from cli.client import Client, CommandError
 
 # operator subcommands that live in modules of their own, each with `register(subparsers)`
-OPERATOR_COMMANDS: tuple[Any, ...] = ()
+OPERATOR_COMMANDS: tuple[Any, ...] = (reconcile,)
 
 COUNTS = ("read", "created", "coupled", "updated", "unchanged", "conflicts", "failed")
 console = Console(highlight=False, soft_wrap=True)  # whole lines, also when piped
