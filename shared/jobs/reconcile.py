@@ -102,12 +102,13 @@ class Reconcile:
         job = self.job
         keys = self.jobs.deferred(job.id, REPAIR_PASS, job.cursor, REPAIR_ROWS)
         if not keys:
+            while done := self.jobs.deferred(job.id, REPAIR_PASS, None, REPAIR_ROWS):
+                self.jobs.resolve(job.id, done)
             job.phase = "done"
             return
         for row_key in keys:
             job.counts[self._repair_one(decode_row_key(row_key))] += 1
-        self.jobs.resolve(job.id, keys)
-        job.cursor = keys[-1]
+        job.cursor = keys[-1]  # the keys stay until the end: a chunk run again must find the same ones
 
     def _repair_one(self, key: Key) -> str:
         """`repaired`, `in_step` (nothing left to do: fixed meanwhile, or by an interrupted run of this
