@@ -257,6 +257,14 @@ class EntityStore:
             params["after"] = after
         yield from _live(self._query(f"scan {self.table}", query, params, results_per_page=1000))
 
+    def count(self, side: Side, company: str | None) -> int:
+        """How many records a side holds (of one company): keys and the tombstone flag only are read."""
+        query, params = _side_filter(side, company)
+        found = self._query(
+            f"count {self.table}", query, params, select=["RowKey", "SyncDeleted"], results_per_page=1000
+        )
+        return sum(1 for entity in found if not entity.get("SyncDeleted"))
+
     def referring(self, side: Side, company: str, fields: tuple[str, ...], ident: str) -> list[str]:
         wanted = normalise(ident)
         return [

@@ -51,7 +51,7 @@ class Reconcile:
 
     def run_chunk(self) -> None:
         if self.job.total is None:
-            self.job.total = sum(sum(1 for _ in self.store.scan(side, self.company)) for side in SIDES)
+            self.job.total = sum(self.store.count(side, self.company) for side in SIDES)
         if self.job.phase == "scan":
             self._scan()
         else:
