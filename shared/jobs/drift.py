@@ -53,11 +53,22 @@ def classify(spec: EntitySpec, key: Key, pair: Pair) -> Finding | None:
 
 
 def differing(spec: EntitySpec, fs: Mapping[str, Any], scm: Mapping[str, Any]) -> list[str]:
-    """The two-way fields (SCM names) on which the FS record, mapped, and the SCM record disagree."""
-    expected, actual = _as_scm(spec, "fs", fs), _as_scm(spec, "scm", scm)
+    """The two-way fields (SCM names) on which the FS record, mapped, and the SCM record disagree. Most
+    pairs agree as stored; only those that seem not to are validated and normalised before judging."""
     skip = {spec.scm.company_field, spec.scm.modified_field}
     names = [pair.scm for pair in spec.two_way() if pair.scm and pair.scm not in skip]
+    if _agree_as_stored(spec, fs, scm, names):
+        return []
+    expected, actual = _as_scm(spec, "fs", fs), _as_scm(spec, "scm", scm)
     return [name for name in names if expected.get(name) != actual.get(name)]
+
+
+def _agree_as_stored(spec: EntitySpec, fs: Mapping[str, Any], scm: Mapping[str, Any], names: list[str]) -> bool:
+    try:
+        mapped, failures = map_fields(spec, "fs", fs)
+    except Exception:  # a value of a type the converter does not take: judged after validation
+        return False
+    return not failures and all(mapped.get(name) == scm.get(name) for name in names)
 
 
 def _as_scm(spec: EntitySpec, side: Side, record: Mapping[str, Any]) -> dict[str, Any]:
