@@ -127,6 +127,9 @@ def follow(client: Client, job: dict[str, Any], interval: float = 0.5) -> dict[s
 
 
 def print_job(job: dict[str, Any]) -> None:
+    if job["kind"] == "reconcile":
+        reconcile.show(job)
+        return
     table = Table(title=f"job {job['id']} ({job['kind']} of {job['entity']}): {job['state']}")
     for name in COUNTS:
         table.add_column(name, justify="right")

@@ -110,6 +110,12 @@ def show(job: dict[str, Any]) -> None:
             samples.add_row(key["company"], key["id"], sample["kind"].replace("_", " "), ", ".join(sample["fields"]))
         console.print(samples)
     console.print(f"{job['counts']['read']} rows read, {job['rows_per_s'] or 0} rows/s")
+    if "repaired" in report:
+        left = report["failed"]
+        console.print(
+            f"repair ({job['params']['repair']}): {report['repaired']} repaired, {report['in_step']} already in step, "
+            f"{left} not repaired" + ("; FS and SCM are in step" if not left else "")
+        )
     if report.get("failed"):
         where = report["errors"]
         console.print(f"not repaired: table {where['table']}, Source={where['source']}, JobId={where['job']}")

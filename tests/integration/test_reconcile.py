@@ -285,6 +285,15 @@ def test_the_command_line_prints_the_drift_and_says_by_its_exit_status(
     assert job["report"]["differ"] == 1 and job["report"]["repaired"] == 1
     clean = run_cli(host)
     assert clean.returncode == 0 and "0" in clean.stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "cli", "--url", host.base_url, "jobs", job["id"]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert shown.returncode == 0 and "1 repaired, 0 already in step, 0 not repaired" in shown.stdout, shown.stderr
     wrong = run_cli(host, "--company", "NOPE")
     assert wrong.returncode == 1
     assert wrong.stdout.strip().splitlines()[0].startswith("error: 404 not_found: unknown company")
