@@ -166,6 +166,30 @@ def test_repair_brings_both_sides_in_step_and_a_second_reconcile_finds_nothing(
     assert d["Description"] == "half done"  # the crashed operation, finished
 
 
+@pytest.mark.parametrize(
+    ("repair", "description"),
+    [
+        pytest.param("fs", "edited in FS", id="named-side-wins-as-a-change-made-now"),
+        pytest.param("newest", "v2", id="newest-keeps-the-later-time"),
+    ],
+)
+def test_a_side_named_outright_wins_over_a_later_time_and_newest_does_not(
+    api: Api, tables: TableServiceClient, repair: str, description: str
+) -> None:
+    """FS's record was edited behind the sync's back with an older time than the SCM change both rows hold."""
+    post_ok(api, "fs", sample(SLUG, "fs", "C", 1, at=0), entity=SLUG)
+    post_ok(api, "scm", sample(SLUG, "scm", "C", 2, at=60), entity=SLUG)
+    change(tables, "fs", "C", msdyn_description="edited in FS", modifiedon=(T0 + dt.timedelta(seconds=30)).isoformat())
+    before = dt.datetime.now(dt.UTC)
+    job = finished(api, reconcile(api, {"repair": repair}))
+    assert findings(job) == {**IN_STEP, "differ": 1} and job["report"]["repaired"] == 1
+    fs, scm = (api.get(f"{side}/{SLUG}/USMF/C").json() for side in ("fs", "scm"))
+    assert fs["record"]["msdyn_description"] == scm["record"]["Description"] == description
+    stamped = dt.datetime.fromisoformat(scm["sync"]["source_time"]) >= before
+    assert stamped == (repair == "fs")  # a named side's repair is a change made now; newest keeps SCM's time
+    assert findings(finished(api, reconcile(api))) == IN_STEP
+
+
 def test_a_record_that_breaks_a_rule_goes_to_the_error_log_and_the_rest_are_repaired(
     api: Api, tables: TableServiceClient
 ) -> None:
