@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from itertools import islice
 from typing import Any, TypeVar
 
 from azure.core import MatchConditions
@@ -257,13 +258,15 @@ class EntityStore:
             params["after"] = after
         yield from _live(self._query(f"scan {self.table}", query, params, results_per_page=1000))
 
-    def count(self, side: Side, company: str | None) -> int:
-        """How many records a side holds (of one company): keys and the tombstone flag only are read."""
+    def keys(self, side: Side, company: str | None, after: str | None, limit: int) -> list[str]:
+        """Up to `limit` RowKeys of a side's records (of one company; after a RowKey), in key order: only
+        the keys and the tombstone flag are read, not the records."""
         query, params = _side_filter(side, company)
-        found = self._query(
-            f"count {self.table}", query, params, select=["RowKey", "SyncDeleted"], results_per_page=1000
-        )
-        return sum(1 for entity in found if not entity.get("SyncDeleted"))
+        if after is not None:
+            query += " and RowKey gt @after"
+            params["after"] = after
+        found = self._query(f"list {self.table} keys", query, params, select=["RowKey", "SyncDeleted"])
+        return [entity["RowKey"] for entity in islice((e for e in found if not e.get("SyncDeleted")), limit)]
 
     def referring(self, side: Side, company: str, fields: tuple[str, ...], ident: str) -> list[str]:
         wanted = normalise(ident)

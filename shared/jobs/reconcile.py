@@ -35,6 +35,7 @@ from shared.spec import SIDES, Side, other
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 1000  # one page of each side per chunk
+COUNT_ROWS = 20_000  # keys counted per chunk before the scan (about 1.5 s on Azurite)
 REPAIR_ROWS = 100  # keys repaired per chunk: a few storage calls each, well inside the job's lease
 MAX_SAMPLES = 20
 REPAIR_PASS = 1  # the deferred rows' pass number that the repair phase reads
@@ -51,11 +52,25 @@ class Reconcile:
 
     def run_chunk(self) -> None:
         if self.job.total is None:
-            self.job.total = sum(self.store.count(side, self.company) for side in SIDES)
-        if self.job.phase == "scan":
+            self._count()
+        elif self.job.phase == "scan":
             self._scan()
         else:
             self._repair()
+
+    def _count(self) -> None:
+        """The progress bar's total: both sides' records, COUNT_ROWS keys a chunk (well inside the job's
+        lease, whatever the table's size), before the scan starts. The cursor says `<side> <RowKey>`."""
+        job = self.job
+        side, _, after = (job.cursor or "fs ").partition(" ")
+        keys = self.store.keys(cast(Side, side), self.company, after or None, COUNT_ROWS)
+        job.counts["counted"] += len(keys)
+        if len(keys) == COUNT_ROWS:
+            job.cursor = f"{side} {keys[-1]}"
+        elif side == "fs":
+            job.cursor = "scm "
+        else:
+            job.total, job.cursor = job.counts.pop("counted"), None
 
     # -- scan -------------------------------------------------------------------------------------
 

@@ -269,10 +269,11 @@ class WriteFault(Fault):
 def test_a_chunk_that_fails_mid_way_runs_again_and_the_job_ends_as_a_clean_run(
     api: Api, tables: TableServiceClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Pages of 7 rows and repairs of 3 keys, so that the merge walk crosses many chunk boundaries; a write
+    """Pages of 7 rows, counts of 11 keys and repairs of 3, so that every phase crosses many chunks; a write
     in the middle of the repair fails after storage applied it, and the chunk runs again from its checkpoint."""
     monkeypatch.setattr(reconcile_job, "CHUNK_ROWS", 7)
     monkeypatch.setattr(reconcile_job, "REPAIR_ROWS", 3)
+    monkeypatch.setattr(reconcile_job, "COUNT_ROWS", 11)
     idents = [f"K{n:02}" for n in range(30)]
     synced(api, *idents)
     for ident in idents[::3]:
@@ -286,7 +287,7 @@ def test_a_chunk_that_fails_mid_way_runs_again_and_the_job_ends_as_a_clean_run(
     assert findings(job) == {"missing_in_fs": 8, "missing_in_scm": 16, "differ": 0, "in_doubt": 0}
     report = job["report"]
     assert report["failed"] == 0 and report["repaired"] + report["in_step"] == 24
-    assert job["counts"]["keys"] == 30 + 6 + 8 and job["counts"]["read"] == (30 + 6) + (30 - 10 + 8)
+    assert job["counts"]["keys"] == 30 + 6 + 8 and job["counts"]["read"] == job["total"] == (30 + 6) + (30 - 10 + 8)
     assert findings(finished(api, reconcile(api))) == IN_STEP
 
 
