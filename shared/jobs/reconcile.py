@@ -1,5 +1,7 @@
 """Reconcile, one chunk at a time: compare FS and SCM key by key and, with `repair`, bring them in step.
 
+Count: first both sides' records are counted, by their keys only, for the progress total.
+
 Scan: a chunk reads one page (CHUNK_ROWS) of each side after the cursor, both in RowKey order, and
 judges every key up to the lower of the two pages' last keys (a short page reached the end of its
 side), so that each key is judged with both its rows — a merge walk that never holds more than a
