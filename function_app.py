@@ -2,9 +2,19 @@
 
 import azure.functions as func
 
-from functions import control, customer_assets, errors, operations, payment_terms, ship_via, sync, warehouses
+from functions import (
+    control,
+    customer_assets,
+    errors,
+    operations,
+    payment_terms,
+    reconcile,
+    ship_via,
+    sync,
+    warehouses,
+)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
-for module in (warehouses, customer_assets, payment_terms, ship_via, sync, control, errors, operations):
+for module in (warehouses, customer_assets, payment_terms, ship_via, sync, reconcile, control, errors, operations):
     app.register_functions(module.bp)

@@ -14,11 +14,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from cli import control, errors
+from cli import control, errors, reconcile
 from cli.client import Client, CommandError
 
 # operator subcommands that live in modules of their own, each with `register(subparsers)`
-OPERATOR_COMMANDS: tuple[Any, ...] = (control, errors)
+OPERATOR_COMMANDS: tuple[Any, ...] = (control, errors, reconcile)
 
 COUNTS = ("read", "created", "coupled", "updated", "unchanged", "conflicts", "failed")
 console = Console(highlight=False, soft_wrap=True)  # whole lines, also when piped
@@ -127,6 +127,9 @@ def follow(client: Client, job: dict[str, Any], interval: float = 0.5) -> dict[s
 
 
 def print_job(job: dict[str, Any]) -> None:
+    if job["kind"] == "reconcile":
+        reconcile.show(job)
+        return
     table = Table(title=f"job {job['id']} ({job['kind']} of {job['entity']}): {job['state']}")
     for name in COUNTS:
         table.add_column(name, justify="right")

@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from itertools import islice
 from typing import Any, TypeVar
 
 from azure.core import MatchConditions
@@ -256,6 +257,16 @@ class EntityStore:
             query += " and RowKey gt @after"
             params["after"] = after
         yield from _live(self._query(f"scan {self.table}", query, params, results_per_page=1000))
+
+    def keys(self, side: Side, company: str | None, after: str | None, limit: int) -> list[str]:
+        """Up to `limit` RowKeys of a side's records (of one company; after a RowKey), in key order: only
+        the keys and the tombstone flag are read, not the records."""
+        query, params = _side_filter(side, company)
+        if after is not None:
+            query += " and RowKey gt @after"
+            params["after"] = after
+        found = self._query(f"list {self.table} keys", query, params, select=["RowKey", "SyncDeleted"])
+        return [entity["RowKey"] for entity in islice((e for e in found if not e.get("SyncDeleted")), limit)]
 
     def referring(self, side: Side, company: str, fields: tuple[str, ...], ident: str) -> list[str]:
         wanted = normalise(ident)

@@ -27,6 +27,7 @@ REF = "#/components/schemas/{model}"
 # JSON objects until their models are wired in here. A route missing here fails tests/integration/test_openapi.py.
 ADMIN_ROUTES = (
     ("/api/sync/{entity}/initial-sync", "post", "Start an initial sync of an entity: 202 with the job"),
+    ("/api/sync/{entity}/reconcile", "post", "Compare an entity's two sides (and repair the drift): 202 with the job"),
     ("/api/sync/jobs", "get", "Recent jobs"),
     ("/api/sync/jobs/{id}", "get", "One job, with its counts and progress"),
     ("/api/sync/status", "get", "Every entity's state, rows per side, backlog, pending, errors, last sync; jobs"),

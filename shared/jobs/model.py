@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -62,7 +63,12 @@ class Job:
     etag: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The job as `GET /api/sync/jobs/{id}` shows it (DESIGN.md, "Jobs")."""
+        """The job as `GET /api/sync/jobs/{id}` shows it (DESIGN.md, "Jobs"); a kind in VIEWS shows
+        counts and a report of its own."""
+        shown = self._as_dict()
+        return shown | VIEWS[self.kind](self) if self.kind in VIEWS else shown
+
+    def _as_dict(self) -> dict[str, Any]:
         end = self.finished_at or dt.datetime.now(dt.UTC)
         seconds = (end - self.started_at).total_seconds() if self.started_at else 0.0
         done = self.counts["read"]
@@ -138,6 +144,8 @@ class Job:
 
 
 JOB_PARTITION = "job"
+# job kinds whose counts and report differ from initial sync's: job -> {"counts": ..., "report": ...}
+VIEWS: dict[str, Callable[[Job], dict[str, Any]]] = {}
 
 
 def _utc(value: Any) -> Any:

@@ -24,6 +24,7 @@ from shared.errorlog import ErrorLog
 from shared.errors import BadRequestError, NotFoundError, TransientError
 from shared.jobs.initial_sync import InitialSync
 from shared.jobs.model import InitialSyncRequest, Job, new_job_id
+from shared.jobs.reconcile import Reconcile
 from shared.jobs.table import JobTable
 from shared.rows import WriteConflictError
 
@@ -41,7 +42,10 @@ class ChunkRun(Protocol):
 
 
 # each job kind: how to run one chunk of it (a module adding a kind adds itself here)
-KINDS: dict[str, Callable[[Engine, JobTable, ErrorLog, Job], ChunkRun]] = {"initial-sync": InitialSync}
+KINDS: dict[str, Callable[[Engine, JobTable, ErrorLog, Job], ChunkRun]] = {
+    "initial-sync": InitialSync,
+    "reconcile": Reconcile,
+}
 
 
 def utcnow() -> dt.datetime:
@@ -68,6 +72,14 @@ class JobRunner:
         job = self.jobs.create(Job(new_job_id(now), "initial-sync", engine.spec.slug, params, created_at=now))
         self._send(job)
         log.info("job %s: initial sync of %s from %s queued", job.id, slug, request.source, extra={"job": job.id})
+        return job
+
+    def start(self, kind: str, slug: str, params: dict[str, Any]) -> Job:
+        """Queue a job of any kind in KINDS: its row, then its first chunk's message."""
+        now = self.clock()
+        job = self.jobs.create(Job(new_job_id(now), kind, self.engine(slug).spec.slug, params, created_at=now))
+        self._send(job)
+        log.info("job %s: %s of %s queued", job.id, kind, slug, extra={"job": job.id})
         return job
 
     def handle(self, body: bytes) -> str:
