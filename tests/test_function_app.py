@@ -24,6 +24,7 @@ def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str 
         "jobs": ("http", "sync/jobs/{id?}", ("GET",), None),
         "sync_jobs_queue": ("queue", None, None, "sync-jobs"),
         "jobs_timer": ("timer", None, None, None),
+        "operator_page": ("http", "sync/ui/{asset?}", ("GET",), None),
     }
     for slug in ENTITIES:
         name = slug.replace("-", "_")
