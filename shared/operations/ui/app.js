@@ -1,5 +1,5 @@
 // The operator page: reads the admin routes every few seconds and draws three tables.
-// No framework and no innerHTML: every value from the API goes into the page as text.
+// No framework, and no HTML built from strings: every value from the API goes into the page as text.
 "use strict";
 
 (() => {
