@@ -48,7 +48,7 @@ def install_chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     executable = install_chromium()
     with sync_playwright() as playwright:
