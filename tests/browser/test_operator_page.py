@@ -135,6 +135,7 @@ def test_pause_a_change_waits_resume_it_arrives_retry_an_error(
     terms.locator("button[data-action=pause]").click()
     expect(terms.locator(".state")).to_have_text("paused")
     expect(page.locator("#message")).to_have_text("payment-terms: paused")
+    expect(terms.locator("td").nth(2)).to_have_text("paused on the operator page")  # the reason
     answer = api.post("fs", "payment-terms", sample("payment-terms", "fs", "UI-1", 1))
     assert answer.status_code == 202 and answer.json()["status"] == "queued", answer.text
     expect(terms.locator(".backlog")).to_have_text("1")  # the page refreshed itself

@@ -4,6 +4,7 @@
 
 (() => {
   const REFRESH_MS = 3000;
+  const PAUSE_REASON = "paused on the operator page";
   const API = location.pathname.replace(/\/sync\/ui(\/.*)?$/, ""); // "/api" under the default route prefix
   const KEYS = { "x-sync-key": "sync-admin-key", "x-functions-key": "sync-function-key" }; // header -> storage
   const $ = (selector) => document.querySelector(selector);
@@ -183,8 +184,6 @@
 
   // -- refresh and actions ---------------------------------------------------------------------
 
-  let timer = null;
-
   async function load(section, path, show) {
     try {
       show(await call("GET", path));
@@ -197,8 +196,29 @@
     }
   }
 
-  async function refresh() {
+  let timer = null;
+  let running = null; // the refresh under way; one asked for meanwhile runs right after it
+  let again = false;
+
+  function refresh() {
+    if (running) {
+      again = true;
+      return running;
+    }
     clearTimeout(timer);
+    running = draw().finally(() => {
+      running = null;
+      if (again) {
+        again = false;
+        refresh();
+      } else {
+        timer = setTimeout(refresh, REFRESH_MS);
+      }
+    });
+    return running;
+  }
+
+  async function draw() {
     const loaded = await Promise.all([
       load("entities", "/sync/status", showEntities),
       load("errors", "/sync/errors?state=open&limit=100", showErrors),
@@ -206,16 +226,16 @@
     ]);
     const failed = loaded.filter((ok) => !ok).length;
     $("#refreshed").textContent = `refreshed ${when(new Date().toISOString())}` + (failed ? `, ${failed} failed` : "");
-    document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes || 0) + 1);
-    timer = setTimeout(refresh, REFRESH_MS);
   }
 
   async function act(target) {
     const { action, entity, id } = target.dataset;
-    const path = action === "retry" ? `/sync/errors/${encodeURIComponent(id)}/retry` : `/sync/${encodeURIComponent(entity)}/${action}`;
+    const path = action === "retry"
+      ? `/sync/errors/${encodeURIComponent(id)}/retry`
+      : `/sync/${encodeURIComponent(entity)}/${action}`;
     target.disabled = true;
     try {
-      const answer = await call("POST", path, {});
+      const answer = await call("POST", path, action === "pause" ? { reason: PAUSE_REASON } : {});
       say(describe(action, entity, answer), true);
     } catch (error) {
       if (error.status === 401 || error.status === 403) askForKey();
@@ -229,7 +249,8 @@
   function describe(action, entity, answer) {
     if (action !== "retry") return `${entity}: ${action === "pause" ? "paused" : "resumed"}`;
     const entry = (answer && answer.entry) || answer || {};
-    return entry.state === "resolved" ? "retried: the change went through" : "retried: it failed again, see its reasons";
+    if (entry.state === "resolved") return "retried: the change went through";
+    return "retried: it failed again; its reasons are updated below";
   }
 
   document.addEventListener("click", (event) => {
