@@ -168,4 +168,10 @@ def test_pause_a_change_waits_resume_it_arrives_retry_an_error(
     page.click("#resume-all")
     expect(page.locator('#entities tr[data-state="running"]')).to_have_count(len(ENTITIES))
     expect(page.locator(".section-message:visible")).to_have_count(0)
+
+    page.click("#forget-key")  # an action refused by the app is said on the page, and nothing changes
+    page.click("#pause-all")
+    expect(page.locator("#message")).to_contain_text("POST /sync/all/pause: 401")
+    expect(page.locator("#key-form")).to_be_visible()
+    assert {entry["state"] for entry in api.get("sync/status").json()["entities"]} == {"running"}
     assert page.problems == []  # type: ignore[attr-defined]

@@ -54,10 +54,11 @@
     return td;
   }
 
-  function button(label, data) {
+  function button(label, data, name) {
     const b = document.createElement("button");
     b.type = "button";
     b.textContent = label;
+    b.setAttribute("aria-label", name);
     Object.assign(b.dataset, data);
     return b;
   }
@@ -90,13 +91,15 @@
         cell(entry.pending, "num"),
         cell((entry.errors || {}).open, "num"),
         cell(when(entry.last_sync)),
-        cell(button(paused ? "Resume" : "Pause", { action: paused ? "resume" : "pause", entity: entry.entity })),
+        cell(button(paused ? "Resume" : "Pause", { action: paused ? "resume" : "pause", entity: entry.entity },
+          `${paused ? "Resume" : "Pause"} ${entry.entity}`)),
       );
       return tr;
     }));
   }
 
   function showErrors(page) {
+    $("[data-more=errors]").hidden = !page.continuation;
     fill("errors", (page.items || []).map((item) => {
       const tr = document.createElement("tr");
       tr.dataset.errorId = item.id;
@@ -116,7 +119,7 @@
         cell(reasons),
         cell(item.attempts, "num"),
         cell(when(item.at)),
-        cell(button("Retry", { action: "retry", id: item.id })),
+        cell(button("Retry", { action: "retry", id: item.id }, `Retry ${item.entity} ${key}`)),
       );
       return tr;
     }));
