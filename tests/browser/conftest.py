@@ -31,7 +31,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
 ADMIN_KEY = "operator-page-admin-secret-0123456789"
 SETTINGS = {"SYNC_ADMIN_SECRETS": ADMIN_KEY, "SYNC_COMPANIES": None, "SYNC_PRIMARY_SIDE": None}
-TABLES = [spec.table for spec in ENTITIES.values()] + ["SyncErrors", "SyncJobs", "SyncControl"]
+TABLES = [spec.table for spec in ENTITIES.values()] + ["SyncErrors", "SyncJobs", "SyncControl"]  # made if missing
 
 
 def install_chromium() -> Path:
@@ -89,8 +89,10 @@ def queues(host: LocalHost, azurite: Azurite) -> QueueServiceClient:
 
 @pytest.fixture
 def api(host: LocalHost, tables: TableServiceClient, queues: QueueServiceClient) -> Api:
-    """A caller with the admin key, after emptying the entity tables, error log, jobs, pause states and queues."""
-    for table in TABLES:
+    """A caller with the admin key, after emptying every table (entities, error log, jobs, pause states...) and
+    queue of the session's Azurite."""
+    present = {table.name for table in tables.list_tables()}
+    for table in present | set(TABLES):  # also the tables of other operations (backlog...) that runs made
         client = tables.create_table_if_not_exists(table)
         for row in client.list_entities(select=["PartitionKey", "RowKey"]):
             client.delete_entity(row["PartitionKey"], row["RowKey"])
