@@ -78,13 +78,15 @@ def host(azurite: Azurite) -> Iterator[LocalHost]:
 
 
 @pytest.fixture
-def tables(host: LocalHost, azurite: Azurite) -> TableServiceClient:
-    return TableServiceClient.from_connection_string(azurite.connection_string)
+def tables(host: LocalHost, azurite: Azurite) -> Iterator[TableServiceClient]:
+    with TableServiceClient.from_connection_string(azurite.connection_string) as client:
+        yield client
 
 
 @pytest.fixture
-def queues(host: LocalHost, azurite: Azurite) -> QueueServiceClient:
-    return QueueServiceClient.from_connection_string(azurite.connection_string)
+def queues(host: LocalHost, azurite: Azurite) -> Iterator[QueueServiceClient]:
+    with QueueServiceClient.from_connection_string(azurite.connection_string) as client:
+        yield client
 
 
 @pytest.fixture
