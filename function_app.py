@@ -11,10 +11,11 @@ from functions import (
     reconcile,
     ship_via,
     sync,
+    ui,
     warehouses,
 )
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
-for module in (warehouses, customer_assets, payment_terms, ship_via, sync, reconcile, control, errors, operations):
+for module in (warehouses, customer_assets, payment_terms, ship_via, sync, reconcile, control, errors, ui, operations):
     app.register_functions(module.bp)

@@ -31,6 +31,7 @@ def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str 
         "errors_retry": ("http", "sync/errors/retry", ("POST",), None),
         "error_retry": ("http", "sync/errors/{id}/retry", ("POST",), None),
         "reconcile": ("http", "sync/{entity}/reconcile", ("POST",), None),
+        "operator_page": ("http", "sync/ui/{asset?}", ("GET",), None),
     }
     for slug in ENTITIES:
         name = slug.replace("-", "_")

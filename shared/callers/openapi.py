@@ -20,6 +20,7 @@ from shared.callers.context import ExecutionContext
 from shared.callers.credentials import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from shared.callers.fno import BusinessEvent
 from shared.entities import ENTITIES
+from shared.operations import ui
 from shared.spec import SIDES, EntitySpec, Side
 
 REF = "#/components/schemas/{model}"
@@ -61,6 +62,7 @@ def document() -> dict[str, Any]:
     paths["/api/openapi.json"] = {
         "get": _operation("openapi", "This description", [], {"200": {"description": "OpenAPI 3.1"}}, secure=False)
     }
+    paths.update(_operator_page())
     for path, method, summary in ADMIN_ROUTES:
         params = [_path(name) for name in re.findall(r"\{(\w+)\}", path)]
         operation = _operation(path.strip("/").replace("/", "-"), summary, params, {"200": _ANY, "202": _ANY}, "admin")
@@ -175,6 +177,21 @@ def _operation(
         "parameters": params,
         "responses": responses,
         "security": security,
+    }
+
+
+def _operator_page() -> dict[str, Any]:
+    """`GET /api/sync/ui[/{asset}]`: the operator page's static files, anonymous (its API calls carry the key)."""
+    text = {"schema": {"type": "string"}}
+    files = {"description": "the file", "content": {kind: text for kind in ui.ASSETS.values()}}
+    missing = _json(answers.ErrorAnswer, "no such file")
+    asset = _path("asset") | {"schema": {"type": "string", "enum": sorted(ui.ASSETS)}}
+    page = {"200": files, "404": missing}
+    return {
+        "/api/sync/ui": {"get": _operation("operator-page", "The operator page (HTML)", [], page, secure=False)},
+        "/api/sync/ui/{asset}": {
+            "get": _operation("operator-page-asset", "A file of the operator page", [asset], page, secure=False)
+        },
     }
 
 

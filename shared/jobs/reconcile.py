@@ -23,6 +23,7 @@ import logging
 from itertools import islice
 from typing import Any, cast
 
+from shared import jsonio
 from shared.engine import Engine
 from shared.errorlog import ErrorEntry, ErrorLog
 from shared.errors import StaleError, SyncError, TransientError
@@ -146,7 +147,7 @@ class Reconcile:
         except TransientError:
             raise  # the chunk runs again
         except SyncError as exc:
-            self._log(finding, source, exc)
+            self._log(finding, source, exc, row.record)
             return "failed"
         return "repaired"
 
@@ -163,7 +164,7 @@ class Reconcile:
             modified = self.spec.side(source).modified_field
             self.engine.upsert(source, {name: value for name, value in record.items() if name != modified})
 
-    def _log(self, finding: Finding, source: Side, error: SyncError) -> None:
+    def _log(self, finding: Finding, source: Side, error: SyncError, record: dict[str, Any]) -> None:
         key = finding.key
         entry = ErrorEntry(
             entity=self.spec.slug,
@@ -175,6 +176,7 @@ class Reconcile:
             error=error,
             source="job",
             job_id=self.job.id,
+            change=jsonio.dumps(record),  # a retry sends the chosen side's record again
         )
         self.errors.record(entry)
         log.warning(
