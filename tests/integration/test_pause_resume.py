@@ -243,6 +243,7 @@ def test_a_restart_while_paused_loses_nothing() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.soak  # 10-25 minutes: not in `make test`; `make soak` runs it
 @pytest.mark.timeout(1800)  # the pipeline's own pace: ~17 changes/s here, live or caught up (2 busy CPUs)
 def test_a_backlog_of_10000_changes_is_drained_completely(
     api: Api, tables: TableServiceClient, capsys: pytest.CaptureFixture[str]
