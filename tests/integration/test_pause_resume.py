@@ -23,7 +23,7 @@ from shared.operations import status
 from shared.operations.backlog import Held, arrival_key
 from tests.integration.support import Api, eventually, peek, rows, send
 from tests.processes import ROOT, Running, environment
-from tests.samples import sample
+from tests.samples import T0, sample
 
 SLUG = "payment-terms"
 TABLE = ENTITIES[SLUG].table
@@ -150,9 +150,12 @@ def test_a_queue_message_of_a_paused_entity_waits_in_the_backlog(
 ) -> None:
     entries(admin(api, SLUG, "pause"))
     queue = f"scm-to-fs-{SLUG}"
-    send(connection, queue, {"operation": "upsert", "record": sample(SLUG, "scm", "WAITS", 5)})
-    send(connection, queue, {"operation": "delete", "key": {"company": "USMF", "id": "WAITS"}})
-    send(connection, queue, {"operation": "upsert", "record": sample(SLUG, "scm", "WAITS", 6)})
+    # times of their own: a delete without one is dated at its arrival, when the poller takes it, which
+    # can be later than a record built just after it was sent (and that record would then be stale)
+    deleted_at = (T0 + dt.timedelta(seconds=2)).isoformat()
+    send(connection, queue, {"operation": "upsert", "record": sample(SLUG, "scm", "WAITS", 5, at=1)})
+    send(connection, queue, {"operation": "delete", "key": {"company": "USMF", "id": "WAITS"}, "modified": deleted_at})
+    send(connection, queue, {"operation": "upsert", "record": sample(SLUG, "scm", "WAITS", 6, at=3)})
     eventually(lambda: not peek(queues, queue) and state(api)["backlog"] == 3)
     assert peek(queues, f"{queue}-poison") == [] and rows(tables, TABLE, "FS") == {}
     entries(admin(api, SLUG, "resume"))
