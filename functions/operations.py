@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import azure.functions as func
 
 from functions.http import from_host, to_host
@@ -37,7 +39,8 @@ def recover(req: func.HttpRequest) -> func.HttpResponse:
 @bp.function_name("recovery_timer")
 @bp.timer_trigger(arg_name="timer", schedule="0 * * * * *")
 def recovery_timer(timer: func.TimerRequest) -> None:
-    recover_all(runtime.engines(), TIMER_GRACE)
+    # Purging tombstones scans each partition: once an hour is plenty for a retention counted in days.
+    recover_all(runtime.engines(), TIMER_GRACE, purge=dt.datetime.now(dt.UTC).minute == 0)
 
 
 @bp.function_name("not_found")

@@ -162,7 +162,8 @@ def recover(grace_seconds: str | None) -> Answer:
             grace = -1.0
         if not 0 <= grace <= 86_400:
             raise BadRequestError("grace_seconds must be a number of seconds from 0 to 86400")
-    reports = [report.as_dict() for report in recovery.recover_all(runtime.engines(), dt.timedelta(seconds=grace))]
+    passes = recovery.recover_all(runtime.engines(), dt.timedelta(seconds=grace), full=True)
+    reports = [report.as_dict() for report in passes]
     if failed := [report["entity"] for report in reports if "error" in report]:
         raise TransientError(f"recovery failed for {', '.join(failed)}; the others were recovered", details=reports)
     return 200, {"entities": reports}

@@ -138,8 +138,9 @@ class Engine:
         intent = Intent(follower.etag if follower else None, record=None, over_tombstone=_is_tombstone(follower))
         with self._guarded(key.company, bool(self.spec.references)) as guard:
             self._check_unreferenced(key)
+            etag, indexed = _as_read(lead)
             tombstone = self.store.write(
-                LEAD, key, {}, meta, lead.etag if lead else None, intent=intent, deleted=True, guard=guard
+                LEAD, key, {}, meta, etag, intent=intent, deleted=True, guard=guard, indexed=indexed
             )  # from here on the delete is decided: recovery finishes it
         attempt.status = "deleted"
         self.journal.write_follower(key, tombstone)
@@ -253,8 +254,10 @@ class Engine:
         written: Pair = dict(stored)
         with self._guarded(key.company, self._guard_needed(records, live)) as guard:
             self._check_context(key, records, live)  # after the cheap decisions: these rules may read
-            lead_etag = lead.etag if lead else None
-            new_lead = self.store.write(LEAD, key, records[LEAD], meta, lead_etag, intent=intent, guard=guard)
+            etag, indexed = _as_read(lead)
+            new_lead = self.store.write(
+                LEAD, key, records[LEAD], meta, etag, intent=intent, guard=guard, indexed=indexed
+            )
         attempt.status = status
         written[LEAD] = new_lead
         if intent is not None:
@@ -301,6 +304,12 @@ class Engine:
 def _live(stored: Pair) -> Pair:
     """The pair as records: a tombstone counts as no record."""
     return {side: row.live if row else None for side, row in stored.items()}
+
+
+def _as_read(lead: Row | None) -> tuple[str | None, bool]:
+    """What a write of the lead row must know of it as read: its ETag (None: create), and whether an index
+    row goes with its intent (store.write then removes it, unless the write brings an intent of its own)."""
+    return (lead.etag, lead.indexed) if lead else (None, False)
 
 
 def _is_tombstone(row: Row | None) -> bool:

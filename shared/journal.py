@@ -16,7 +16,7 @@ from typing import Any
 from shared.keys import Key
 from shared.logs import log_fields
 from shared.rows import Intent, Row, WriteConflictError
-from shared.spec import SIDES, EntitySpec, Side
+from shared.spec import EntitySpec, Side
 from shared.store import EntityStore
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class Journal:
         self.store = store
 
     def read_pair(self, key: Key) -> Pair:
-        return {side: self.store.read(side, key) for side in SIDES}
+        return dict(self.store.read_pair(key))
 
     def settle(self, key: Key) -> Pair:
         """Both sides' rows, after finishing an operation that a crash or a fault left half done.
@@ -105,8 +105,9 @@ class Journal:
             return self.store.write(FOLLOWER, key, record, lead.meta, None, deleted=deleted)
 
     def clear(self, key: Key, lead: Row) -> None:
-        """Drop the lead row's intent (its operation is done, or given up), if the row is still as read."""
-        self.store.write(LEAD, key, lead.record, lead.meta, lead.etag, deleted=lead.deleted)
+        """Drop the lead row's intent and its index row (its operation is done, or given up), if the row is
+        still as read."""
+        self.store.write(LEAD, key, lead.record, lead.meta, lead.etag, deleted=lead.deleted, indexed=lead.indexed)
 
 
 class OperationLookup:

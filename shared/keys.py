@@ -92,11 +92,27 @@ def company_range(company: str) -> tuple[str, str]:
     return f"{prefix}{SEPARATOR}", f"{prefix}}}"
 
 
-# Rows that are not records (a company's guard row) have keys starting with GUARD_PREFIX: percent-encoding
-# never produces '!', and it sorts before '%', the lowest character an encoded key starts with.
+# Rows that are not records have keys that sort before FIRST_RECORD_KEY ('%', the lowest character an
+# encoded key starts with; percent-encoding never produces '!' or '$'): a company's guard row starts
+# with GUARD_PREFIX, the index row of an operation in flight with PENDING_PREFIX.
 GUARD_PREFIX = "!"
+PENDING_PREFIX = "$pending" + SEPARATOR
 FIRST_RECORD_KEY = "%"
 
 
 def guard_row_key(company: str) -> str:
     return f"{GUARD_PREFIX}guard{SEPARATOR}{encode(company)}"
+
+
+def pending_row_key(row_key: str) -> str:
+    """The index row of the operation in flight on the record with this RowKey (one at a time per record)."""
+    return PENDING_PREFIX + row_key
+
+
+def pending_range() -> tuple[str, str]:
+    """RowKey bounds [low, high) holding exactly the index rows of operations in flight."""
+    return PENDING_PREFIX, PENDING_PREFIX[:-1] + chr(ord(SEPARATOR) + 1)
+
+
+def is_record_key(row_key: str) -> bool:
+    return row_key >= FIRST_RECORD_KEY

@@ -1,14 +1,17 @@
 """Recovery: finish every operation that a crash or a storage fault left half done.
 
 The journal is the lead side's rows themselves: a lead row written by a two-sided operation carries
-an intent (the follower's new record and the follower ETag it was decided on) until it is confirmed.
-Recovery walks those rows, finishes each operation whose follower has not caught up (or deletes what
+an intent (the follower's new record and the follower ETag it was decided on) until it is confirmed,
+and an index row beside it in the same partition (written and removed in the same transaction), so
+that recovery reads the operations in flight by one range read instead of scanning the table.
+Recovery walks those operations, finishes each operation whose follower has not caught up (or deletes what
 a tombstone says to delete), and clears confirmed intents so that the next run has less to read.
 Every write is ETag-conditional: recovery never overwrites a newer write, and it is safe to run on
 several instances at once, beside live traffic. The timer runs it with a grace period so that it
 leaves operations in flight to their own writer; run on demand it may take everything.
 
-Each pass also purges the tombstones whose retention (`SYNC_TOMBSTONE_DAYS`) is over. Entities are
+A pass may also purge the tombstones whose retention (`SYNC_TOMBSTONE_DAYS`) is over: that scans the
+partition, so the timer purges in its first pass of each hour only, an operator's pass always. Entities are
 recovered one by one: a storage failure in one is reported for that one, and the others go on.
 """
 
@@ -24,8 +27,9 @@ from typing import Any
 from shared.engine import Engine, utcnow
 from shared.errors import SyncError
 from shared.journal import FOLLOWER, LEAD, in_doubt
+from shared.keys import Key
 from shared.logs import log_fields
-from shared.rows import WriteConflictError
+from shared.rows import Row, WriteConflictError
 
 log = logging.getLogger(__name__)
 
@@ -55,43 +59,84 @@ class Report:
 _OUTCOMES = ("completed", "deleted", "confirmed", "abandoned", "busy", "young", "purged")
 
 
-def recover(engine: Engine, grace: dt.timedelta = dt.timedelta(0), clock: Callable[[], dt.datetime] = utcnow) -> Report:
-    """Finish the entity's half-done operations, then purge its expired tombstones."""
+def recover(
+    engine: Engine,
+    grace: dt.timedelta = dt.timedelta(0),
+    clock: Callable[[], dt.datetime] = utcnow,
+    *,
+    purge: bool = True,
+    full: bool = False,
+) -> Report:
+    """Finish the entity's half-done operations, then (`purge`) purge its expired tombstones.
+
+    Operations in flight are found by their index rows, so a pass costs what is in flight, not what the
+    table holds. `full` also scans the whole partition for intents written without an index row (by a
+    version from before index rows): an operator's pass does, the timer's does not."""
     report = Report(engine.spec.slug)
     try:
-        _finish_pending(engine, report, clock() - grace if grace else None)
-        _purge_tombstones(engine, report, clock() - dt.timedelta(days=engine.settings.tombstone_days))
+        cutoff = clock() - grace if grace else None
+        _finish_indexed(engine, report, cutoff)
+        if full:
+            _finish_unindexed(engine, report, cutoff)
+        if purge:
+            _purge_tombstones(engine, report, clock() - dt.timedelta(days=engine.settings.tombstone_days))
     except SyncError as exc:
         report.error = exc.payload()["error"]
         log.error("recovery of %s failed: %s", engine.spec.slug, exc.message, extra=log_fields(engine.spec.slug))
     return report
 
 
-def _finish_pending(engine: Engine, report: Report, cutoff: dt.datetime | None) -> None:
-    store = engine.store
-    for key, lead in store.pending(LEAD):
-        if cutoff is not None and lead.written_at is not None and lead.written_at > cutoff:
+def _finish_indexed(engine: Engine, report: Report, cutoff: dt.datetime | None) -> None:
+    for pending in engine.store.pending(LEAD):
+        if _young(pending.written_at, cutoff):  # the index row is written with the lead row: same time
             report.counts["young"] += 1
             continue
         try:
-            follower = store.read(FOLLOWER, key)
-            if in_doubt(lead, follower):
-                outcome = engine.journal.finish(key, lead, follower)
-                log.warning(
-                    "recovery: %s %s op %s %s",
-                    engine.spec.slug,
-                    key,
-                    lead.meta.operation_id,
-                    outcome,
-                    extra=log_fields(engine.spec.slug, key, LEAD, lead.meta.operation_id),
-                )
-            else:
+            pair = engine.journal.read_pair(pending.key)
+            lead = pair[LEAD]
+            if lead is None or not lead.indexed:  # names no intent (cannot happen by the protocol): drop it
+                engine.store.drop_index(LEAD, pending)
                 outcome = "confirmed"
-            if outcome in ("completed", "deleted", "confirmed"):  # this operation is done
-                engine.journal.clear(key, lead)
+            else:
+                outcome = _finish(engine, pending.key, lead, pair[FOLLOWER])
         except WriteConflictError:
             outcome = "busy"  # a live writer changed the row since we read it; it settles it itself
         report.counts[outcome] += 1
+
+
+def _finish_unindexed(engine: Engine, report: Report, cutoff: dt.datetime | None) -> None:
+    for key, lead in engine.store.unindexed(LEAD):
+        if _young(lead.written_at, cutoff):
+            report.counts["young"] += 1
+            continue
+        try:
+            outcome = _finish(engine, key, lead, engine.store.read(FOLLOWER, key))
+        except WriteConflictError:
+            outcome = "busy"
+        report.counts[outcome] += 1
+
+
+def _young(written_at: dt.datetime | None, cutoff: dt.datetime | None) -> bool:
+    return cutoff is not None and written_at is not None and written_at > cutoff
+
+
+def _finish(engine: Engine, key: Key, lead: Row, follower: Row | None) -> str:
+    """Finish or confirm the operation whose intent `lead` carries, and clear the intent once it is done."""
+    if in_doubt(lead, follower):
+        outcome = engine.journal.finish(key, lead, follower)
+        log.warning(
+            "recovery: %s %s op %s %s",
+            engine.spec.slug,
+            key,
+            lead.meta.operation_id,
+            outcome,
+            extra=log_fields(engine.spec.slug, key, LEAD, lead.meta.operation_id),
+        )
+    else:
+        outcome = "confirmed"
+    if outcome in ("completed", "deleted", "confirmed"):  # this operation is done
+        engine.journal.clear(key, lead)
+    return outcome
 
 
 def _purge_tombstones(engine: Engine, report: Report, written_before: dt.datetime) -> None:
@@ -109,9 +154,11 @@ def _purge_tombstones(engine: Engine, report: Report, written_before: dt.datetim
                 report.counts["busy"] += 1
 
 
-def recover_all(engines: Iterable[Engine], grace: dt.timedelta = dt.timedelta(0)) -> list[Report]:
+def recover_all(
+    engines: Iterable[Engine], grace: dt.timedelta = dt.timedelta(0), *, purge: bool = True, full: bool = False
+) -> list[Report]:
     """Recover every entity, each on its own: one that fails does not stop the others."""
-    reports = [recover(engine, grace) for engine in engines]
+    reports = [recover(engine, grace, purge=purge, full=full) for engine in engines]
     for report in reports:
         done = {name: count for name, count in report.counts.items() if count}
         if not report.error:

@@ -67,17 +67,23 @@ class Intent:
     `follower_etag` is the other side's ETag when the operation read it (None: it did not exist), so
     that completing the intent can never overwrite a newer write. `record` None means delete it (leave
     a tombstone). `over_tombstone`: what the follower held was a tombstone, which the purge may remove
-    meanwhile without that being anyone's newer write.
+    meanwhile without that being anyone's newer write. `indexed`: an index row (keys.pending_row_key)
+    was written with the row, in the same transaction, and goes with the intent (store.py): recovery
+    finds intents by their index rows, never by scanning. Rows written before index rows existed say
+    False; a full recovery pass finds those.
     """
 
     follower_etag: str | None
     record: dict[str, Any] | None
     over_tombstone: bool = False
+    indexed: bool = True
 
     def columns(self) -> dict[str, Any]:
         columns: dict[str, Any] = {"SyncPending": True, "SyncPendingEtag": self.follower_etag or ""}
         if self.over_tombstone:
             columns["SyncPendingOverTombstone"] = True
+        if self.indexed:
+            columns["SyncPendingIndexed"] = True
         if self.record is not None:
             text = jsonio.dumps(self.record).decode()
             for index in range(0, max(len(text), 1), _CHUNK):  # a string column holds 32K characters
@@ -95,6 +101,7 @@ class Intent:
             follower_etag=row.get("SyncPendingEtag") or None,
             record=record,
             over_tombstone=bool(row.get("SyncPendingOverTombstone")),
+            indexed=bool(row.get("SyncPendingIndexed")),
         )
 
 
@@ -134,6 +141,11 @@ class Row:
 
     def as_dict(self) -> dict[str, Any]:
         return {"record": self.record, "sync": self.meta.as_dict()}
+
+    @property
+    def indexed(self) -> bool:
+        """Whether an index row goes with this row's intent (it must go when the intent does)."""
+        return self.intent is not None and self.intent.indexed
 
     @property
     def live(self) -> Row | None:

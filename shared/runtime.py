@@ -12,6 +12,7 @@ from typing import Any
 from azure.data.tables import TableClient, TableServiceClient
 from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
+from shared.connections import transport
 from shared.engine import Engine
 from shared.entities import ENTITIES
 from shared.errorlog import ErrorEntry, ErrorLog
@@ -44,9 +45,19 @@ def _connection() -> str:
     return get_settings().storage_connection.get_secret_value()
 
 
+def _client_options() -> dict[str, Any]:
+    """Every storage client: the request policies, and the process's shared pool of connections."""
+    return {"per_call_policies": list(_policies), "transport": transport(get_settings().storage_connections)}
+
+
+def table_client(table: str) -> TableClient:
+    """A TableClient of its own: policies given to a TableServiceClient do not reach the clients it hands out."""
+    return TableClient.from_connection_string(_connection(), table, **_client_options())
+
+
 @lru_cache(maxsize=1)
 def table_service() -> TableServiceClient:
-    return TableServiceClient.from_connection_string(_connection(), per_call_policies=list(_policies))
+    return TableServiceClient.from_connection_string(_connection(), **_client_options())
 
 
 @cache
@@ -54,9 +65,7 @@ def engine(slug: str) -> Engine:
     spec = ENTITIES.get(slug)
     if spec is None:
         raise NotFoundError(f"unknown entity {slug!r}; known: {', '.join(ENTITIES)}")
-    # a TableClient of its own: policies given to a TableServiceClient do not reach the clients it hands out
-    client = TableClient.from_connection_string(_connection(), spec.table, per_call_policies=list(_policies))
-    return Engine(spec, EntityStore(client), get_settings())
+    return Engine(spec, EntityStore(table_client(spec.table)), get_settings())
 
 
 def engines() -> list[Engine]:
@@ -81,21 +90,23 @@ def job_runner() -> JobRunner:
     """Jobs (initial sync) and the `sync-jobs` queue that carries their chunks (base64, as the host reads)."""
     from shared.operations import catchup  # noqa: F401  (adds the catch-up job kind to KINDS)
 
-    jobs = JobTable(TableClient.from_connection_string(_connection(), JOBS_TABLE, per_call_policies=list(_policies)))
-    queue = QueueClient.from_connection_string(_connection(), QUEUE, message_encode_policy=TextBase64EncodePolicy())
+    jobs = JobTable(table_client(JOBS_TABLE))
+    queue = QueueClient.from_connection_string(
+        _connection(), QUEUE, message_encode_policy=TextBase64EncodePolicy(), **_client_options()
+    )
     return JobRunner(jobs, queue, engine, error_log())
 
 
 @lru_cache(maxsize=1)
 def control() -> Control:
     """Which entities are paused (table `SyncControl`)."""
-    return Control(TableClient.from_connection_string(_connection(), CONTROL_TABLE, per_call_policies=list(_policies)))
+    return Control(table_client(CONTROL_TABLE))
 
 
 @lru_cache(maxsize=1)
 def backlog() -> Backlog:
     """Changes held while their entity is paused (table `SyncBacklog`)."""
-    return Backlog(TableClient.from_connection_string(_connection(), BACKLOG_TABLE, per_call_policies=list(_policies)))
+    return Backlog(table_client(BACKLOG_TABLE))
 
 
 def reset() -> None:

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     tombstone_days: float = Field(
         default=7, ge=0, le=3650, description="How long a delete's tombstone keeps older changes out."
     )
+    storage_connections: int = Field(
+        default=64,
+        ge=1,
+        le=1024,
+        description="Connections kept open to storage, shared by every client: at least the functions run at once.",
+    )
     # Callers and credentials (DESIGN.md): a secret list per system and role, several while one is rotated.
     fs_secrets: Secrets = Field(default=(), description="Secrets that /api/fs/... callers (Field Service) send.")
     scm_secrets: Secrets = Field(default=(), description="Secrets that /api/scm/... callers (SCM) send.")

@@ -14,7 +14,10 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar, copy_context
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -29,7 +32,16 @@ from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
 from shared import jsonio
 from shared.errors import BadRequestError, TransientError
-from shared.keys import FIRST_RECORD_KEY, Key, company_range, decode_row_key, guard_row_key, normalise
+from shared.keys import (
+    FIRST_RECORD_KEY,
+    Key,
+    company_range,
+    decode_row_key,
+    guard_row_key,
+    normalise,
+    pending_range,
+    pending_row_key,
+)
 from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError
 from shared.spec import Side
 
@@ -37,6 +49,24 @@ log = logging.getLogger(__name__)
 
 PARTITION: dict[Side, str] = {"fs": "FS", "scm": "SCM"}
 T = TypeVar("T")
+
+
+# Reads issued beside the calling thread's own (EntityStore.read_pair). Each runs in a copy of the
+# caller's context, which also names the calling thread (`calling_thread`).
+_READERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="store-read")
+_CALLER: ContextVar[str] = ContextVar("calling_thread")
+
+
+def in_parallel(call: Callable[..., T], *args: Any) -> Future[T]:
+    """Run `call(*args)` on a pool thread, in a copy of this thread's context."""
+    context = copy_context()
+    context.run(_CALLER.set, calling_thread())
+    return _READERS.submit(context.run, call, *args)
+
+
+def calling_thread() -> str:
+    """The name of the thread a storage call is made for: this one, or the one that handed it to the pool."""
+    return _CALLER.get(threading.current_thread().name)
 
 
 class _TableMissingError(Exception):
@@ -130,6 +160,16 @@ class EntityStore:
 
         return self._call(f"read {self.table} {key}", get)
 
+    def read_pair(self, key: Key) -> dict[Side, Row | None]:
+        """Both sides' rows of a key, read at once: the two reads are independent, so a change waits
+        on one round trip for both (the second runs on a pool thread)."""
+        other = in_parallel(self.read, "scm", key)
+        try:
+            fs = self.read("fs", key)
+        finally:
+            scm = other.result()  # waited for even when the first read failed: nothing is left running
+        return {"fs": fs, "scm": scm}
+
     def write(
         self,
         side: Side,
@@ -140,9 +180,14 @@ class EntityStore:
         intent: Intent | None = None,
         deleted: bool = False,
         guard: Guard | None = None,
+        indexed: bool = False,
     ) -> Row:
-        """Create the row (etag None) or replace it only if it is unchanged since it was read; with a
-        guard, in one transaction with the company's guard row, only if that is unchanged too."""
+        """Create the row (etag None) or replace it only if it is unchanged since it was read.
+
+        Other rows of the partition go in the same transaction (one request, all or nothing): the
+        index row of an intent (written with the intent; removed when the row as read had an
+        `indexed` intent and the new one has none), and with a guard, the company's guard row, only
+        if that is unchanged too."""
         entity = {
             "PartitionKey": PARTITION[side],
             "RowKey": key.row_key,
@@ -151,12 +196,15 @@ class EntityStore:
             **(intent.columns() if intent else {}),
             **({"SyncDeleted": True} if deleted else {}),
         }
+        others = _index_change(side, key, meta, intent, indexed)
+        if guard is not None:
+            guarded = {"PartitionKey": PARTITION[side], "RowKey": guard_row_key(guard.company)}
+            guarded["SyncOperationId"] = meta.operation_id
+            others.append(_put(guarded, guard.etag))
 
         def put(client: TableClient) -> Any:
-            if guard is not None:
-                guarded = {"PartitionKey": PARTITION[side], "RowKey": guard_row_key(guard.company)}
-                guarded["SyncOperationId"] = meta.operation_id
-                return client.submit_transaction([_put(entity, etag), _put(guarded, guard.etag)])[0]
+            if others:
+                return client.submit_transaction([_put(entity, etag), *others])[0]
             if etag is None:
                 return client.create_entity(entity)
             return client.update_entity(
@@ -167,21 +215,25 @@ class EntityStore:
         return Row(record=_columns(record), meta=meta, etag=result["etag"], intent=intent, deleted=deleted)
 
     def write_many(self, side: Side, writes: Sequence[Write], guards: Sequence[Guard] = ()) -> list[str]:
-        """Several rows of one side in one transaction (atomic, at most MAX_BATCH operations with the
-        guards), each created or replaced only if unchanged since read; their new ETags, in order."""
+        """Several rows of one side in one transaction (atomic, at most MAX_BATCH operations with their
+        intents' index rows and the guards), each created or replaced only if unchanged since read;
+        their new ETags, in order, then the guards'."""
         entities = [_put(_entity(side, *write), write[3]) for write in writes]
+        indexes = [op for key, _, meta, _, intent in writes for op in _index_change(side, key, meta, intent, False)]
         guarded = [
             _put({"PartitionKey": PARTITION[side], "RowKey": guard_row_key(guard.company)}, guard.etag)
             for guard in guards
         ]
         if not entities:
             return []
-        if len(entities) + len(guarded) > MAX_BATCH:
+        if len(entities) + len(indexes) + len(guarded) > MAX_BATCH:
             raise ValueError(f"a transaction holds at most {MAX_BATCH} operations")
         results = self._call(
-            f"write {len(entities)} rows of {self.table}", lambda client: client.submit_transaction(entities + guarded)
+            f"write {len(entities)} rows of {self.table}",
+            lambda client: client.submit_transaction(entities + indexes + guarded),
         )
-        return [result["etag"] for result in results]  # the rows', then the guards'
+        rows, guards_written = results[: len(entities)], results[len(entities) + len(indexes) :]
+        return [result["etag"] for result in (*rows, *guards_written)]
 
     def rows_between(self, side: Side, low: str, high: str) -> dict[str, Row]:
         """Every row of a side with a RowKey in [low, high], tombstones included, by RowKey."""
@@ -210,11 +262,31 @@ class EntityStore:
             ),
         )
 
-    def pending(self, side: Side) -> Iterator[tuple[Key, Row]]:
-        """The side's rows that carry an intent (a journal entry that may still need completing)."""
-        query = "PartitionKey eq @pk and SyncPending eq true"
+    def pending(self, side: Side) -> Iterator[Pending]:
+        """The side's operations in flight, by their index rows: a range read, whatever the table holds."""
+        low, high = pending_range()
+        query = "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi"
+        params = {"pk": PARTITION[side], "lo": low, "hi": high}
+        for entity in self._query(f"read {self.table} operations in flight", query, params):
+            row_key = entity["RowKey"][len(low) :]
+            yield Pending(decode_row_key(row_key), _written_at(entity), entity.metadata["etag"])
+
+    def unindexed(self, side: Side) -> Iterator[tuple[Key, Row]]:
+        """The side's rows carrying an intent without an index row (written before index rows existed):
+        found by scanning the whole partition, so only a full recovery pass asks."""
+        query = "PartitionKey eq @pk and SyncPending eq true and SyncPendingIndexed ne true"
         for entity in self._query(f"scan {self.table} for intents", query, {"pk": PARTITION[side]}):
             yield _key_of(entity), Row.from_entity(entity)
+
+    def drop_index(self, side: Side, pending: Pending) -> None:
+        """Delete an index row that names no intent (only if unchanged since read)."""
+        row_key = pending_row_key(pending.key.row_key)
+        self._call(
+            f"delete an index row of {self.table}",
+            lambda client: client.delete_entity(
+                PARTITION[side], row_key, etag=pending.etag, match_condition=MatchConditions.IfNotModified
+            ),
+        )
 
     def tombstones(self, side: Side, written_before: dt.datetime) -> Iterator[tuple[Key, Row]]:
         """The side's tombstones last written before a time (the ones whose retention is over)."""
@@ -301,6 +373,32 @@ def _entity(
         **meta.columns(),
         **(intent.columns() if intent else {}),
     }
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An operation in flight, as its index row says: the record's key, when the row was written."""
+
+    key: Key
+    written_at: dt.datetime | None
+    etag: str
+
+
+def _index_change(side: Side, key: Key, meta: SyncMeta, intent: Intent | None, indexed: bool) -> list[tuple[Any, ...]]:
+    """The transaction operation that keeps a row's index row with its intent: written with a new intent
+    (replacing the one of an earlier intent); deleted when the intent goes and the row as read had one."""
+    row_key = pending_row_key(key.row_key)
+    if intent is not None and intent.indexed:
+        index = {"PartitionKey": PARTITION[side], "RowKey": row_key, "SyncOperationId": meta.operation_id}
+        return [("upsert", index, {"mode": UpdateMode.REPLACE})]
+    if indexed:
+        return [("delete", {"PartitionKey": PARTITION[side], "RowKey": row_key})]
+    return []
+
+
+def _written_at(entity: Any) -> dt.datetime | None:
+    timestamp = entity.metadata.get("timestamp")
+    return timestamp.astimezone(dt.UTC) if timestamp else None
 
 
 def _put(entity: dict[str, Any], etag: str | None) -> tuple[Any, ...]:

@@ -2,9 +2,9 @@
 
 A chunk reads up to CHUNK_ROWS source rows after the job's cursor, and the other side's rows of the
 same key range (one range query each), decides each record (coupling.py) with both sides' rules and
-the rules that read other records, then writes: the lead side's rows with their intents in
-transactions of at most 99 rows and the company's guard, then the follower's rows in transactions
-of 100. So both-or-neither holds per record exactly as on the live path (recovery or the next
+the rules that read other records, then writes: the lead side's rows with their intents (each
+with its index row) in transactions of at most 49 rows and the company's guard, then the follower's
+rows in transactions of 100. So both-or-neither holds per record exactly as on the live path (recovery or the next
 writer finishes an intent), and a live change newer than the job's copy wins: every write is
 conditional on the ETag the chunk read, and a chunk that lost a race is decided again.
 

@@ -1,11 +1,12 @@
 """Writing an initial-sync chunk's decisions: the lead's rows with their intents, then the follower's.
 
-FS rows (the lead) go in transactions of at most 99 rows, each with its intent (SCM's new record
-and SCM's ETag as read); a company whose rows a rule that reads other records may be about commits
-its transactions one after the other, each with its guard row, chaining the guard's ETag. Other
-transactions, and then the SCM rows' transactions of 100, run four at a time. Every row is
-ETag-conditional on what the chunk read; whatever reached the lead is written to the follower even
-when a later lead transaction failed, so nothing is left for recovery that need not be.
+FS rows (the lead) go in transactions of at most 49 rows, each with its intent (SCM's new record
+and SCM's ETag as read) and the intent's index row; a company whose rows a rule that reads other
+records may be about commits its transactions one after the other, each with its guard row,
+chaining the guard's ETag. Other transactions, and then the SCM rows' transactions of 100, run four
+at a time. Every row is ETag-conditional on what the chunk read; whatever reached the lead is
+written to the follower even when a later lead transaction failed, so nothing is left for recovery
+that need not be.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from shared.keys import normalise
 from shared.rows import Guard, Intent, SyncMeta, WriteConflictError
 from shared.store import Write
 
-LEAD_BATCH = 99  # rows per lead transaction: one operation is left for the company's guard
+LEAD_BATCH = 49  # rows per lead transaction: each with its index row, and one operation left for the guard
 FOLLOWER_BATCH = 100
 
 

@@ -27,7 +27,7 @@ from shared import runtime
 from shared.entities import ENTITIES
 from shared.errors import TransientError
 from shared.journal import FOLLOWER, LEAD
-from shared.keys import GUARD_PREFIX
+from shared.keys import is_record_key
 from shared.operations.control import TABLE as CONTROL_TABLE
 from shared.operations.control import EntityState
 from shared.settings import get_settings
@@ -99,8 +99,8 @@ _COLUMNS = ["RowKey", "SyncDeleted", "SyncPending", "SyncOperationId"]  # never 
 
 
 def _records(rows: list[Any]) -> int:
-    """Records of a side: not a company's guard row, not a tombstone (a delete in progress)."""
-    return sum(1 for row in rows if not row["RowKey"].startswith(GUARD_PREFIX) and not row.get("SyncDeleted"))
+    """Records of a side: not a guard or index row, not a tombstone (a delete in progress)."""
+    return sum(1 for row in rows if is_record_key(row["RowKey"]) and not row.get("SyncDeleted"))
 
 
 def _pending(leads: list[Any], followers: list[Any]) -> int:

@@ -17,6 +17,7 @@ from azure.data.tables import TableServiceClient
 from shared import runtime
 from shared.mapping import content_hash
 from shared.spec import EntitySpec
+from shared.store import calling_thread
 from shared.translate import translate
 
 TIMER_THREADS = "devhost-timer-"  # devhost/timers.py names each timer's thread so
@@ -41,7 +42,7 @@ class StorageRequests(SansIOHTTPPolicy[Any, Any]):
         self._lock = threading.Lock()
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
-        if _is_for(request, self.table) and not threading.current_thread().name.startswith(TIMER_THREADS):
+        if _is_for(request, self.table) and not calling_thread().startswith(TIMER_THREADS):
             with self._lock:
                 self.sent.append(request.http_request.method)
 

@@ -12,7 +12,7 @@ from azure.data.tables import TableClient, TableServiceClient
 from azure.storage.queue import QueueClient, QueueServiceClient, TextBase64EncodePolicy
 
 from shared import jsonio
-from shared.keys import GUARD_PREFIX
+from shared.keys import is_record_key
 
 T = TypeVar("T")
 
@@ -55,11 +55,7 @@ def rows(tables: TableServiceClient, table: str, partition: str) -> dict[str, di
     """A partition's records by RowKey (a company's guard row and a delete's tombstone are no records)."""
     client: TableClient = tables.get_table_client(table)
     found = client.query_entities("PartitionKey eq @pk", parameters={"pk": partition})
-    return {
-        row["RowKey"]: dict(row)
-        for row in found
-        if not row["RowKey"].startswith(GUARD_PREFIX) and not row.get("SyncDeleted")
-    }
+    return {row["RowKey"]: dict(row) for row in found if is_record_key(row["RowKey"]) and not row.get("SyncDeleted")}
 
 
 def send(connection: str, queue: str, message: Any) -> None:
