@@ -5,9 +5,11 @@ with more threads than that on one client (the host runs many functions at once)
 beyond ten are opened for one request and thrown away. Here every storage client shares one session
 whose pool holds `SYNC_STORAGE_CONNECTIONS` connections.
 
-The session reads proxy and CA settings from the environment only if the environment has some:
-requests otherwise looks them up again on every request (about a tenth of the client's CPU per
-storage request, measured), to find nothing.
+requests reads its settings from the environment again on every request when `trust_env` is on:
+proxies, a CA bundle, ~/.netrc (a file lookup) — about a tenth of the client's CPU per storage request,
+measured. Here they are read once: the CA bundle (REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE) is given to
+every transport, netrc is never used (it would replace the storage request's own Authorization), and
+only when a proxy is configured does the session keep reading the environment (for NO_PROXY).
 """
 
 from __future__ import annotations
@@ -20,21 +22,24 @@ from azure.core.pipeline.transport import RequestsTransport
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-# What requests reads from the environment when trust_env is on (requests.utils / sessions.py).
-_ENVIRONMENT = ("PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NETRC")
+
+def proxied() -> bool:
+    """Whether the environment configures a proxy (HTTP_PROXY, https_proxy, ALL_PROXY, …)."""
+    return any(
+        name.upper().endswith("_PROXY") and name.upper() != "NO_PROXY" and value for name, value in os.environ.items()
+    )
 
 
-def environment_matters() -> bool:
-    """Whether proxy, CA-bundle or netrc settings are in the environment (any case, as requests reads them)."""
-    names = (name.upper() for name in os.environ)
-    return any(name.endswith(_ENVIRONMENT[0]) or name in _ENVIRONMENT[1:] for name in names)
+def ca_bundle() -> str | bool:
+    """The CA bundle requests would take from the environment, else True (its own)."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
 @lru_cache(maxsize=4)
 def session(pool_size: int) -> requests.Session:
     """The process's storage session: keep-alive connections, up to `pool_size` per storage endpoint."""
     shared = requests.Session()
-    shared.trust_env = environment_matters()
+    shared.trust_env = proxied()
     # As azure-core sets up its own sessions: no retries at this level (the pipeline's policy retries).
     adapter = HTTPAdapter(
         pool_connections=4,  # endpoints: table, queue, (blob), with room to spare
@@ -48,4 +53,4 @@ def session(pool_size: int) -> requests.Session:
 
 def transport(pool_size: int) -> RequestsTransport:
     """A transport for one client, over the shared session (which closing the client leaves open)."""
-    return RequestsTransport(session=session(pool_size), session_owner=False)
+    return RequestsTransport(session=session(pool_size), session_owner=False, connection_verify=ca_bundle())

@@ -88,7 +88,7 @@ def recover(
 
 def _finish_indexed(engine: Engine, report: Report, cutoff: dt.datetime | None) -> None:
     for pending in engine.store.pending(LEAD):
-        if _young(pending.written_at, cutoff):  # the index row is written with the lead row: same time
+        if _young(pending.written_at, cutoff):  # written with the key's first intent: the latest is younger
             report.counts["young"] += 1
             continue
         try:
@@ -97,6 +97,8 @@ def _finish_indexed(engine: Engine, report: Report, cutoff: dt.datetime | None) 
             if lead is None or not lead.indexed:  # names no intent (cannot happen by the protocol): drop it
                 engine.store.drop_index(LEAD, pending)
                 outcome = "confirmed"
+            elif _young(lead.written_at, cutoff):  # a later operation on the key, still with its writer
+                outcome = "young"
             else:
                 outcome = _finish(engine, pending.key, lead, pair[FOLLOWER])
         except WriteConflictError:

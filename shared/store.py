@@ -185,8 +185,8 @@ class EntityStore:
         """Create the row (etag None) or replace it only if it is unchanged since it was read.
 
         Other rows of the partition go in the same transaction (one request, all or nothing): the
-        index row of an intent (written with the intent; removed when the row as read had an
-        `indexed` intent and the new one has none), and with a guard, the company's guard row, only
+        index row of an intent (written with an intent when the row as read had no `indexed` one;
+        removed when it had and the new row has none), and with a guard, the company's guard row, only
         if that is unchanged too."""
         entity = {
             "PartitionKey": PARTITION[side],
@@ -274,9 +274,10 @@ class EntityStore:
     def unindexed(self, side: Side) -> Iterator[tuple[Key, Row]]:
         """The side's rows carrying an intent without an index row (written before index rows existed):
         found by scanning the whole partition, so only a full recovery pass asks."""
-        query = "PartitionKey eq @pk and SyncPending eq true and SyncPendingIndexed ne true"
+        query = "PartitionKey eq @pk and SyncPending eq true"  # a missing column matches no comparison
         for entity in self._query(f"scan {self.table} for intents", query, {"pk": PARTITION[side]}):
-            yield _key_of(entity), Row.from_entity(entity)
+            if not entity.get("SyncPendingIndexed"):
+                yield _key_of(entity), Row.from_entity(entity)
 
     def drop_index(self, side: Side, pending: Pending) -> None:
         """Delete an index row that names no intent (only if unchanged since read)."""
@@ -377,7 +378,8 @@ def _entity(
 
 @dataclass(frozen=True)
 class Pending:
-    """An operation in flight, as its index row says: the record's key, when the row was written."""
+    """An operation in flight, as its index row says: the record's key, when the index row was written
+    (with the record's first intent since its last confirmed one)."""
 
     key: Key
     written_at: dt.datetime | None
@@ -385,10 +387,13 @@ class Pending:
 
 
 def _index_change(side: Side, key: Key, meta: SyncMeta, intent: Intent | None, indexed: bool) -> list[tuple[Any, ...]]:
-    """The transaction operation that keeps a row's index row with its intent: written with a new intent
-    (replacing the one of an earlier intent); deleted when the intent goes and the row as read had one."""
+    """The transaction operation that keeps a row's index row with its intent: created with the first
+    intent (a later intent on a row that still has one keeps it: no operation, no transaction), and
+    deleted when the intent goes."""
     row_key = pending_row_key(key.row_key)
     if intent is not None and intent.indexed:
+        if indexed:
+            return []
         index = {"PartitionKey": PARTITION[side], "RowKey": row_key, "SyncOperationId": meta.operation_id}
         return [("upsert", index, {"mode": UpdateMode.REPLACE})]
     if indexed:
