@@ -27,6 +27,7 @@ COUNT = "COUNT"
 
 
 def main() -> int:
+    replies, sys.stdout = sys.stdout, sys.stderr  # a stray print must not fill the pipe nobody reads between asks
     configure_logging()  # to stderr, as the host logs under `make run`; the parent keeps it in a file
     load_local_settings(EXAMPLE_SETTINGS)
     counter = RequestCounter()
@@ -34,10 +35,10 @@ def main() -> int:
     functions = tuple(info for info in describe(import_app("function_app")) if info.kind != "timer")
     host = LocalHost(functions, HostConfig.load(ROOT / "host.json"), port=0)
     with host:
-        print(READY, host.base_url, flush=True)
+        print(READY, host.base_url, file=replies, flush=True)
         for line in sys.stdin:
             if line.strip() == "count":
-                print(COUNT, counter.count, flush=True)
+                print(COUNT, counter.count, file=replies, flush=True)
     return 0
 
 
