@@ -9,6 +9,7 @@ ratio puts the app's changes/s beside what raw upserts/s allow for the requests 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -110,13 +111,13 @@ def fan_out(items: Iterable[T], threads: int, worker: Callable[[], Callable[[T],
 
     with ThreadPoolExecutor(threads, thread_name_prefix="bench-caller") as pool:
         futures = [pool.submit(work) for _ in range(threads)]
-        start.wait()
+        with contextlib.suppress(threading.BrokenBarrierError):  # a worker() failed: its error is raised below
+            start.wait()
         began = clock()
-        done = [future.exception() for future in futures]
+        errors = [error for future in futures if (error := future.exception()) is not None]
         seconds = clock() - began
-    for error in done:
-        if error is not None:
-            raise error
+    if errors:  # the cause first, not the other threads' broken barrier
+        raise min(errors, key=lambda error: isinstance(error, threading.BrokenBarrierError))
     return seconds, [latency for future in futures for latency in future.result()]
 
 

@@ -127,3 +127,11 @@ def test_options_parse_and_check() -> None:
     assert args.threads == [1, 8, 32] and args.recovery_rows == [1000, 100000] and args.in_flight == 20
     with pytest.raises(SystemExit):
         parse(["--recovery-rows", "10", "--in-flight", "20"])
+
+
+def test_fan_out_raises_why_a_caller_could_not_start() -> None:
+    def no_client() -> None:
+        raise ConnectionError("no session")
+
+    with pytest.raises(ConnectionError, match="no session"):
+        fan_out(range(10), 3, no_client)  # type: ignore[arg-type]
