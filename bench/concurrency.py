@@ -4,7 +4,9 @@ Callers are threads of this process, each with its own client (a requests.Sessio
 taking the next record from one shared list until none is left; the host runs in a separate process
 (bench/serve.py says why). Raw: each change is the two upserts of the baseline, FS then SCM. The
 ratio puts the app's changes/s beside what raw upserts/s allow for the requests it sends per change
-(counted by the host process, for each thread count), see figures.ratio_to_raw.
+(counted by the host process, for each thread count), see figures.ratio_to_raw. Each side's storage
+calls come from one process with one GIL (the host's, or this one's for raw), but the app's count
+includes reads, which cost Azurite and the SDK less than an upsert: a ratio a little above 1 can be real.
 """
 
 from __future__ import annotations
