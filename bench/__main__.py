@@ -90,17 +90,16 @@ def _timed(step: Step, n: int, progress: Progress) -> Result:
     return outcome
 
 
-def concurrency(
-    connection: str, templates: list[dict[str, Any]], args: argparse.Namespace, step: Progress
-) -> list[Row]:
+def concurrency(connection: str, templates: Templates, args: argparse.Namespace, step: Progress) -> list[Row]:
+    """After the in-process host has stopped: only the host process serves (bench/serve.py)."""
     rows = []
     with counted_host(connection) as host:
         bench = Concurrency(connection, host, templates)
         for threads in args.threads:
             began = step(f"{threads} caller(s): {args.n} HTTP creates, then {args.n} raw changes")
             rows.append(bench.row(threads, args.n))
-            progress_ratio = rows[-1].ratio
-            step.end(began, "" if progress_ratio is None else f"ratio {progress_ratio:.2f};")
+            ratio = rows[-1].ratio
+            step.end(began, "" if ratio is None else f"ratio {ratio:.2f};")
     return rows
 
 
@@ -124,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     with Azurite.on_free_ports() as azurite:
         results, templates = throughput(azurite.connection_string, args.n, step)
         rows = concurrency(azurite.connection_string, templates, args, step)
+    # A fresh Azurite: the idle host's figure should not depend on what the scenarios above left behind,
+    # and recovery's smaller size is then the table's whole content.
     print("starting a fresh Azurite for the idle host and recovery ...", file=sys.stderr, flush=True)
     with Azurite.on_free_ports() as azurite:
         began = step(f"idle host CPU ({SETTLE:.0f} s settle, {args.idle_seconds:.0f} s measured)")
