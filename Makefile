@@ -57,8 +57,9 @@ lint: $(PY_OK)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
+# On demand, never part of `make test` (3-4 minutes); e.g. make bench ARGS="--n 100 --recovery-rows 1000,10000"
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(SCAN) dist node_modules .azurite .pytest_cache .mypy_cache .ruff_cache .hypothesis

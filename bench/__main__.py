@@ -1,76 +1,150 @@
-"""`python -m bench [--n N] [--json PATH]`: every scenario in one run, one table on stdout."""
+"""`python -m bench`: every scenario in one run; tables on stdout, progress on stderr.
+
+Throughput of each path against two raw upserts; HTTP creates from several concurrent callers against
+raw upserts from as many threads; the idle host's CPU; recovery at two table sizes.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from bench import report
+from bench import figures, idle, report
+from bench.concurrency import Concurrency, Row
 from bench.hosted import Hosted, serving
 from bench.inprocess import InProcess
 from bench.measure import Result
+from bench.process import counted_host
+from bench.recovery import Pass, RecoveryBench
 from devtools.azurite import Azurite
 
-DEFAULT_N = 500  # about 40 s on 2 cores; `make bench` must stay well under two minutes
+DEFAULT_N = 500  # per scenario; with the defaults below the whole run takes about 3-4 minutes on 2 cores
 WARM_UP = 100  # records through every in-process path before anything is measured
-TOTAL_STEPS = 7
+SETTLE = 5.0  # seconds the idle host runs before its CPU is read
 Step = Callable[[int], Result]
+Templates = list[dict[str, Any]]
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--n", type=int, default=DEFAULT_N, help=f"records per scenario (default {DEFAULT_N})")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON to PATH")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=DEFAULT_N, help="changes per scenario (%(default)s)")
+    parser.add_argument("--threads", default="1,8,32", help="concurrent callers, comma-separated (%(default)s)")
+    parser.add_argument(
+        "--recovery-rows", default="1000,100000", help="table sizes for recovery, increasing (%(default)s)"
+    )
+    parser.add_argument("--in-flight", type=int, default=20, help="operations left half done (%(default)s)")
+    parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle host CPU window (%(default)s)")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure as JSON to PATH")
     args = parser.parse_args(argv)
-    if args.n < 1:
-        parser.error("--n must be at least 1")
+    try:
+        args.threads, args.recovery_rows = figures.sizes(args.threads), figures.sizes(args.recovery_rows)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.n < 1 or args.in_flight < 1 or args.idle_seconds <= 0:
+        parser.error("--n, --in-flight and --idle-seconds must be positive")
+    if args.in_flight > args.recovery_rows[0]:
+        parser.error("--in-flight cannot be more than the smallest --recovery-rows")
     return args
 
 
-def in_process_steps(bench: InProcess) -> list[Step]:
-    return [bench.baseline, bench.create, bench.update, bench.unchanged, bench.delete]
+class Progress:
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+
+    def __call__(self, what: str) -> float:
+        self.done += 1
+        print(f"[{self.done}/{self.total}] {what} ...", end="", file=sys.stderr, flush=True)
+        return time.perf_counter()
+
+    def end(self, began: float, note: str = "") -> None:
+        print(f" {note}{' ' if note else ''}{time.perf_counter() - began:.1f} s", file=sys.stderr, flush=True)
 
 
-def hosted_steps(bench: Hosted) -> list[Step]:
-    return [bench.http_create, bench.queue_create]
-
-
-def run(connection: str, n: int) -> list[Result]:
-    """In-process first, then the host: its pollers would otherwise share the CPU with the engine runs."""
-    results: list[Result] = []
-    total = TOTAL_STEPS
+def throughput(connection: str, n: int, step: Progress) -> tuple[list[Result], Templates]:
+    """In-process first, then the in-process host: its pollers would otherwise share the CPU with the engine."""
     local = InProcess(connection)
     print(f"warming up ({WARM_UP} records) ...", file=sys.stderr, flush=True)
     local.warm_up(WARM_UP)
-    for step in in_process_steps(local):
-        results.append(_step(len(results) + 1, total, step, n))
+    steps: list[Step] = [local.baseline, local.create, local.update, local.unchanged, local.delete]
+    results = [_timed(one, n, step) for one in steps]
     with serving(connection) as hosted:
-        for step in hosted_steps(hosted):
-            results.append(_step(len(results) + 1, total, step, n))
-    return results
+        results += [_timed(one, n, step) for one in _hosted_steps(hosted)]
+    return results, local.templates
 
 
-def _step(number: int, total: int, step: Step, n: int) -> Result:
-    print(f"[{number}/{total}] {step.__name__.replace('_', ' ')} ...", end="", file=sys.stderr, flush=True)
+def _hosted_steps(hosted: Hosted) -> list[Step]:
+    return [hosted.http_create, hosted.queue_create]
+
+
+def _timed(step: Step, n: int, progress: Progress) -> Result:
+    began = progress(step.__name__.replace("_", " "))
     outcome = step(n)
-    print(f" {outcome.n} in {outcome.seconds:.1f} s", file=sys.stderr, flush=True)
+    progress.end(began, f"{outcome.n} changes;")
     return outcome
+
+
+def concurrency(connection: str, templates: Templates, args: argparse.Namespace, step: Progress) -> list[Row]:
+    """After the in-process host has stopped: only the host process serves (bench/serve.py)."""
+    rows = []
+    with counted_host(connection) as host:
+        bench = Concurrency(connection, host, templates)
+        for threads in args.threads:
+            began = step(f"{threads} caller(s): {args.n} HTTP creates, then {args.n} raw changes")
+            rows.append(bench.row(threads, args.n))
+            ratio = rows[-1].ratio
+            step.end(began, "" if ratio is None else f"ratio {ratio:.2f};")
+    return rows
+
+
+def recovery(connection: str, args: argparse.Namespace, step: Progress) -> list[Pass]:
+    bench, passes = RecoveryBench(connection, args.in_flight), []
+    for round_, rows in enumerate(args.recovery_rows):
+        began = step(f"recovery at {rows} rows (fill, {args.in_flight} in flight, recover)")
+        passes.append(bench.run(rows, round_))
+        step.end(began, f"recover {passes[-1].seconds:.2f} s;")
+    return passes
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    # The operations left in flight on purpose would each log a warning (and recovery another): noise here.
+    logging.getLogger("shared").setLevel(logging.ERROR)
     info = report.machine()
+    step = Progress(7 + len(args.threads) + 1 + len(args.recovery_rows))
     start = time.perf_counter()
     print("starting Azurite ...", file=sys.stderr, flush=True)
     with Azurite.on_free_ports() as azurite:
-        results = run(azurite.connection_string, args.n)
+        results, templates = throughput(azurite.connection_string, args.n, step)
+        rows = concurrency(azurite.connection_string, templates, args, step)
+    # A fresh Azurite: the idle host's figure should not depend on what the scenarios above left behind,
+    # and recovery's smaller size is then the table's whole content.
+    print("starting a fresh Azurite for the idle host and recovery ...", file=sys.stderr, flush=True)
+    with Azurite.on_free_ports() as azurite:
+        began = step(f"idle host CPU ({SETTLE:.0f} s settle, {args.idle_seconds:.0f} s measured)")
+        pid = azurite.process.pid if azurite.process else None
+        quiet = idle.measure(azurite.connection_string, pid, SETTLE, args.idle_seconds)
+        step.end(began)
+        passes = recovery(azurite.connection_string, args, step)
     seconds = time.perf_counter() - start
-    print(report.header(info, args.n), report.table(results), f"total {seconds:.1f} s", sep="\n\n")
+    print(
+        report.header(info, args.n),
+        report.table(results),
+        report.concurrency_table(rows),
+        report.idle_line(quiet),
+        report.recovery_table(passes),
+        f"total {seconds:.1f} s",
+        sep="\n\n",
+    )
     if args.json:
-        report.write_json(args.json, info, results, seconds)
+        options = {name: getattr(args, name) for name in ("n", "threads", "recovery_rows", "in_flight", "idle_seconds")}
+        report.write_json(args.json, report.document(info, options, results, rows, quiet, passes, seconds))
     return 0
 
 

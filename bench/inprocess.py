@@ -32,7 +32,7 @@ class InProcess:
         with suppress(ResourceExistsError):
             self.raw.create_table()
         self.warm, self.created, self.updated = times()
-        self.templates = _templates(self._upsert(payment_term("WARM", 0, self.warm), "created"))
+        self.templates = templates(self._upsert(payment_term("WARM", 0, self.warm), "created"))
         self._check_counter()
 
     def warm_up(self, n: int) -> None:
@@ -84,7 +84,7 @@ class InProcess:
             raise BenchError(f"one upsert counted as {self.counter.count - before} requests: the counter is broken")
 
 
-def _templates(outcome: Outcome) -> list[dict[str, Any]]:
+def templates(outcome: Outcome) -> list[dict[str, Any]]:
     """The FS and SCM entities exactly as the engine stored them, to write raw rows of the same size."""
     return [_entity(PARTITION[side], row) for side, row in outcome.rows.items() if row]
 

@@ -1,7 +1,8 @@
-"""The table, the machine it ran on, and the JSON copy."""
+"""The tables, the machine it ran on, and the JSON copy."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import platform
 import subprocess
@@ -9,7 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.concurrency import Row
+from bench.idle import Idle
 from bench.measure import Result
+from bench.recovery import Pass
 from devtools.azurite import ROOT
 from shared import jsonio
 
@@ -20,6 +24,7 @@ WIDTHS = (34, 6, 9, 11, 11, 16, 13)
 
 def machine() -> dict[str, Any]:
     return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "cores": os.cpu_count(),
         "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
@@ -31,6 +36,7 @@ def machine() -> dict[str, Any]:
 
 def header(info: dict[str, Any], n: int) -> str:
     return (
+        f"date: {info['date']}\n"
         f"machine: {info['cores']} cores ({info['cores_usable']} usable), {info['platform']}, "
         f"Python {info['python']}, Node {info['node']}\n"
         f"Azurite {info['azurite']} (in-memory, own ports), n = {n} per scenario"
@@ -44,11 +50,96 @@ def table(results: Sequence[Result]) -> str:
     return "\n".join(lines)
 
 
-def write_json(path: Path, info: dict[str, Any], results: Sequence[Result], seconds: float) -> None:
-    base = results[0].ops_per_s
-    rows = [{**r.as_dict(), "vs_baseline": round(r.ops_per_s / base, 3)} for r in results]
-    document = {"machine": info, "total_seconds": round(seconds, 1), "results": rows}
+CONCURRENCY = (  # column, width, format
+    ("callers", 8, "d"),
+    ("changes/s", 11, ".1f"),
+    ("p50 ms", 9, ".1f"),
+    ("p99 ms", 9, ".1f"),
+    ("req/change", 12, ".2f"),
+    ("raw changes/s", 15, ".1f"),
+    ("raw upserts/s", 15, ".1f"),
+    ("raw p50", 9, ".1f"),
+    ("raw p99", 9, ".1f"),
+    ("ratio", 8, ".2f"),
+)
+
+
+def concurrency_table(rows: Sequence[Row]) -> str:
+    """HTTP creates via the host process against raw upserts, per number of concurrent callers."""
+    lines = ["HTTP create (host in its own process) vs raw upserts (2 per change), callers at once:"]
+    lines += [_line([name for name, _, _ in CONCURRENCY]), _line(["-" * width for _, width, _ in CONCURRENCY])]
+    for row in rows:
+        http, raw = row.http.as_dict(), row.raw.as_dict()
+        cells = [row.threads, http["changes_per_s"], http["p50_ms"], http["p99_ms"], http["requests_per_change"]]
+        cells += [raw["changes_per_s"], row.as_dict()["raw_upserts_per_s"], raw["p50_ms"], raw["p99_ms"], row.ratio]
+        lines.append(
+            _line(
+                [
+                    "-" if cell is None else format(cell, fmt)
+                    for cell, (_, _, fmt) in zip(cells, CONCURRENCY, strict=True)
+                ]
+            )
+        )
+    lines.append("ratio = changes/s / (raw upserts/s / req/change); the goal is >= 0.8 at 8 callers")
+    return "\n".join(lines)
+
+
+def recovery_table(passes: Sequence[Pass]) -> str:
+    lines = [f"recover(engine) with {passes[0].in_flight} operations in flight, by table size (records per side):"]
+    lines += [f"{'rows':>10}{'fill s':>10}{'recover s':>12}{'requests':>10}  report"]
+    for one in passes:
+        counts = ", ".join(f"{name} {count}" for name, count in one.counts.items())
+        lines.append(f"{one.rows:>10}{one.fill_seconds:>10.1f}{one.seconds:>12.3f}{one.requests:>10}  {counts}")
+    if len(passes) > 1:
+        lines.append(f"recover time at {passes[-1].rows} rows / at {passes[0].rows}: {recovery_ratio(passes):.2f}x")
+    return "\n".join(lines)
+
+
+def recovery_ratio(passes: Sequence[Pass]) -> float:
+    return passes[-1].seconds / passes[0].seconds
+
+
+def idle_line(idle: Idle) -> str:
+    azurite = "-" if idle.azurite_cpu_per_s is None else f"{idle.azurite_cpu_per_s:.3f}"
+    runs = ", ".join(f"{name} {count}" for name, count in idle.timer_runs.items()) or "none"
+    return (
+        f"idle host (python -m devhost, whole app): {idle.host_cpu_per_s:.3f} CPU s/s over {idle.seconds:.0f} s "
+        f"after {idle.settle_seconds:.0f} s (goal <= 0.05); Azurite {azurite} CPU s/s; timer runs in the window: {runs}"
+    )
+
+
+def write_json(path: Path, document: dict[str, Any]) -> None:
     path.write_bytes(jsonio.dumps(document) + b"\n")
+
+
+def document(
+    info: dict[str, Any],
+    options: dict[str, Any],
+    results: Sequence[Result],
+    rows: Sequence[Row],
+    idle: Idle | None,
+    passes: Sequence[Pass],
+    seconds: float,
+) -> dict[str, Any]:
+    """Every figure of the run, for --json."""
+    base = results[0].ops_per_s
+    return {
+        "date": info["date"],
+        "machine": info,
+        "options": options,
+        "total_seconds": round(seconds, 1),
+        "results": [{**r.as_dict(), "vs_baseline": round(r.ops_per_s / base, 3)} for r in results],
+        "concurrency": [row.as_dict() for row in rows],
+        "idle": idle.as_dict() if idle else None,
+        "recovery": {
+            "passes": [one.as_dict() for one in passes],
+            "ratio_last_to_first": round(recovery_ratio(passes), 3) if len(passes) > 1 else None,
+        },
+    }
+
+
+def _line(cells: Sequence[str]) -> str:
+    return "".join(cell.rjust(width) for cell, (_, width, _) in zip(cells, CONCURRENCY, strict=True))
 
 
 def _cells(r: Result, base: float) -> tuple[str, ...]:

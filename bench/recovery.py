@@ -1,0 +1,139 @@
+"""Recovery at two table sizes: `shared.recovery.recover(engine)` with the same few operations in flight.
+
+The table (both partitions) is filled with synced rows, raw and fast (bench/fill.py); then a few real
+half-done operations are made through the engine itself: an update whose lead row (with its intent)
+is written, and whose follower write fails, by a pipeline policy that refuses the SCM write of exactly
+those rows (as a crash between the two writes would leave them). Recovery is then timed, on its own
+engine without the fault, and checked: every operation must have reached the follower. The next size
+adds rows to the same table and leaves as many new operations in flight. How recovery finds them
+(a scan, an index of pending rows) is its own business: only `recover(engine, grace)` is called.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from azure.core.exceptions import ServiceRequestError
+from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.data.tables import TableClient
+
+from bench import figures
+from bench.counting import RequestCounter, counted_table
+from bench.fill import Filler
+from bench.inprocess import templates
+from bench.measure import BenchError, expect
+from bench.records import COMPANY, changed, payment_term, times
+from shared.engine import Engine
+from shared.entities.payment_terms import SPEC
+from shared.errors import TransientError
+from shared.journal import FOLLOWER, LEAD, in_doubt
+from shared.keys import Key
+from shared.recovery import recover
+from shared.settings import Settings
+from shared.store import PARTITION, EntityStore
+
+PREFIX = "R"  # filled records are R0, R1, …: at most 10 characters up to 10^9 rows
+
+
+class FollowerFault(SansIOHTTPPolicy[Any, Any]):
+    """Refuses every write to the follower (SCM) row of the armed keys, before it is sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.row_keys: set[str] = set()
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        http = request.http_request
+        if http.method != "GET" and self.row_keys:
+            url = unquote(http.url)
+            if f"PartitionKey='{PARTITION[FOLLOWER]}'" in url and any(f"RowKey='{k}'" in url for k in self.row_keys):
+                raise ServiceRequestError("bench: the follower write of an operation left in flight")
+
+
+@dataclass(frozen=True)
+class Pass:
+    rows: int
+    in_flight: int
+    fill_seconds: float
+    seconds: float
+    requests: int
+    counts: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "in_flight": self.in_flight,
+            "fill_seconds": round(self.fill_seconds, 2),
+            "recover_seconds": round(self.seconds, 3),
+            "requests": self.requests,
+            "report": self.counts,
+        }
+
+
+class RecoveryBench:
+    def __init__(self, connection: str, in_flight: int) -> None:
+        self.connection, self.in_flight = connection, in_flight
+        self.settings = Settings(AzureWebJobsStorage=connection)
+        self.fault = FollowerFault()
+        faulty = TableClient.from_connection_string(connection, SPEC.table, per_call_policies=[self.fault])
+        self.writer = Engine(SPEC, EntityStore(faulty), self.settings)
+        self.counter = RequestCounter()
+        self.recoverer = Engine(SPEC, EntityStore(counted_table(connection, SPEC.table, self.counter)), self.settings)
+        _, self.created, self.updated = times()
+        template = self.writer.upsert("fs", payment_term("TPL", 0, self.created))
+        expect("template create", template.status, "created")
+        self.filler = Filler(faulty, templates(template), "TPL0")
+        self.filled = 0
+        recover(self.recoverer, dt.timedelta(0))  # not timed: confirms the template's own operation, so that
+        # each timed pass finds exactly its operations in flight
+
+    def run(self, rows: int, round_: int) -> Pass:
+        """Fill the table up to `rows` records, leave `in_flight` operations half done, time recovery."""
+        began = time.perf_counter()
+        self.filler.fill([f"{PREFIX}{index}" for index in range(self.filled, rows)])
+        self.filled, fill_seconds = rows, time.perf_counter() - began
+        keys = [Key(COMPANY, f"{PREFIX}{index}") for index in figures.spread(rows, self.in_flight, offset=round_)]
+        self._leave_in_flight(keys)
+        before = self.counter.count
+        began = time.perf_counter()
+        report = recover(self.recoverer, dt.timedelta(0))
+        seconds = time.perf_counter() - began
+        if report.error:
+            raise BenchError(f"recovery failed at {rows} rows: {report.error}")
+        self._check_finished(keys)
+        counts = {name: count for name, count in report.counts.items() if count}
+        return Pass(rows, len(keys), fill_seconds, seconds, self.counter.count - before, counts)
+
+    def _leave_in_flight(self, keys: list[Key]) -> None:
+        self.fault.row_keys = {key.row_key for key in keys}
+        try:
+            for key in keys:
+                record = changed(payment_term(PREFIX, int(key.id[len(PREFIX) :]), self.created), self.updated)
+                try:
+                    outcome = self.writer.upsert("fs", record)
+                except TransientError:
+                    continue  # the follower write failed: what we want
+                raise BenchError(f"{key}: the update went through ({outcome.status}); nothing is left in flight")
+        finally:
+            self.fault.row_keys = set()
+        for key in keys:
+            lead, follower = self._pair(key)
+            if not in_doubt(lead, follower):
+                raise BenchError(f"{key}: the failed update left no operation in flight")
+
+    def _check_finished(self, keys: list[Key]) -> None:
+        for key in keys:
+            lead, follower = self._pair(key)
+            if follower is None or follower.meta.operation_id != lead.meta.operation_id:
+                raise BenchError(f"{key}: recovery did not bring the follower to the lead's operation")
+
+    def _pair(self, key: Key) -> tuple[Any, Any]:
+        lead = self.recoverer.store.read(LEAD, key)
+        if lead is None:
+            raise BenchError(f"{key}: no lead row")
+        return lead, self.recoverer.store.read(FOLLOWER, key)
