@@ -24,6 +24,9 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.data.tables import TableClient
 from azure.storage.queue import QueueClient
 
+from shared.connections import transport
+from shared.settings import Settings
+
 
 class RequestCounter(SansIOHTTPPolicy[Any, Any]):
     """Counts the requests whose URL contains `url_part` (all, if empty). Thread-safe: the local host
@@ -49,7 +52,10 @@ class RequestCounter(SansIOHTTPPolicy[Any, Any]):
 
 
 def counted_table(connection: str, table: str, counter: RequestCounter) -> TableClient:
-    return TableClient.from_connection_string(connection, table, per_call_policies=[counter])
+    """A counted TableClient on the app's own transport (shared.connections): the baseline's raw upserts
+    and the engine's requests go through the same HTTP client settings, so a ratio compares work only."""
+    pool = Settings(AzureWebJobsStorage=connection).storage_connections
+    return TableClient.from_connection_string(connection, table, per_call_policies=[counter], transport=transport(pool))
 
 
 def counted_queue(connection: str, queue: str, counter: RequestCounter, **kwargs: Any) -> QueueClient:
