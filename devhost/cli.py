@@ -25,10 +25,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+# The SDK logs every HTTP call of every poll at INFO; only their problems are worth showing.
+QUIET_LOGGERS = ("azure", "werkzeug", "urllib3")
+
+
 def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s] %(message)s", stream=sys.stderr)
-    # The SDK logs every HTTP call of every poll at INFO; only its problems are worth showing.
-    for noisy in ("azure", "werkzeug", "urllib3"):
+    for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -2,11 +2,17 @@
 
 Sync functions run on the caller's thread; async ones on one event loop shared by every
 invocation, as in the worker, so loop-bound objects an app caches (sessions, clients) keep working.
+
+The host's "Executing"/"Executed" lines are DEBUG: at INFO the app's own line is the one a change
+leaves (the host's pair would triple every change's lines). A failure is an ERROR line that
+says which function failed on what (the reason: its route's request, its queue, its timer), with
+the invocation id, the duration and the traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import os
@@ -78,20 +84,27 @@ class Invoker:
     def invoke(self, info: FunctionInfo, reason: str, trigger_value: Any) -> Any:
         """Run one invocation; logs the outcome (with the traceback on failure) and re-raises."""
         invocation_id = str(uuid.uuid4())
-        log.info("Executing 'Functions.%s' (Reason='%s', Id=%s)", info.name, reason, invocation_id)
+        log.debug("Executing 'Functions.%s' (Reason='%s', Id=%s)", info.name, reason, invocation_id)
         started = time.perf_counter()
         try:
             result = self._run(info, trigger_value, invocation_id)
         except Exception:
-            log.exception(_executed(info, "Failed", invocation_id, started))
+            log.exception(
+                "Executed 'Functions.%s' (Failed, Reason='%s', Id=%s, Duration=%dms)",
+                info.name, reason, invocation_id, _milliseconds(started),
+            )  # fmt: skip
             raise
-        log.info(_executed(info, "Succeeded", invocation_id, started))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%dms)",
+                info.name, invocation_id, _milliseconds(started),
+            )  # fmt: skip
         return result
 
     def _run(self, info: FunctionInfo, trigger_value: Any, invocation_id: str) -> Any:
         outs = out_arguments(info.bindings)
         kwargs: dict[str, Any] = {info.arg_name: trigger_value, **outs}
-        if _wants_context(info):
+        if wants_context(info.user_function, info.arg_name):
             kwargs["context"] = InvocationContext(invocation_id, info.name)
         result = self._call(info.user_function, kwargs)
         self._outputs.deliver(info.bindings, outs, result)
@@ -105,11 +118,11 @@ class Invoker:
         return asyncio.run_coroutine_threadsafe(function(**kwargs), self._loop).result()
 
 
-def _wants_context(info: FunctionInfo) -> bool:
-    parameters = inspect.signature(info.user_function).parameters
-    return "context" in parameters and info.arg_name != "context"
+@functools.cache
+def wants_context(function: Any, arg_name: str) -> bool:
+    """Whether a function takes `context`; once per function, as the worker reads it at load time."""
+    return "context" in inspect.signature(function).parameters and arg_name != "context"
 
 
-def _executed(info: FunctionInfo, outcome: str, invocation_id: str, started: float) -> str:
-    duration = round((time.perf_counter() - started) * 1000)
-    return f"Executed 'Functions.{info.name}' ({outcome}, Id={invocation_id}, Duration={duration}ms)"
+def _milliseconds(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)

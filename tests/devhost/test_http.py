@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from devhost import LocalHost
+from devhost.web import HTTP_REASON
 from devtools.azurite import Azurite
 
 SAMPLE = "tests.devhost.sample_app"
@@ -116,17 +117,27 @@ def test_failing_function_is_500_and_logged(host: LocalHost, caplog: pytest.LogC
         "details": [],
     }
     assert "the sample fails on purpose" not in response.text
-    failed = [r for r in caplog.records if "Executed 'Functions.boom' (Failed" in r.getMessage()]
-    assert failed and failed[0].exc_info is not None
+    [failed] = [r for r in caplog.records if "Executed 'Functions.boom' (Failed" in r.getMessage()]
+    assert failed.levelno == logging.ERROR and failed.exc_info is not None
+    assert f"Reason='{HTTP_REASON}', Id=" in failed.getMessage() and "Duration=" in failed.getMessage()
 
 
-def test_invocations_are_logged_without_bodies(host: LocalHost, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="devhost")
+def test_invocations_are_logged_at_debug_without_bodies(host: LocalHost, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="devhost")
     requests.post(host.base_url + "/api/echo?secret=q-s3cr3t", data="b-s3cr3t", timeout=10)
-    messages = [r.getMessage() for r in caplog.records]
-    assert any(m.startswith("Executing 'Functions.echo' (Reason=") for m in messages)
-    assert any(m.startswith("Executed 'Functions.echo' (Succeeded, Id=") and "Duration=" in m for m in messages)
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records]
+    assert any(level == logging.DEBUG and m.startswith("Executing 'Functions.echo' (Reason=") for level, m in lines)
+    assert any(
+        level == logging.DEBUG and m.startswith("Executed 'Functions.echo' (Succeeded, Id=") and "Duration=" in m
+        for level, m in lines
+    )
     assert "s3cr3t" not in caplog.text
+
+
+def test_a_successful_invocation_logs_nothing_at_info(host: LocalHost, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="devhost")
+    assert requests.post(host.base_url + "/api/echo", data="hello", timeout=10).status_code == 200
+    assert [r.getMessage() for r in caplog.records if r.name == "devhost"] == []
 
 
 def test_keys_are_not_checked_locally(host: LocalHost) -> None:

@@ -78,11 +78,16 @@ def test_message_runs_the_function_and_is_deleted(host: LocalHost, azurite: Azur
         wait_for(lambda: queue.get_queue_properties().approximate_message_count == 0)
 
 
-def test_failing_message_is_retried_then_poisoned_unchanged(host: LocalHost, azurite: Azurite, queue_name: str) -> None:
+def test_failing_message_is_retried_then_poisoned_unchanged(
+    host: LocalHost, azurite: Azurite, queue_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
     with client(azurite, queue_name) as queue, client(azurite, queue_name + "-poison", encoded=False) as poison:
         sent = queue.send_message('{"fail": true}')
         wait_for(lambda: visible_texts(poison))
         assert [r["dequeue_count"] for r in runs_of(sent.id)] == [1, 2, 3, 4, 5]
+        failures = [r for r in caplog.records if r.getMessage().startswith("Executed 'Functions.work' (Failed")]
+        assert len(failures) == 5 and all(r.levelno == logging.ERROR and r.exc_info for r in failures)
+        assert f"Reason='New queue message detected on '{queue_name}'.'" in failures[0].getMessage()
         assert visible_texts(poison) == [base64.b64encode(b'{"fail": true}').decode()]  # the text as sent
         assert queue.get_queue_properties().approximate_message_count == 0
 
@@ -90,6 +95,7 @@ def test_failing_message_is_retried_then_poisoned_unchanged(host: LocalHost, azu
 def test_text_that_is_not_base64_goes_to_poison_without_running(
     azurite: Azurite, queue_name: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="devhost")
     with client(azurite, queue_name, encoded=False) as raw, client(azurite, queue_name + "-poison", False) as poison:
         raw.create_queue()
         sent = raw.send_message("not base64 {!}")
@@ -117,10 +123,10 @@ def test_queue_output_binding_feeds_the_trigger(host: LocalHost) -> None:
     wait_for(lambda: any(r["body"] == wanted for r in list(sample_app.received)))
 
 
-def test_queue_invocations_are_logged_without_bodies(
+def test_queue_invocations_are_logged_at_debug_without_bodies(
     host: LocalHost, azurite: Azurite, queue_name: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="devhost")
+    caplog.set_level(logging.DEBUG, logger="devhost")
     with client(azurite, queue_name) as queue:
         sent = queue.send_message(json.dumps({"card": "s3cr3t"}))
         wait_for(lambda: runs_of(sent.id))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
 from azure.data.tables import TableServiceClient
 
+from devhost.cli import QUIET_LOGGERS
 from shared.errors import TransientError
 from shared.store import EntityStore
 from tests.integration.support import Api, rows
@@ -40,6 +42,18 @@ def both(tables: TableServiceClient) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def assert_nothing_written(tables: TableServiceClient) -> None:
     assert both(tables) == ({}, {})
+
+
+def test_a_change_leaves_one_info_line(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    """The engine's line; the host's own lines around each invocation are DEBUG (as `make run` logs)."""
+    for name in QUIET_LOGGERS:
+        caplog.set_level(logging.WARNING, logger=name)
+    caplog.set_level(logging.INFO)  # last: set_level also sets the capturing handler's level
+    assert api.post("fs", E, FS_NET30).status_code == 201
+    # The request's own thread: the host's pollers and timers log on theirs, whenever they like.
+    lines = [r for r in caplog.records if "process_request_thread" in (r.threadName or "")]
+    assert [(r.levelno, r.name) for r in lines] == [(logging.INFO, "shared.engine")]
+    assert "payment-terms USMF/NET30 created from fs" in lines[0].getMessage()
 
 
 def test_fs_create_writes_both_sides(api: Api, tables: TableServiceClient) -> None:
