@@ -84,7 +84,11 @@ class QueuePoller:
                 worked = False
             delay = MIN_POLL if worked else min(delay * 2, max(self._settings.max_polling_interval, MIN_POLL))
             if not worked:
-                self._stop.wait(delay)
+                self._wait(delay)
+
+    def _wait(self, seconds: float) -> None:
+        """The back-off before the next poll of an idle queue (cut short by stop())."""
+        self._stop.wait(seconds)
 
     def poll_once(self) -> bool:
         """Fetch one batch and process it; True if there was anything."""

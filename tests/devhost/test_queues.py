@@ -6,10 +6,12 @@ import base64
 import itertools
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -17,6 +19,12 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
 from devhost import HostConfigError, LocalHost
+from devhost.hostconfig import QueueSettings
+from devhost.invoke import Invoker
+from devhost.loader import describe, import_app
+from devhost.outputs import QueueOutputs
+from devhost.queues import QueuePoller
+from devhost.storage import Senders
 from devtools.azurite import Azurite
 from tests.devhost import sample_app
 
@@ -187,3 +195,60 @@ def test_a_message_dequeued_more_than_the_maximum_goes_to_poison_without_running
         assert runs_of(sent.id) == []
         assert visible_texts(poison) == [base64.b64encode(b'{"n": 6}').decode()]
         assert queue.get_queue_properties().approximate_message_count == 0
+
+
+# --- polling: the Functions host's exponential back-off ------------------------------------------
+
+
+class RecordingPoller(QueuePoller):
+    """Notes every back-off wait instead of sleeping it, and counts the receives that reach storage."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.waits: list[float] = []
+        self.receives = 0
+        self.enough = threading.Event()
+        receive = self._receive
+
+        def counted() -> Any:
+            self.receives += 1
+            return receive()
+
+        self._receive = counted  # type: ignore[method-assign]
+
+    def _wait(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        if len(self.waits) >= 6:
+            self.enough.set()
+        self._stop.wait(0.01)  # a moment, not the back-off: this test counts, it does not time
+
+
+def poller(queue_name: str, connection: str, max_polling: float) -> RecordingPoller:
+    [info] = [f for f in describe(import_app(SAMPLE)) if f.kind == "queue"]
+    settings = QueueSettings.from_json({"maxPollingInterval": max_polling})
+    return RecordingPoller(info, queue_name, connection, settings, Invoker(QueueOutputs(Senders(), "base64")), 30)
+
+
+def test_an_idle_queue_is_polled_less_and_less(azurite: Azurite, queue_name: str) -> None:
+    idle = poller(queue_name, azurite.connection_string, max_polling=0.8)
+    idle.start()
+    try:
+        assert idle.enough.wait(10)
+    finally:
+        idle.stop()
+    assert idle.waits[:6] == [0.1, 0.2, 0.4, 0.8, 0.8, 0.8]  # doubling from 50 ms, up to maxPollingInterval
+    assert idle.receives == len(idle.waits)  # one receive per wait, no busy loop
+
+
+def test_a_message_makes_polling_fast_again(azurite: Azurite, queue_name: str) -> None:
+    busy = poller(queue_name, azurite.connection_string, max_polling=0.8)
+    busy.start()
+    try:
+        assert busy.enough.wait(10)
+        with client(azurite, queue_name) as queue:
+            seen = len(busy.waits)
+            sent = queue.send_message(json.dumps({"n": 1}))
+            wait_for(lambda: runs_of(sent.id))
+            wait_for(lambda: 0.1 in busy.waits[seen:])  # after the message: from the start again
+    finally:
+        busy.stop()
