@@ -87,7 +87,17 @@ class Fault(SansIOHTTPPolicy[Any, Any]):
     def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
         if request.context.get("fault"):
             self.fired = True
+            _release(response)
             raise ServiceResponseError("injected fault: answer lost after storage applied the request")
+
+
+def _release(response: PipelineResponse[Any, Any]) -> None:
+    """Close the answer a fault throws away: a streamed one (a transaction's) still holds its connection,
+    whose socket would otherwise be left to the garbage collector (a ResourceWarning in a later test)."""
+    internal = getattr(response.http_response, "internal_response", None)
+    close = getattr(internal, "close", None) or getattr(response.http_response, "close", None)
+    if close is not None:
+        close()
 
 
 class Pause(SansIOHTTPPolicy[Any, Any]):
