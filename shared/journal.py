@@ -39,7 +39,7 @@ class Journal:
         self.store = store
 
     def read_pair(self, key: Key) -> Pair:
-        return dict(self.store.read_pair(key))
+        return self.store.read_pair(key)
 
     def settle(self, key: Key) -> Pair:
         """Both sides' rows, after finishing an operation that a crash or a fault left half done.

@@ -123,15 +123,14 @@ class Row:
     @classmethod
     def from_entity(cls, entity: Any) -> Row:
         record = {k: v for k, v in entity.items() if k not in KEY_COLUMNS and not k.startswith("Sync")}
-        timestamp = entity.metadata.get("timestamp")
-        written_at = _plain_utc(timestamp) if timestamp else None
+        at = written_at(entity)
         return cls(
             record=record,
-            meta=SyncMeta.from_columns(entity) if "SyncSourceTime" in entity else _held(entity, written_at),
+            meta=SyncMeta.from_columns(entity) if "SyncSourceTime" in entity else _held(entity, at),
             etag=entity.metadata["etag"],
             intent=Intent.from_columns(entity),
             deleted=bool(entity.get("SyncDeleted")),
-            written_at=written_at,
+            written_at=at,
         )
 
     @property
@@ -172,6 +171,12 @@ def _held(entity: Any, written_at: dt.datetime | None) -> SyncMeta:
     side = SIDE_OF_PARTITION.get(entity.get("PartitionKey", ""), "fs")
     at = written_at or dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
     return SyncMeta(source_time=at, origin=side, created_by=side, content_hash="", operation_id="")
+
+
+def written_at(entity: Any) -> dt.datetime | None:
+    """When storage last wrote a queried entity (its Timestamp), as a plain UTC datetime."""
+    timestamp = entity.metadata.get("timestamp")
+    return _plain_utc(timestamp) if timestamp else None
 
 
 def _plain_utc(value: dt.datetime) -> dt.datetime:

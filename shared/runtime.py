@@ -45,9 +45,14 @@ def _connection() -> str:
     return get_settings().storage_connection.get_secret_value()
 
 
+def _transport() -> Any:
+    """A transport over the process's shared pool of storage connections."""
+    return transport(get_settings().storage_connections)
+
+
 def _client_options() -> dict[str, Any]:
-    """Every storage client: the request policies, and the process's shared pool of connections."""
-    return {"per_call_policies": list(_policies), "transport": transport(get_settings().storage_connections)}
+    """Every table client: the request policies, and the shared pool of connections."""
+    return {"per_call_policies": list(_policies), "transport": _transport()}
 
 
 def table_client(table: str) -> TableClient:
@@ -91,8 +96,8 @@ def job_runner() -> JobRunner:
     from shared.operations import catchup  # noqa: F401  (adds the catch-up job kind to KINDS)
 
     jobs = JobTable(table_client(JOBS_TABLE))
-    queue = QueueClient.from_connection_string(
-        _connection(), QUEUE, message_encode_policy=TextBase64EncodePolicy(), **_client_options()
+    queue = QueueClient.from_connection_string(  # the queue SDK ignores per-call policies: the transport only
+        _connection(), QUEUE, message_encode_policy=TextBase64EncodePolicy(), transport=_transport()
     )
     return JobRunner(jobs, queue, engine, error_log())
 

@@ -42,7 +42,7 @@ from shared.keys import (
     pending_range,
     pending_row_key,
 )
-from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError
+from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError, written_at
 from shared.spec import Side
 
 log = logging.getLogger(__name__)
@@ -198,9 +198,7 @@ class EntityStore:
         }
         others = _index_change(side, key, meta, intent, indexed)
         if guard is not None:
-            guarded = {"PartitionKey": PARTITION[side], "RowKey": guard_row_key(guard.company)}
-            guarded["SyncOperationId"] = meta.operation_id
-            others.append(_put(guarded, guard.etag))
+            others.append(_guard_put(side, guard, meta.operation_id))
 
         def put(client: TableClient) -> Any:
             if others:
@@ -220,10 +218,7 @@ class EntityStore:
         their new ETags, in order, then the guards'."""
         entities = [_put(_entity(side, *write), write[3]) for write in writes]
         indexes = [op for key, _, meta, _, intent in writes for op in _index_change(side, key, meta, intent, False)]
-        guarded = [
-            _put({"PartitionKey": PARTITION[side], "RowKey": guard_row_key(guard.company)}, guard.etag)
-            for guard in guards
-        ]
+        guarded = [_guard_put(side, guard) for guard in guards]
         if not entities:
             return []
         if len(entities) + len(indexes) + len(guarded) > MAX_BATCH:
@@ -269,7 +264,7 @@ class EntityStore:
         params = {"pk": PARTITION[side], "lo": low, "hi": high}
         for entity in self._query(f"read {self.table} operations in flight", query, params):
             row_key = entity["RowKey"][len(low) :]
-            yield Pending(decode_row_key(row_key), _written_at(entity), entity.metadata["etag"])
+            yield Pending(decode_row_key(row_key), written_at(entity), entity.metadata["etag"])
 
     def unindexed(self, side: Side) -> Iterator[tuple[Key, Row]]:
         """The side's rows carrying an intent without an index row (written before index rows existed):
@@ -401,9 +396,13 @@ def _index_change(side: Side, key: Key, meta: SyncMeta, intent: Intent | None, i
     return []
 
 
-def _written_at(entity: Any) -> dt.datetime | None:
-    timestamp = entity.metadata.get("timestamp")
-    return timestamp.astimezone(dt.UTC) if timestamp else None
+def _guard_put(side: Side, guard: Guard, operation_id: str | None = None) -> tuple[Any, ...]:
+    """A transaction operation rewriting a company's guard row, if unchanged since read (with the id of
+    the operation that committed under it, when one does)."""
+    entity = {"PartitionKey": PARTITION[side], "RowKey": guard_row_key(guard.company)}
+    if operation_id is not None:
+        entity["SyncOperationId"] = operation_id
+    return _put(entity, guard.etag)
 
 
 def _put(entity: dict[str, Any], etag: str | None) -> tuple[Any, ...]:
