@@ -144,6 +144,7 @@ class Engine:
             )  # from here on the delete is decided: recovery finishes it
         attempt.status = "deleted"
         self.journal.write_follower(key, tombstone)
+        self.journal.confirmations.add(key, tombstone)  # its intent is cleared with others' (confirmations.py)
         log.info(
             "%s %s deleted from %s (op %s)",
             self.spec.slug,
@@ -262,6 +263,7 @@ class Engine:
         written[LEAD] = new_lead
         if intent is not None:
             written[FOLLOWER] = self.journal.write_follower(key, new_lead)
+            self.journal.confirmations.add(key, new_lead)  # its intent is cleared with others' (confirmations.py)
         log.info(
             "%s %s %s from %s, wrote %s (op %s)",
             self.spec.slug,

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from shared.confirmations import Confirmations
 from shared.keys import Key
 from shared.logs import log_fields
 from shared.rows import Intent, Row, WriteConflictError
@@ -37,6 +38,7 @@ class Journal:
     def __init__(self, spec: EntitySpec, store: EntityStore) -> None:
         self.spec = spec
         self.store = store
+        self.confirmations = Confirmations(store, LEAD)
 
     def read_pair(self, key: Key) -> Pair:
         return self.store.read_pair(key)

@@ -4,8 +4,10 @@ The journal is the lead side's rows themselves: a lead row written by a two-side
 an intent (the follower's new record and the follower ETag it was decided on) until it is confirmed,
 and an index row beside it in the same partition (written and removed in the same transaction), so
 that recovery reads the operations in flight by one range read instead of scanning the table.
-Recovery walks those operations, finishes each operation whose follower has not caught up (or deletes what
-a tombstone says to delete), and clears confirmed intents so that the next run has less to read.
+Recovery walks those operations, finishes each operation whose follower has not caught up (or deletes
+what a tombstone says to delete), and clears the intents of the operations done, fifty to a transaction
+(most were cleared already by their writers, shared/confirmations.py), so that the next run has less to
+read.
 Every write is ETag-conditional: recovery never overwrites a newer write, and it is safe to run on
 several instances at once, beside live traffic. The timer runs it with a grace period so that it
 leaves operations in flight to their own writer; run on demand it may take everything.
@@ -24,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.confirmations import BATCH
 from shared.engine import Engine, utcnow
 from shared.errors import SyncError
 from shared.journal import FOLLOWER, LEAD, in_doubt
@@ -57,6 +60,7 @@ class Report:
 
 
 _OUTCOMES = ("completed", "deleted", "confirmed", "abandoned", "busy", "young", "purged")
+_DONE = ("completed", "deleted", "confirmed")  # the operation has reached the follower: its intent goes
 
 
 def recover(
@@ -87,6 +91,7 @@ def recover(
 
 
 def _finish_indexed(engine: Engine, report: Report, cutoff: dt.datetime | None) -> None:
+    done: list[tuple[Key, Row, str]] = []  # operations finished or found done: their intents to clear
     for pending in engine.store.pending(LEAD):
         if _young(pending.written_at, cutoff):  # written with the key's first intent: the latest is younger
             report.counts["young"] += 1
@@ -96,14 +101,18 @@ def _finish_indexed(engine: Engine, report: Report, cutoff: dt.datetime | None) 
             lead = pair[LEAD]
             if lead is None or not lead.indexed:  # names no intent (cannot happen by the protocol): drop it
                 engine.store.drop_index(LEAD, pending)
-                outcome = "confirmed"
+                report.counts["confirmed"] += 1
             elif _young(lead.written_at, cutoff):  # a later operation on the key, still with its writer
-                outcome = "young"
+                report.counts["young"] += 1
+            elif (outcome := _finish(engine, pending.key, lead, pair[FOLLOWER])) in _DONE:
+                done.append((pending.key, lead, outcome))
             else:
-                outcome = _finish(engine, pending.key, lead, pair[FOLLOWER])
+                report.counts[outcome] += 1
         except WriteConflictError:
-            outcome = "busy"  # a live writer changed the row since we read it; it settles it itself
-        report.counts[outcome] += 1
+            report.counts["busy"] += 1  # a live writer changed the row since we read it; it settles it itself
+        if len(done) >= BATCH:
+            _clear(engine, report, done)
+    _clear(engine, report, done)
 
 
 def _finish_unindexed(engine: Engine, report: Report, cutoff: dt.datetime | None) -> None:
@@ -113,9 +122,20 @@ def _finish_unindexed(engine: Engine, report: Report, cutoff: dt.datetime | None
             continue
         try:
             outcome = _finish(engine, key, lead, engine.store.read(FOLLOWER, key))
+            if outcome in _DONE:
+                engine.journal.clear(key, lead)
         except WriteConflictError:
             outcome = "busy"
         report.counts[outcome] += 1
+
+
+def _clear(engine: Engine, report: Report, done: list[tuple[Key, Row, str]]) -> None:
+    """Clear the intents of the operations done, many to a transaction (shared/confirmations.py); one
+    whose lead row changed meanwhile counts as busy: its new writer settles it."""
+    cleared = engine.journal.confirmations.send([(key, lead) for key, lead, _ in done])
+    for key, _, outcome in done:
+        report.counts[outcome if key.row_key in cleared else "busy"] += 1
+    done.clear()
 
 
 def _young(written_at: dt.datetime | None, cutoff: dt.datetime | None) -> bool:
@@ -123,21 +143,18 @@ def _young(written_at: dt.datetime | None, cutoff: dt.datetime | None) -> bool:
 
 
 def _finish(engine: Engine, key: Key, lead: Row, follower: Row | None) -> str:
-    """Finish or confirm the operation whose intent `lead` carries, and clear the intent once it is done."""
-    if in_doubt(lead, follower):
-        outcome = engine.journal.finish(key, lead, follower)
-        log.warning(
-            "recovery: %s %s op %s %s",
-            engine.spec.slug,
-            key,
-            lead.meta.operation_id,
-            outcome,
-            extra=log_fields(engine.spec.slug, key, LEAD, lead.meta.operation_id),
-        )
-    else:
-        outcome = "confirmed"
-    if outcome in ("completed", "deleted", "confirmed"):  # this operation is done
-        engine.journal.clear(key, lead)
+    """Finish the operation whose intent `lead` carries, or find it done; its intent is left to clear."""
+    if not in_doubt(lead, follower):
+        return "confirmed"
+    outcome = engine.journal.finish(key, lead, follower)
+    log.warning(
+        "recovery: %s %s op %s %s",
+        engine.spec.slug,
+        key,
+        lead.meta.operation_id,
+        outcome,
+        extra=log_fields(engine.spec.slug, key, LEAD, lead.meta.operation_id),
+    )
     return outcome
 
 

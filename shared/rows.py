@@ -21,6 +21,15 @@ class WriteConflictError(Exception):
     """A conditional write lost to a concurrent writer (ETag mismatch, row created or deleted meanwhile)."""
 
 
+class RowConflictError(WriteConflictError):
+    """A transaction of several rows' writes lost on one of them: `position` says which (its place among
+    the rows written, not among the transaction's operations)."""
+
+    def __init__(self, action: str, position: int) -> None:
+        super().__init__(action)
+        self.position = position
+
+
 @dataclass(frozen=True)
 class SyncMeta:
     """What every stored row says about the sync write that produced it."""

@@ -42,7 +42,7 @@ from shared.keys import (
     pending_range,
     pending_row_key,
 )
-from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError, written_at
+from shared.rows import Guard, Intent, Row, RowConflictError, SyncMeta, WriteConflictError, written_at
 from shared.spec import Side
 
 log = logging.getLogger(__name__)
@@ -188,14 +188,7 @@ class EntityStore:
         index row of an intent (written with an intent when the row as read had no `indexed` one;
         removed when it had and the new row has none), and with a guard, the company's guard row, only
         if that is unchanged too."""
-        entity = {
-            "PartitionKey": PARTITION[side],
-            "RowKey": key.row_key,
-            **_columns(record),
-            **meta.columns(),
-            **(intent.columns() if intent else {}),
-            **({"SyncDeleted": True} if deleted else {}),
-        }
+        entity = _entity(side, key, record, meta, intent, deleted)
         others = _index_change(side, key, meta, intent, indexed)
         if guard is not None:
             others.append(_guard_put(side, guard, meta.operation_id))
@@ -216,7 +209,7 @@ class EntityStore:
         """Several rows of one side in one transaction (atomic, at most MAX_BATCH operations with their
         intents' index rows and the guards), each created or replaced only if unchanged since read;
         their new ETags, in order, then the guards'."""
-        entities = [_put(_entity(side, *write), write[3]) for write in writes]
+        entities = [_put(_entity(side, key, record, meta, intent), etag) for key, record, meta, etag, intent in writes]
         indexes = [op for key, _, meta, _, intent in writes for op in _index_change(side, key, meta, intent, False)]
         guarded = [_guard_put(side, guard) for guard in guards]
         if not entities:
@@ -229,6 +222,38 @@ class EntityStore:
         )
         rows, guards_written = results[: len(entities)], results[len(entities) + len(indexes) :]
         return [result["etag"] for result in (*rows, *guards_written)]
+
+    def clear_intents(self, side: Side, rows: Sequence[tuple[Key, Row]]) -> list[str]:
+        """Drop several rows' intents (their operations are done) and their index rows, in one transaction:
+        each row only if unchanged since it was read or written. A row that changed meanwhile fails the
+        whole transaction with RowConflictError, which says which row, so that the others can be sent
+        again. The rows' new ETags, in order."""
+        operations: list[tuple[Any, ...]] = []
+        owners: list[int] = []  # the row each operation belongs to
+        starts: list[int] = []  # each row's own operation
+        for position, (key, row) in enumerate(rows):
+            entity = _entity(side, key, row.record, row.meta, None, row.deleted)
+            changes = [_put(entity, row.etag), *_index_change(side, key, row.meta, None, row.indexed)]
+            starts.append(len(operations))
+            operations += changes
+            owners += [position] * len(changes)
+        if not operations:
+            return []
+        if len(operations) > MAX_BATCH:
+            raise ValueError(f"a transaction holds at most {MAX_BATCH} operations")
+        action = f"confirm {len(rows)} operations of {self.table}"
+
+        def submit(client: TableClient) -> Any:
+            try:
+                return client.submit_transaction(operations)
+            except TableTransactionError as exc:
+                lost = exc.status_code in (404, 409, 412) and not _table_missing(exc)
+                if lost and 0 <= exc.index < len(owners):
+                    raise RowConflictError(action, owners[exc.index]) from exc
+                raise
+
+        results = self._call(action, submit)
+        return [results[start]["etag"] for start in starts]
 
     def rows_between(self, side: Side, low: str, high: str) -> dict[str, Row]:
         """Every row of a side with a RowKey in [low, high], tombstones included, by RowKey."""
@@ -360,14 +385,16 @@ Write = tuple[Key, Mapping[str, Any], SyncMeta, str | None, Intent | None]
 
 
 def _entity(
-    side: Side, key: Key, record: Mapping[str, Any], meta: SyncMeta, etag: str | None, intent: Intent | None
+    side: Side, key: Key, record: Mapping[str, Any], meta: SyncMeta, intent: Intent | None, deleted: bool = False
 ) -> dict[str, Any]:
+    """The stored row: the record's columns, the sync metadata, the intent, the tombstone flag."""
     return {
         "PartitionKey": PARTITION[side],
         "RowKey": key.row_key,
         **_columns(record),
         **meta.columns(),
         **(intent.columns() if intent else {}),
+        **({"SyncDeleted": True} if deleted else {}),
     }
 
 

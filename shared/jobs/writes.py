@@ -20,7 +20,7 @@ from shared.engine import Engine
 from shared.jobs.coupling import WRITES, Decision
 from shared.journal import FOLLOWER, LEAD, Pair
 from shared.keys import normalise
-from shared.rows import Guard, Intent, SyncMeta, WriteConflictError
+from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError
 from shared.store import Write
 
 LEAD_BATCH = 49  # rows per lead transaction: each with its index row, and one operation left for the guard
@@ -44,14 +44,14 @@ class ChunkWriter:
             batches = [group[start : start + LEAD_BATCH] for start in range(0, len(group), LEAD_BATCH)]
             guard = guards.get(company)
             chains += [(guard, batches)] if guard is not None else [(None, [batch]) for batch in batches]
-        leads: list[Decision] = []
+        leads: list[tuple[Decision, Row]] = []  # as written
 
         def chain(guard: Guard | None, batches: list[list[Decision]]) -> None:
             for batch in batches:
-                etags = self._write_leads(batch, stored, metas, guard)
-                leads.extend(batch)  # list.extend is atomic under the GIL
+                written, guard_etag = self._write_leads(batch, stored, metas, guard)
+                leads.extend(zip(batch, written, strict=True))  # list.extend is atomic under the GIL
                 if guard is not None:
-                    guard = Guard(guard.company, etags[-1])
+                    guard = Guard(guard.company, guard_etag)
 
         try:
             _in_parallel([lambda g=guard, b=batches: chain(g, b) for guard, batches in chains])  # type: ignore[misc]
@@ -61,7 +61,8 @@ class ChunkWriter:
 
     def _write_leads(
         self, batch: list[Decision], stored: dict[str, Pair], metas: dict[str, SyncMeta], guard: Guard | None
-    ) -> list[str]:
+    ) -> tuple[list[Row], str | None]:
+        """The batch's lead rows as written, and the guard row's new ETag (None without a guard)."""
         writes: list[Write] = []
         for decision in batch:
             assert decision.records is not None
@@ -72,11 +73,18 @@ class ChunkWriter:
             )
             meta = metas[decision.key.row_key]
             writes.append((decision.key, decision.records[LEAD], meta, lead.etag if lead else None, intent))
-        return self.store.write_many(LEAD, writes, [guard] if guard else [])
+        etags = self.store.write_many(LEAD, writes, [guard] if guard else [])
+        written = zip(writes, etags[: len(writes)], strict=True)
+        rows = [Row(dict(record), meta, etag, intent) for (_, record, meta, _, intent), etag in written]
+        return rows, (etags[len(writes)] if guard else None)
 
-    def _write_followers(self, batch: list[Decision], stored: dict[str, Pair], metas: dict[str, SyncMeta]) -> None:
+    def _write_followers(
+        self, batch: list[tuple[Decision, Row]], stored: dict[str, Pair], metas: dict[str, SyncMeta]
+    ) -> None:
+        """The followers' rows; then the leads' intents are cleared (shared/confirmations.py), as the live
+        path's writer does, so that recovery has nothing to confirm."""
         writes: list[Write] = []
-        for decision in batch:
+        for decision, _ in batch:
             assert decision.records is not None
             follower = stored[decision.key.row_key][FOLLOWER]
             meta = metas[decision.key.row_key]
@@ -84,9 +92,11 @@ class ChunkWriter:
         try:
             self.store.write_many(FOLLOWER, writes)
         except WriteConflictError:  # a live writer finished some of these for us: settle them one by one
-            for decision in batch:
+            for decision, _ in batch:
                 with suppress(WriteConflictError):  # a newer live write is under way: it settles the key
                     self.engine.journal.settle(decision.key)
+            return
+        self.engine.journal.confirmations.send([(decision.key, lead) for decision, lead in batch])
 
 
 WRITERS = 4  # transactions in flight at once: Azurite and the SDK's encoding overlap

@@ -60,7 +60,10 @@ def queues(connection: str) -> QueueServiceClient:
 
 @pytest.fixture
 def clean(tables: TableServiceClient, queues: QueueServiceClient) -> None:
-    """Every test starts with empty entity tables, error log and queues."""
+    """Every test starts with empty entity tables, error log and queues, and no confirmation of an earlier
+    test's change still waiting in the app (shared/confirmations.py) to be sent during this one."""
+    for engine in runtime.engines():
+        engine.journal.confirmations.flush()
     for table in [spec.table for spec in ENTITIES.values()] + ["SyncErrors", "SyncJobs"]:
         client = tables.create_table_if_not_exists(table)
         for row in client.list_entities(select=["PartitionKey", "RowKey"]):

@@ -11,7 +11,7 @@ from azure.data.tables import TableServiceClient
 
 from shared import importer
 from shared.entities import ENTITIES
-from shared.keys import Key
+from shared.keys import PENDING_PREFIX, Key
 from tests.integration.storage import Fault, assert_both_or_neither, pair, policy
 from tests.integration.support import Api, eventually, rows
 from tests.samples import sample
@@ -91,6 +91,9 @@ def test_created_coupled_and_a_conflict_left_alone(api: Api, tables: TableServic
     assert set(logged) == {"DIFF"} and logged["DIFF"]["Source"] == "job" and "NumberOfDays" in logged["DIFF"]["Reasons"]
     assert job["report"]["conflict_samples"][0]["fields"] == ["Description", "NumberOfDays"]
     assert pair(tables, spec, key("ONLY-SCM"))["fs"] is None  # another side's records wait for their own run
+    fs_rows = tables.get_table_client(spec.table).query_entities("PartitionKey eq 'FS'")
+    in_flight = [row["RowKey"] for row in fs_rows if row.get("SyncPending") or row["RowKey"].startswith(PENDING_PREFIX)]
+    assert in_flight == []  # the job cleared its own intents and their index rows: nothing left for recovery
     # the synced records go on as any other: a live change, then an echo
     assert api.post("scm", slug, sample(slug, "scm", "ONLY-FS", 9)).status_code == 200
 

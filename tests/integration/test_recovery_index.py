@@ -106,8 +106,10 @@ def test_the_timer_pass_costs_the_operations_in_flight_not_the_rows_stored(
                 SPEC, "fs", sample(SPEC.slug, "fs", ident, 1, at=1)
             )
     assert len(sent[5]) == len(sent[45]), sent
-    # one range read of the index, then per operation: the pair's 2 reads, the follower write, the clear
-    assert len(sent[45]) == 1 + 2 * 4, sent[45]
+    # one range read of the index, then per operation: the pair's 2 reads and the follower write; then one
+    # transaction clearing both intents (shared/confirmations.py)
+    assert len(sent[45]) == 1 + 2 * 3 + 1, sent[45]
+    assert sum("$batch" in request for request in sent[45]) == 1, sent[45]
     queries = [request for request in sent[45] if "$filter" in request]
     assert len(queries) == 1 and f"RowKey ge '{PENDING_PREFIX}'" in queries[0], queries
     assert not any("SyncPending" in request for request in sent[45])

@@ -1,0 +1,129 @@
+"""A change's intent is cleared together with other changes' (shared/confirmations.py), by its writer.
+
+The writer that saw its follower write succeed hands the lead row as written to its entity's
+confirmations, which clear up to 50 intents and their index rows in one transaction, each only if the
+lead row is still as written. Recovery confirms only what is left (a stopped process, a failed or lost
+clear): the changes below go through the public routes; recovery through the operator's route.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+import pytest
+from azure.data.tables import TableServiceClient
+
+from shared import confirmations, journal, runtime
+from shared.confirmations import Confirmations
+from shared.entities import ENTITIES
+from shared.keys import PENDING_PREFIX, Key
+from tests.integration.storage import Fault, StorageRequests, assert_both_or_neither, pair, policy
+from tests.integration.support import Api
+from tests.integration.test_recovery_index import index_rows, recover
+from tests.samples import sample
+
+SPEC = ENTITIES["payment-terms"]
+BATCH = confirmations.BATCH
+
+
+class Clock:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    """The app's confirmations, on a clock that stands still unless the test moves it (for every engine
+    made while the test runs: installing a request policy makes new ones)."""
+    moved = Clock()
+    monkeypatch.setattr(journal, "Confirmations", functools.partial(Confirmations, clock=moved))
+    runtime.reset()
+    yield moved
+    monkeypatch.undo()
+    runtime.reset()
+
+
+def pending(tables: TableServiceClient) -> list[str]:
+    """The FS records that still carry an intent."""
+    client = tables.get_table_client(SPEC.table)
+    return sorted(row["RowKey"] for row in client.query_entities("PartitionKey eq 'FS' and SyncPending eq true"))
+
+
+def create(api: Api, ident: str, n: int) -> None:
+    assert api.post("fs", SPEC.slug, sample(SPEC.slug, "fs", ident, n, at=n)).status_code == 201
+
+
+def test_fifty_changes_are_confirmed_by_one_request(api: Api, tables: TableServiceClient, clock: Clock) -> None:
+    api.get(f"fs/{SPEC.slug}", company="USMF")  # the table exists before counting starts
+    with policy(StorageRequests(SPEC.table)) as requests:
+        for n in range(BATCH + 10):
+            create(api, f"CONF-{n}", n + 1)
+        sent, writes = requests.take()
+    assert (sent, writes) == (4 * (BATCH + 10) + 1, 2 * (BATCH + 10) + 1)  # 4 per change, 1 per 50 confirmed
+    assert len(pending(tables)) == 10 and len(index_rows(tables)) == 10  # the last ten are still waiting
+    report = recover(api)
+    assert (report["confirmed"], report["completed"], report["busy"]) == (10, 0, 0)
+    assert pending(tables) == [] and index_rows(tables) == []
+    for n in range(BATCH + 10):
+        assert_both_or_neither(tables, SPEC, Key("USMF", f"CONF-{n}").row_key)
+
+
+def test_the_oldest_waits_at_most_the_linger_time(api: Api, tables: TableServiceClient, clock: Clock) -> None:
+    create(api, "LINGER-1", 1)
+    assert len(pending(tables)) == 1
+    clock.now += confirmations.LINGER - 0.1
+    create(api, "LINGER-2", 2)
+    assert len(pending(tables)) == 2  # not yet due: both wait
+    clock.now += 0.1
+    create(api, "LINGER-3", 3)  # the oldest has waited long enough: all three are cleared
+    assert pending(tables) == [] and index_rows(tables) == []
+
+
+def test_a_delete_is_confirmed_too(api: Api, tables: TableServiceClient, clock: Clock) -> None:
+    create(api, "GONE-1", 1)
+    assert api.delete(f"fs/{SPEC.slug}/USMF/GONE-1").status_code == 200
+    assert runtime.engine(SPEC.slug).journal.confirmations.flush() == 1  # the create's intent was replaced
+    lead = pair(tables, SPEC, Key("USMF", "GONE-1").row_key)["fs"]
+    assert lead is not None and lead["SyncDeleted"] and not lead.get("SyncPending")
+    assert index_rows(tables) == []
+
+
+def test_a_row_written_again_is_left_to_its_writer(api: Api, tables: TableServiceClient, clock: Clock) -> None:
+    """A lead row changed after its write (here behind the app's back) keeps its intent: the others of the
+    batch are cleared, and recovery confirms the one left."""
+    for n in range(3):
+        create(api, f"RACE-{n}", n + 1)
+    client = tables.get_table_client(SPEC.table)
+    row = client.get_entity("FS", Key("USMF", "RACE-1").row_key)
+    client.update_entity(row)  # same content, new ETag
+    assert runtime.engine(SPEC.slug).journal.confirmations.flush() == 2
+    assert pending(tables) == [Key("USMF", "RACE-1").row_key]
+    assert index_rows(tables) == [PENDING_PREFIX + Key("USMF", "RACE-1").row_key]
+    assert recover(api)["confirmed"] == 1
+    assert pending(tables) == [] and index_rows(tables) == []
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["not-sent", "answer-lost"])
+def test_a_failed_clear_leaves_the_intents_to_recovery(
+    after: bool, api: Api, tables: TableServiceClient, clock: Clock
+) -> None:
+    fault = Fault(SPEC.table)
+    with policy(fault):
+        for n in range(3):
+            create(api, f"FAIL-{n}", n + 1)
+        fault.arm(1, after=after)
+        assert runtime.engine(SPEC.slug).journal.confirmations.flush() == 0
+        assert fault.disarm()
+    assert len(runtime.engine(SPEC.slug).journal.confirmations) == 0  # given up, not kept in memory
+    assert len(pending(tables)) == (0 if after else 3)  # a lost answer: storage had cleared them
+    report = recover(api)
+    assert report["confirmed"] == (0 if after else 3)
+    assert pending(tables) == [] and index_rows(tables) == []
+    for n in range(3):
+        assert_both_or_neither(tables, SPEC, Key("USMF", f"FAIL-{n}").row_key)
