@@ -25,6 +25,9 @@ class Result:
     p50_ms: float | None
     p95_ms: float | None
     requests: int | None  # storage requests sent during the scenario, if counted
+    # storage requests of the work the scenario's changes left for later (their intents' confirmations and
+    # recovery's pass), sent once the scenario ended; None: not measured
+    deferred: int | None = None
 
     @property
     def ops_per_s(self) -> float:
@@ -33,6 +36,13 @@ class Result:
     @property
     def requests_per_op(self) -> float | None:
         return None if self.requests is None else self.requests / self.n
+
+    @property
+    def total_requests_per_op(self) -> float | None:
+        """Requests per change with the deferred work counted."""
+        if self.requests is None or self.deferred is None:
+            return None
+        return (self.requests + self.deferred) / self.n
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +53,8 @@ class Result:
             "p50_ms": _rounded(self.p50_ms),
             "p95_ms": _rounded(self.p95_ms),
             "requests_per_op": _rounded(self.requests_per_op),
+            "deferred_requests": self.deferred,
+            "requests_per_op_with_deferred": _rounded(self.total_requests_per_op),
         }
 
 

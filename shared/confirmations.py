@@ -3,16 +3,20 @@
 A change leaves an intent (and its index row) on the lead row until someone confirms that the
 follower has the operation (journal.py). The writer knows that as soon as its follower write
 succeeds. Rather than spend a request of its own per change on it, or leave it to recovery (which
-reads the follower and rewrites the lead, two to three requests per change, a minute later), the
-writer hands the lead row as written to its entity's `Confirmations`, which clears the intents of up
-to 50 keys, with their index rows, in one transaction: once 50 are waiting, or when the oldest has
-waited `linger` seconds and another change comes by. Nothing runs in the background: the thread
-that adds the one that makes a batch due sends it.
+reads the follower and rewrites the lead, three requests per change, a minute later), the writer
+hands the lead row as written to its entity's `Confirmations`, which clear the intents of up to 50
+keys, with their index rows, in one transaction.
+
+They are cleared as late as is safe, not at once: an intent still in place when its key is written
+again is carried on by that write, which then needs no index row of its own (one single-row write
+instead of a transaction; a record is often changed several times in a row). So an intent waits
+`linger` seconds (well below recovery's grace period of a minute, after which recovery would confirm
+it itself), and a thread of its own sends what is due; when more than `limit` wait, the oldest go at
+once, so the memory held stays bounded.
 
 Every clear is conditional on the lead row's ETag as written, so a row written again since is left
-to its new writer (who carries the intent on or clears it). Whatever is not cleared here (the process
-stopped, storage failed, a lost race) recovery confirms as before: this only saves work, it is never
-needed for correctness.
+to its new writer. Whatever is not cleared here (the process stopped, storage failed, a lost race)
+recovery confirms as before: this only saves work, it is never needed for correctness.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from shared.store import MAX_BATCH, EntityStore
 log = logging.getLogger(__name__)
 
 BATCH = MAX_BATCH // 2  # keys per transaction: each key's row and its index row
-LINGER = 2.0  # seconds the oldest waits for a full batch; far below recovery's grace period (60 s)
+LINGER = 20.0  # seconds an intent waits for its key's next write; recovery's grace period is 60 s
+LIMIT = 2_000  # intents waiting at most (a lead row each, a few KB): beyond, the oldest are cleared at once
+POLL = 1.0  # seconds between the sending thread's looks at the oldest, at most
 RESENDS = 3  # lost races in one batch before the rest is left to recovery
 
 
@@ -45,12 +51,14 @@ class Confirmations:
         *,
         batch: int = BATCH,
         linger: float = LINGER,
+        limit: int = LIMIT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store, self._side = store, side
-        self._batch, self._linger, self._clock = batch, linger, clock
+        self._batch, self._linger, self._limit, self._clock = batch, linger, limit, clock
         self._waiting: dict[str, tuple[Key, Row, float]] = {}  # by RowKey, oldest first; the latest write wins
         self._lock = threading.Lock()
+        self._sender: threading.Thread | None = None  # runs while anything waits
 
     def __len__(self) -> int:
         return len(self._waiting)
@@ -59,13 +67,13 @@ class Confirmations:
         """The operation `lead` (the lead row as written, with its intent) has reached the follower."""
         if lead.intent is None:
             return
-        now = self._clock()
         with self._lock:
             self._waiting.pop(key.row_key, None)  # an earlier write of the key: its ETag is stale now
-            self._waiting[key.row_key] = (key, lead, now)
-            oldest = next(iter(self._waiting.values()))[2]
-            due = len(self._waiting) >= self._batch or now - oldest >= self._linger
-            taken = self._take() if due else []
+            self._waiting[key.row_key] = (key, lead, self._clock())
+            taken = self._take(self._batch) if len(self._waiting) > self._limit else []
+            if self._sender is None:
+                self._sender = threading.Thread(target=self._run, name=f"confirm-{self._store.table}", daemon=True)
+                self._sender.start()
         if taken:
             self.send(taken)
 
@@ -74,7 +82,7 @@ class Confirmations:
         cleared = 0
         while True:
             with self._lock:
-                taken = self._take()
+                taken = self._take(self._batch)
             if not taken:
                 return cleared
             cleared += len(self.send(taken))
@@ -111,8 +119,35 @@ class Confirmations:
             )
         return []
 
-    def _take(self) -> list[tuple[Key, Row]]:
-        taken = [(key, row) for key, row, _ in list(self._waiting.values())[: self._batch]]
+    def _run(self) -> None:
+        """Send what has waited `linger` seconds; end when nothing waits (the next `add` starts another)."""
+        while True:
+            with self._lock:
+                if not self._waiting:
+                    self._sender = None
+                    return
+                oldest = next(iter(self._waiting.values()))[2]
+                wait = oldest + self._linger - self._clock()
+                taken = self._take(len(self._waiting), due=True) if wait <= 0 else []
+            try:
+                if taken:
+                    self.send(taken)
+                else:
+                    time.sleep(min(wait, POLL))
+            except Exception:  # a bug, not storage (send handles that): seen in the log, the rest left to recovery
+                log.exception("confirming the intents of %s failed", self._store.table)
+                with self._lock:
+                    self._sender = None
+                return
+
+    def _take(self, most: int, *, due: bool = False) -> list[tuple[Key, Row]]:
+        """Up to `most` of the oldest waiting (only those that have waited `linger`, when `due`), removed."""
+        cutoff = self._clock() - self._linger
+        taken: list[tuple[Key, Row]] = []
+        for key, row, since in self._waiting.values():
+            if len(taken) >= most or (due and since > cutoff):
+                break
+            taken.append((key, row))
         for key, _ in taken:
             del self._waiting[key.row_key]
         return taken

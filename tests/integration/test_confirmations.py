@@ -9,6 +9,7 @@ clear): the changes below go through the public routes; recovery through the ope
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -19,8 +20,8 @@ from shared.confirmations import Confirmations
 from shared.entities import ENTITIES
 from shared.keys import PENDING_PREFIX, Key
 from tests.integration.storage import Fault, StorageRequests, assert_both_or_neither, pair, policy
-from tests.integration.support import Api
-from tests.integration.test_recovery_index import index_rows, recover
+from tests.integration.support import Api, eventually
+from tests.integration.test_recovery_index import Requests, index_rows, recover
 from tests.samples import sample
 
 SPEC = ENTITIES["payment-terms"]
@@ -42,7 +43,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     """The app's confirmations, on a clock that stands still unless the test moves it (for every engine
     made while the test runs: installing a request policy makes new ones)."""
     moved = Clock()
-    monkeypatch.setattr(journal, "Confirmations", functools.partial(Confirmations, clock=moved))
+    monkeypatch.setattr(journal, "Confirmations", functools.partial(Confirmations, clock=moved, limit=BATCH))
     runtime.reset()
     yield moved
     monkeypatch.undo()
@@ -59,7 +60,10 @@ def create(api: Api, ident: str, n: int) -> None:
     assert api.post("fs", SPEC.slug, sample(SPEC.slug, "fs", ident, n, at=n)).status_code == 201
 
 
-def test_fifty_changes_are_confirmed_by_one_request(api: Api, tables: TableServiceClient, clock: Clock) -> None:
+def test_beyond_the_limit_the_oldest_fifty_go_in_one_request(
+    api: Api, tables: TableServiceClient, clock: Clock
+) -> None:
+    """Here the limit is 50 waiting: the 51st change sends the oldest fifty's clears, one transaction."""
     api.get(f"fs/{SPEC.slug}", company="USMF")  # the table exists before counting starts
     with policy(StorageRequests(SPEC.table)) as requests:
         for n in range(BATCH + 10):
@@ -74,15 +78,32 @@ def test_fifty_changes_are_confirmed_by_one_request(api: Api, tables: TableServi
         assert_both_or_neither(tables, SPEC, Key("USMF", f"CONF-{n}").row_key)
 
 
-def test_the_oldest_waits_at_most_the_linger_time(api: Api, tables: TableServiceClient, clock: Clock) -> None:
+def test_an_intent_waits_the_linger_time_then_goes_without_another_change(
+    api: Api, tables: TableServiceClient, clock: Clock
+) -> None:
     create(api, "LINGER-1", 1)
-    assert len(pending(tables)) == 1
-    clock.now += confirmations.LINGER - 0.1
+    clock.now += confirmations.LINGER - 1
     create(api, "LINGER-2", 2)
-    assert len(pending(tables)) == 2  # not yet due: both wait
-    clock.now += 0.1
-    create(api, "LINGER-3", 3)  # the oldest has waited long enough: all three are cleared
+    time.sleep(confirmations.POLL + 0.5)  # the sending thread has looked at least once
+    assert len(pending(tables)) == 2  # neither has waited long enough
+    clock.now += 1
+    assert eventually(lambda: pending(tables) == [Key("USMF", "LINGER-2").row_key])  # sent by its own thread
+    clock.now += confirmations.LINGER
+    assert eventually(lambda: pending(tables) == [] and index_rows(tables) == [])
+
+
+def test_the_next_write_of_a_key_carries_its_intent_on(api: Api, tables: TableServiceClient, clock: Clock) -> None:
+    """An update while the create's intent still waits: its lead write is one row, no transaction (the
+    index row is there already); then one clear confirms the update, and none is sent for the create."""
+    create(api, "NEXT-1", 1)
+    with policy(Requests()) as requests:
+        assert api.post("scm", SPEC.slug, sample(SPEC.slug, "scm", "NEXT-1", 2, at=2)).status_code == 200
+        waiting = runtime.engine(SPEC.slug).journal.confirmations  # the policy made the app a new engine
+    assert not any("$batch" in request for request in requests.sent), requests.sent
+    assert len(requests.sent) == 4
+    assert waiting.flush() == 1
     assert pending(tables) == [] and index_rows(tables) == []
+    assert_both_or_neither(tables, SPEC, Key("USMF", "NEXT-1").row_key)
 
 
 def test_a_delete_is_confirmed_too(api: Api, tables: TableServiceClient, clock: Clock) -> None:
