@@ -7,6 +7,7 @@ stored) and the target side's stored record, whose one-side fields survive the u
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from shared.errors import Failure
@@ -32,8 +33,7 @@ def translate(
         tgt_side.modified_field: src.values.get(src_side.modified_field),
     }
     tgt = check_fields(tgt_side, tgt_raw)
-    # a field already reported on the source side is not reported again for the target
-    echoes = {pair.name(target) for pair in spec.fields if pair.name(source) in src.failed_fields}
+    echoes = _echoes(spec, source, src.failed_fields) if tgt.failures else set()
     failures = src.failures + map_failures + [f for f in tgt.failures if f.field not in echoes]
     if src.ok:
         failures += check_rules(src_side, src.values)
@@ -44,3 +44,9 @@ def translate(
     records = {source: src.values, target: tgt.values}
     records["fs"].update(derived_fs(spec, records["scm"]))
     return {side: dump(spec.side(side), records[side]) for side in SIDES}, []
+
+
+def _echoes(spec: EntitySpec, source: Side, failed: AbstractSet[str]) -> set[str | None]:
+    """The target's names of fields already reported on the source side: not reported again for the target."""
+    target = other(source)
+    return {pair.name(target) for pair in spec.fields if pair.name(source) in failed}

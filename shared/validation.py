@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Any
@@ -49,8 +50,7 @@ def check_fields(side: SideSpec, raw: Mapping[str, Any]) -> Checked:
     except ValidationError as exc:
         failures = [_failure(side, error) for error in exc.errors(include_url=False)]
         failed = {failure.field for failure in failures}
-        passed = {name: _field_value(side.model, name, raw[name]) for name in raw if _declared(side, name, failed)}
-        return Checked(values=passed, failures=failures)
+        return Checked(values=_passed(side.model, raw, failed), failures=failures)
     return Checked(values=dict(model))
 
 
@@ -77,8 +77,10 @@ def dump(side: SideSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     return side.model.model_validate(values).model_dump(mode="json")
 
 
-def _declared(side: SideSpec, name: str, failed: Iterable[str]) -> bool:
-    return name in side.model.model_fields and name not in set(failed)
+def _passed(model: type[BaseModel], raw: Mapping[str, Any], failed: AbstractSet[str]) -> dict[str, Any]:
+    """The typed values of the declared fields that did not fail."""
+    usable = model.model_fields.keys() - failed
+    return {name: _field_value(model, name, value) for name, value in raw.items() if name in usable}
 
 
 def _failure(side: SideSpec, error: Any) -> Failure:
