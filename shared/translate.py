@@ -12,8 +12,8 @@ from typing import Any
 
 from shared.errors import Failure
 from shared.mapping import derived_fs, map_fields
-from shared.spec import SIDES, EntitySpec, Side, other
-from shared.validation import check_fields, check_rules, dump
+from shared.spec import EntitySpec, Side, other
+from shared.validation import check_fields, check_rules, dump, replaced
 
 Records = dict[Side, dict[str, Any]]
 
@@ -41,9 +41,12 @@ def translate(
         failures += check_rules(tgt_side, tgt.values)
     if failures:
         return {}, failures
-    records = {source: src.values, target: tgt.values}
-    records["fs"].update(derived_fs(spec, records["scm"]))
-    return {side: dump(spec.side(side), records[side]) for side in SIDES}, []
+    checked = {source: src, target: tgt}
+    fs, scm = checked["fs"].model, checked["scm"].model
+    assert fs is not None and scm is not None, "a record that failed nothing has its model"
+    # written as validated; only the FS fields filled from SCM's record are validated now, on their own
+    fs = replaced(spec.fs, fs, derived_fs(spec, checked["scm"].values))
+    return {"fs": dump(fs), "scm": dump(scm)}, []
 
 
 def _echoes(spec: EntitySpec, source: Side, failed: AbstractSet[str]) -> set[str | None]:

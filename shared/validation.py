@@ -29,10 +29,12 @@ _RULES = {
 
 @dataclass
 class Checked:
-    """A side's record after field validation: the typed values that passed, and what failed."""
+    """A side's record after field validation: the typed values that passed, and what failed; the
+    validated model when nothing failed (what `dump` writes)."""
 
     values: dict[str, Any] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    model: BaseModel | None = None
 
     @property
     def failed_fields(self) -> set[str]:
@@ -51,7 +53,7 @@ def check_fields(side: SideSpec, raw: Mapping[str, Any]) -> Checked:
         failures = [_failure(side, error) for error in exc.errors(include_url=False)]
         failed = {failure.field for failure in failures}
         return Checked(values=_passed(side.model, raw, failed), failures=failures)
-    return Checked(values=dict(model))
+    return Checked(values=dict(model), model=model)
 
 
 def check_rules(side: SideSpec, record: Mapping[str, Any]) -> list[Failure]:
@@ -72,9 +74,20 @@ def check_context(spec: EntitySpec, records: Mapping[Side, Mapping[str, Any]], l
     ]
 
 
-def dump(side: SideSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+def dump(model: BaseModel) -> dict[str, Any]:
     """The exact record the sync writes: every declared field, JSON-ready (dates as ISO text)."""
-    return side.model.model_validate(values).model_dump(mode="json")
+    return model.model_dump(mode="json")
+
+
+def replaced(side: SideSpec, model: BaseModel, values: Mapping[str, Any]) -> BaseModel:
+    """`model` with `values` in place of its own: each is validated as its field alone, the rest passed
+    with the model."""
+    if not values:
+        return model
+    adapted = {
+        name: field_adapter(side.model, name).validate_python(value, strict=True) for name, value in values.items()
+    }
+    return model.model_copy(update=adapted)
 
 
 def _passed(model: type[BaseModel], raw: Mapping[str, Any], failed: AbstractSet[str]) -> dict[str, Any]:
