@@ -13,7 +13,7 @@ from typing import Any
 from shared.errors import Failure
 from shared.mapping import derived_fs, map_fields
 from shared.spec import EntitySpec, Side, other
-from shared.validation import check_fields, check_rules, dump, replaced
+from shared.validation import check_fields, check_rules, dump, passed, replaced
 
 Records = dict[Side, dict[str, Any]]
 
@@ -25,12 +25,13 @@ def translate(
     target = other(source)
     src_side, tgt_side = spec.side(source), spec.side(target)
     src = check_fields(src_side, raw)
-    mapped, map_failures = map_fields(spec, source, src.values)
+    values = passed(src_side, raw, src)
+    mapped, map_failures = map_fields(spec, source, values)
     tgt_raw = {
         **(target_base or {}),
         **mapped,
         tgt_side.company_field: raw.get(src_side.company_field),
-        tgt_side.modified_field: src.values.get(src_side.modified_field),
+        tgt_side.modified_field: values.get(src_side.modified_field),
     }
     tgt = check_fields(tgt_side, tgt_raw)
     echoes = _echoes(spec, source, src.failed_fields) if tgt.failures else set()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Any
@@ -29,8 +28,8 @@ _RULES = {
 
 @dataclass
 class Checked:
-    """A side's record after field validation: the typed values that passed, and what failed; the
-    validated model when nothing failed (what `dump` writes)."""
+    """A side's record after field validation: what failed, or its typed values and its validated model
+    (what `dump` writes). A rejected record's values that did pass are `passed`'s to work out."""
 
     values: dict[str, Any] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
@@ -46,14 +45,22 @@ class Checked:
 
 
 def check_fields(side: SideSpec, raw: Mapping[str, Any]) -> Checked:
-    """Validate a raw record against its side's model; on failure keep every value that did pass."""
+    """Validate a raw record against its side's model, once."""
     try:
         model = side.model.model_validate(raw)
     except ValidationError as exc:
-        failures = [_failure(side, error) for error in exc.errors(include_url=False)]
-        failed = {failure.field for failure in failures}
-        return Checked(values=_passed(side.model, raw, failed), failures=failures)
+        return Checked(failures=[_failure(side, error) for error in exc.errors(include_url=False)])
     return Checked(values=dict(model), model=model)
+
+
+def passed(side: SideSpec, raw: Mapping[str, Any], checked: Checked) -> dict[str, Any]:
+    """The typed values of the record's fields that passed: all of them, or after a failure each passing
+    declared field's, validated again on its own (only a rejected source needs them: they are mapped, so
+    that the target's failures are reported too)."""
+    if checked.ok:
+        return checked.values
+    usable = side.model.model_fields.keys() - checked.failed_fields
+    return {name: _field_value(side.model, name, value) for name, value in raw.items() if name in usable}
 
 
 def check_rules(side: SideSpec, record: Mapping[str, Any]) -> list[Failure]:
@@ -88,12 +95,6 @@ def replaced(side: SideSpec, model: BaseModel, values: Mapping[str, Any]) -> Bas
         name: field_adapter(side.model, name).validate_python(value, strict=True) for name, value in values.items()
     }
     return model.model_copy(update=adapted)
-
-
-def _passed(model: type[BaseModel], raw: Mapping[str, Any], failed: AbstractSet[str]) -> dict[str, Any]:
-    """The typed values of the declared fields that did not fail."""
-    usable = model.model_fields.keys() - failed
-    return {name: _field_value(model, name, value) for name, value in raw.items() if name in usable}
 
 
 def _failure(side: SideSpec, error: Any) -> Failure:
