@@ -94,7 +94,8 @@ def _entity(spec: EntitySpec, side: Side, raw: dict[str, Any]) -> tuple[dict[str
     failures = checked.failures or check_rules(view, checked.values)
     if failures:
         return {}, [failure.as_dict() for failure in failures]
-    record = dump(view, checked.values)
+    assert checked.model is not None, "a record that failed nothing has its model"
+    record = dump(checked.model)
     company, ident = trim(record[view.company_field]), trim(record[view.id_field])
     record[view.company_field], record[view.id_field] = company, ident
     key = Key(company, ident)

@@ -7,12 +7,13 @@ stored) and the target side's stored record, whose one-side fields survive the u
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from shared.errors import Failure
 from shared.mapping import derived_fs, map_fields
-from shared.spec import SIDES, EntitySpec, Side, other
-from shared.validation import check_fields, check_rules, dump
+from shared.spec import EntitySpec, Side, other
+from shared.validation import check_fields, check_rules, dump, passed, replaced
 
 Records = dict[Side, dict[str, Any]]
 
@@ -24,16 +25,16 @@ def translate(
     target = other(source)
     src_side, tgt_side = spec.side(source), spec.side(target)
     src = check_fields(src_side, raw)
-    mapped, map_failures = map_fields(spec, source, src.values)
+    values = passed(src_side, raw, src)
+    mapped, map_failures = map_fields(spec, source, values)
     tgt_raw = {
         **(target_base or {}),
         **mapped,
         tgt_side.company_field: raw.get(src_side.company_field),
-        tgt_side.modified_field: src.values.get(src_side.modified_field),
+        tgt_side.modified_field: values.get(src_side.modified_field),
     }
     tgt = check_fields(tgt_side, tgt_raw)
-    # a field already reported on the source side is not reported again for the target
-    echoes = {pair.name(target) for pair in spec.fields if pair.name(source) in src.failed_fields}
+    echoes = _echoes(spec, source, src.failed_fields) if tgt.failures else set()
     failures = src.failures + map_failures + [f for f in tgt.failures if f.field not in echoes]
     if src.ok:
         failures += check_rules(src_side, src.values)
@@ -41,6 +42,15 @@ def translate(
         failures += check_rules(tgt_side, tgt.values)
     if failures:
         return {}, failures
-    records = {source: src.values, target: tgt.values}
-    records["fs"].update(derived_fs(spec, records["scm"]))
-    return {side: dump(spec.side(side), records[side]) for side in SIDES}, []
+    checked = {source: src, target: tgt}
+    fs, scm = checked["fs"].model, checked["scm"].model
+    assert fs is not None and scm is not None, "a record that failed nothing has its model"
+    # written as validated; only the FS fields filled from SCM's record are validated now, on their own
+    fs = replaced(spec.fs, fs, derived_fs(spec, checked["scm"].values))
+    return {"fs": dump(fs), "scm": dump(scm)}, []
+
+
+def _echoes(spec: EntitySpec, source: Side, failed: AbstractSet[str]) -> set[str | None]:
+    """The target's names of fields already reported on the source side: not reported again for the target."""
+    target = other(source)
+    return {pair.name(target) for pair in spec.fields if pair.name(source) in failed}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Any
@@ -28,10 +28,12 @@ _RULES = {
 
 @dataclass
 class Checked:
-    """A side's record after field validation: the typed values that passed, and what failed."""
+    """A side's record after field validation: what failed, or its typed values and its validated model
+    (what `dump` writes). A rejected record's values that did pass are `passed`'s to work out."""
 
     values: dict[str, Any] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    model: BaseModel | None = None
 
     @property
     def failed_fields(self) -> set[str]:
@@ -43,15 +45,22 @@ class Checked:
 
 
 def check_fields(side: SideSpec, raw: Mapping[str, Any]) -> Checked:
-    """Validate a raw record against its side's model; on failure keep every value that did pass."""
+    """Validate a raw record against its side's model, once."""
     try:
         model = side.model.model_validate(raw)
     except ValidationError as exc:
-        failures = [_failure(side, error) for error in exc.errors(include_url=False)]
-        failed = {failure.field for failure in failures}
-        passed = {name: _field_value(side.model, name, raw[name]) for name in raw if _declared(side, name, failed)}
-        return Checked(values=passed, failures=failures)
-    return Checked(values=dict(model))
+        return Checked(failures=[_failure(side, error) for error in exc.errors(include_url=False)])
+    return Checked(values=dict(model), model=model)
+
+
+def passed(side: SideSpec, raw: Mapping[str, Any], checked: Checked) -> dict[str, Any]:
+    """The typed values of the record's fields that passed: all of them, or after a failure each passing
+    declared field's, validated again on its own (only a rejected source needs them: they are mapped, so
+    that the target's failures are reported too)."""
+    if checked.ok:
+        return checked.values
+    usable = side.model.model_fields.keys() - checked.failed_fields
+    return {name: _field_value(side.model, name, value) for name, value in raw.items() if name in usable}
 
 
 def check_rules(side: SideSpec, record: Mapping[str, Any]) -> list[Failure]:
@@ -72,13 +81,20 @@ def check_context(spec: EntitySpec, records: Mapping[Side, Mapping[str, Any]], l
     ]
 
 
-def dump(side: SideSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+def dump(model: BaseModel) -> dict[str, Any]:
     """The exact record the sync writes: every declared field, JSON-ready (dates as ISO text)."""
-    return side.model.model_validate(values).model_dump(mode="json")
+    return model.model_dump(mode="json")
 
 
-def _declared(side: SideSpec, name: str, failed: Iterable[str]) -> bool:
-    return name in side.model.model_fields and name not in set(failed)
+def replaced(side: SideSpec, model: BaseModel, values: Mapping[str, Any]) -> BaseModel:
+    """`model` with `values` in place of its own: each is validated as its field alone, the rest passed
+    with the model."""
+    if not values:
+        return model
+    adapted = {
+        name: field_adapter(side.model, name).validate_python(value, strict=True) for name, value in values.items()
+    }
+    return model.model_copy(update=adapted)
 
 
 def _failure(side: SideSpec, error: Any) -> Failure:
