@@ -123,7 +123,7 @@ class Confirmations:
         """Send what has waited `linger` seconds; end when nothing waits (the next `add` starts another)."""
         while True:
             with self._lock:
-                if not self._waiting:
+                if not self._waiting or not threading.main_thread().is_alive():  # nothing left, or exiting
                     self._sender = None
                     return
                 oldest = next(iter(self._waiting.values()))[2]
@@ -135,7 +135,8 @@ class Confirmations:
                 else:
                     time.sleep(min(wait, POLL))
             except Exception:  # a bug, not storage (send handles that): seen in the log, the rest left to recovery
-                log.exception("confirming the intents of %s failed", self._store.table)
+                if threading.main_thread().is_alive():  # else the interpreter is exiting: recovery takes the rest
+                    log.exception("confirming the intents of %s failed", self._store.table)
                 with self._lock:
                     self._sender = None
                 return

@@ -138,12 +138,12 @@ class Engine:
         intent = Intent(follower.etag if follower else None, record=None, over_tombstone=_is_tombstone(follower))
         with self._guarded(key.company, bool(self.spec.references)) as guard:
             self._check_unreferenced(key)
-            etag, indexed = _as_read(lead)
+            etag, indexed, located = _as_read(lead)
             tombstone = self.store.write(
-                LEAD, key, {}, meta, etag, intent=intent, deleted=True, guard=guard, indexed=indexed
+                LEAD, key, {}, meta, etag, intent=intent, deleted=True, guard=guard, indexed=indexed, located=located
             )  # from here on the delete is decided: recovery finishes it
         attempt.status = "deleted"
-        self.journal.write_follower(key, tombstone)
+        self.journal.write_follower(key, tombstone, follower)
         self.journal.confirmations.add(key, tombstone)  # its intent is cleared with others' (confirmations.py)
         log.info(
             "%s %s deleted from %s (op %s)",
@@ -255,14 +255,14 @@ class Engine:
         written: Pair = dict(stored)
         with self._guarded(key.company, self._guard_needed(records, live)) as guard:
             self._check_context(key, records, live)  # after the cheap decisions: these rules may read
-            etag, indexed = _as_read(lead)
+            etag, indexed, located = _as_read(lead)
             new_lead = self.store.write(
-                LEAD, key, records[LEAD], meta, etag, intent=intent, guard=guard, indexed=indexed
+                LEAD, key, records[LEAD], meta, etag, intent=intent, guard=guard, indexed=indexed, located=located
             )
         attempt.status = status
         written[LEAD] = new_lead
         if intent is not None:
-            written[FOLLOWER] = self.journal.write_follower(key, new_lead)
+            written[FOLLOWER] = self.journal.write_follower(key, new_lead, follower)
             self.journal.confirmations.add(key, new_lead)  # its intent is cleared with others' (confirmations.py)
         log.info(
             "%s %s %s from %s, wrote %s (op %s)",
@@ -308,10 +308,11 @@ def _live(stored: Pair) -> Pair:
     return {side: row.live if row else None for side, row in stored.items()}
 
 
-def _as_read(lead: Row | None) -> tuple[str | None, bool]:
-    """What a write of the lead row must know of it as read: its ETag (None: create), and whether an index
-    row goes with its intent (store.write then removes it, unless the write brings an intent of its own)."""
-    return (lead.etag, lead.indexed) if lead else (None, False)
+def _as_read(lead: Row | None) -> tuple[str | None, bool, str | None]:
+    """What a write of the lead row must know of it as read: its ETag (None: create), whether an index
+    row goes with its intent (store.write then removes it, unless the write brings an intent of its own),
+    and the position its index row is at (store.write moves or removes it)."""
+    return (lead.etag, lead.indexed, lead.geo) if lead else (None, False, None)
 
 
 def _is_tombstone(row: Row | None) -> bool:

@@ -5,7 +5,7 @@ CSV headers are the side's field names in any letter case (the shape F&O data ma
 Dataverse exports use); a cell is taken as text where the field is text, else read as JSON (`30`,
 `true`, `12.5`), and an empty cell is no value. Every row is checked against that side's own field
 rules; a bad row is reported by its line number with the reasons, and the good rows go in, in
-transactions of 100 rows.
+transactions of 100 rows (50 where records have positions: each with its position's index row).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import orjson
 from azure.data.tables import TableClient, UpdateMode
 from pydantic import BaseModel, ValidationError
 
-from shared import jsonio
+from shared import geo, jsonio
 from shared.errors import BadRequestError
 from shared.identity import MAX_ROW_KEY
 from shared.keys import Key, bad_characters, trim
@@ -72,7 +72,8 @@ def read_lines(data: bytes, kind: str, spec: EntitySpec, side: Side) -> Iterator
 
 def load(client: TableClient, spec: EntitySpec, side: Side, lines: Iterable[Line | tuple[int, str]]) -> ImportReport:
     """Check each record against its side's rules and write the good ones into the side's partition."""
-    report, batch = ImportReport(), []
+    report = ImportReport()
+    batch: list[tuple[str, list[tuple[Any, ...]]]] = []  # (record RowKey, its operations), in file order
     for number, raw in lines:
         if isinstance(raw, str):
             report.failed.append({"line": number, "reasons": [{"field": "(line)", "rule": "json", "message": raw}]})
@@ -81,11 +82,23 @@ def load(client: TableClient, spec: EntitySpec, side: Side, lines: Iterable[Line
         if reasons:
             report.failed.append({"line": number, "reasons": reasons})
             continue
-        batch.append(("upsert", entity, {"mode": UpdateMode.REPLACE}))
-        if len(batch) == MAX_BATCH:
+        operations = _operations(spec, side, entity)
+        if sum(len(ops) for _, ops in batch) + len(operations) > MAX_BATCH:
             report.loaded += _flush(client, batch)
+        batch.append((entity["RowKey"], operations))
     report.loaded += _flush(client, batch)
     return report
+
+
+def _operations(spec: EntitySpec, side: Side, entity: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The record's row, and where it has a position, its position's index row (shared/geo.py), which
+    the row names as the sync's own writes do."""
+    point = geo.coordinates(spec, side, entity)
+    if point is None:
+        return [("upsert", entity, {"mode": UpdateMode.REPLACE})]
+    entity["SyncGeo"] = geo.stamp(point)
+    index = geo.index_row(PARTITION[side], entity["RowKey"], point)
+    return [("upsert", entity, {"mode": UpdateMode.REPLACE}), ("upsert", index, {"mode": UpdateMode.REPLACE})]
 
 
 def _entity(spec: EntitySpec, side: Side, raw: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -105,11 +118,11 @@ def _entity(spec: EntitySpec, side: Side, raw: dict[str, Any]) -> tuple[dict[str
     return {"PartitionKey": PARTITION[side], "RowKey": key.row_key, **columns}, []
 
 
-def _flush(client: TableClient, batch: list[Any]) -> int:
+def _flush(client: TableClient, batch: list[tuple[str, list[tuple[Any, ...]]]]) -> int:
     if not batch:
         return 0
-    rows = {operation[1]["RowKey"]: operation for operation in batch}  # a key twice in one file: the last wins
-    client.submit_transaction(list(rows.values()))
+    rows = dict(batch)  # a key twice in one file: the last wins
+    client.submit_transaction([operation for operations in rows.values() for operation in operations])
     count = len(batch)
     batch.clear()
     return count

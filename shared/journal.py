@@ -77,7 +77,7 @@ class Journal:
         if follower is not None and follower.meta.operation_id == lead.meta.operation_id:
             return "settled"
         if _as_read(intent, follower):
-            self.write_follower(key, lead)
+            self.write_follower(key, lead, follower)
             return "deleted" if lead.deleted else "completed"
         # the follower changed after the operation read it, outside this protocol: keep the newer write
         log.error(
@@ -91,16 +91,20 @@ class Journal:
         self.clear(key, lead)
         return "abandoned"
 
-    def write_follower(self, key: Key, lead: Row) -> Row:
-        """Write what the lead's intent promises the follower (its record, or a tombstone), conditionally.
+    def write_follower(self, key: Key, lead: Row, follower: Row | None) -> Row:
+        """Write what the lead's intent promises the follower (its record, or a tombstone), conditionally,
+        over `follower` as the operation read it.
 
         A follower tombstone that the purge removed meanwhile is no newer write: the row is created.
         """
         intent = lead.intent
         assert intent is not None, "only an operation with an intent writes the follower"
         record, deleted = ({}, True) if intent.record is None else (intent.record, False)
+        located = follower.geo if follower else None
         try:
-            return self.store.write(FOLLOWER, key, record, lead.meta, intent.follower_etag, deleted=deleted)
+            return self.store.write(
+                FOLLOWER, key, record, lead.meta, intent.follower_etag, deleted=deleted, located=located
+            )
         except WriteConflictError:
             if not intent.over_tombstone or self.store.read(FOLLOWER, key) is not None:
                 raise
@@ -109,7 +113,9 @@ class Journal:
     def clear(self, key: Key, lead: Row) -> None:
         """Drop the lead row's intent and its index row (its operation is done, or given up), if the row is
         still as read."""
-        self.store.write(LEAD, key, lead.record, lead.meta, lead.etag, deleted=lead.deleted, indexed=lead.indexed)
+        self.store.write(
+            LEAD, key, lead.record, lead.meta, lead.etag, deleted=lead.deleted, indexed=lead.indexed, located=lead.geo
+        )
 
 
 class OperationLookup:

@@ -1,10 +1,12 @@
 """Lists of one side's records: `GET /api/{side}/{entity}?company=…&limit=…&continuation=…`.
 
-A plain list pages through Table Storage in key order. A search (`q=`) or a distance list
-(`near=lat,lon&radius_km=R`) needs what Table Storage cannot do — substrings, distances — so it
-scans the side's rows (of the company) and filters and orders them here. Its continuation token is
-our own: the position of the last row returned (its row key, and its distance for `near`), so a
-page never shifts when unrelated rows change, and bound to the query it was given out for.
+A plain list pages through Table Storage in key order. A distance list (`near=lat,lon&radius_km=R`)
+reads the position index (shared/geo.py): the index rows in the RowKey ranges the circle covers, each
+measured here, then only the page's records, each checked against its index row. A search (`q=`)
+needs what Table Storage cannot do — substrings — so it scans the side's rows (of the company) and
+filters them here. Their continuation token is our own: the position of the last row returned (its
+row key, and its distance for `near`), so a page never shifts when unrelated rows change, and bound to
+the query it was given out for.
 """
 
 from __future__ import annotations
@@ -19,17 +21,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared import jsonio
+from shared import geo, jsonio
 from shared.engine import Engine
 from shared.errors import BadRequestError, NotFoundError
-from shared.keys import Key, normalise
+from shared.geo import coordinates, finite, haversine_km
+from shared.keys import Key, company_range, decode_row_key, normalise
 from shared.rows import Row
 from shared.spec import EntitySpec, Side
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_QUERY = 200  # characters of `q`
-EARTH_RADIUS_KM = 6371.0088  # the IUGG mean radius
 MAX_RADIUS_KM = 20_037.5  # half the equator: every point on the sphere is within π·R ≈ 20,015 km
 DISTANCE_DECIMALS = 3  # metres
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
@@ -66,10 +68,12 @@ def list_records(engine: Engine, side: Side, params: Mapping[str, str]) -> dict[
         rows, next_token = engine.store.page(side, company, limit, params.get("continuation"))
         return {"items": [_item(key, row) for key, row in rows], "continuation": next_token}
     after = decode_token(params.get("continuation"), query)
-    # a key-order search resumes in storage, after the last row key returned; a distance list reads all
-    resume = after[1] if after is not None and not query.by_distance else None
-    found = matches(engine.spec, query, engine.store.scan(side, company, after=resume))
-    page, more = next_page(found, after, limit, ordered=not query.by_distance)
+    if query.by_distance:
+        page, more = nearest(engine, query, after, limit)
+    else:  # a key-order search resumes in storage, after the last row key returned
+        resume = after[1] if after is not None else None
+        found = matches(engine.spec, query, engine.store.scan(side, company, after=resume))
+        page, more = next_page(found, after, limit, ordered=True)
     items = [_item(key, row, distance if query.by_distance else None) for distance, key, row in page]
     return {"items": items, "continuation": encode_token(query, position(page[-1])) if more else None}
 
@@ -109,16 +113,9 @@ def parse_radius(raw: str) -> float:
     return radius
 
 
-def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance between two (latitude, longitude) points in degrees."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
 def matches(spec: EntitySpec, query: Query, rows: Iterable[tuple[Key, Row]]) -> Iterator[tuple[float, Key, Row]]:
     """The rows the query selects, each with its distance (0.0 when the list is not by distance)."""
-    search = tuple(name for pair in spec.search if (name := pair.name(query.side)))
+    search = _search_fields(spec, query.side)
     for key, row in rows:
         if query.text is not None and not _contains(row.record, search, query.text):
             continue
@@ -128,6 +125,35 @@ def matches(spec: EntitySpec, query: Query, rows: Iterable[tuple[Key, Row]]) -> 
             distance = haversine_km(query.near, point)
             if distance <= query.radius_km:
                 yield distance, key, row
+
+
+def nearest(
+    engine: Engine, query: Query, after: Position | None, limit: int
+) -> tuple[list[tuple[float, Key, Row]], bool]:
+    """The `limit` records nearest the query's point after `after`, within its radius, and whether more
+    follow: found by the position index, each record then read and kept only if it still stands where
+    its index row says (a record changed outside the sync since is left out until it is written again)."""
+    assert query.near is not None
+    spec, store = engine.spec, engine.store
+    within = geo.ranges(query.near, query.radius_km)
+    prefix = company_range(query.company)[0] if query.company is not None else ""
+    candidates = sorted(
+        (distance, row_key, point)
+        for row_key, point in store.located(query.side, within)
+        if row_key.startswith(prefix) and (distance := haversine_km(query.near, point)) <= query.radius_km
+    )
+    later = [candidate for candidate in candidates if after is None or candidate[:2] > after]
+    found: list[tuple[float, Key, Row]] = []
+    while len(found) <= limit and later:
+        chunk, later = later[: limit + 1 - len(found)], later[limit + 1 - len(found) :]
+        rows = store.read_many(query.side, [decode_row_key(row_key) for _, row_key, _ in chunk])
+        for distance, row_key, point in chunk:
+            row = rows[row_key]
+            if row is None or row.deleted or coordinates(spec, query.side, row.record) != point:
+                continue
+            if query.text is None or _contains(row.record, _search_fields(spec, query.side), query.text):
+                found.append((distance, decode_row_key(row_key), row))
+    return found[:limit], len(found) > limit
 
 
 def next_page(
@@ -151,28 +177,6 @@ def position(item: tuple[float, Key, Row]) -> Position:
     return distance, key.row_key
 
 
-def coordinates(spec: EntitySpec, side: Side, record: Mapping[str, Any]) -> tuple[float, float] | None:
-    """A record's (latitude, longitude), or None when it has no usable pair. 0, 0 is no position: F&O's
-    OData sends it for "not set" (a record stored before that rule may still hold it)."""
-    if spec.geo is None:
-        return None
-    lat, lon = (_finite(record.get(pair.name(side) or "")) for pair in spec.geo)
-    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180) or lat == lon == 0:
-        return None
-    return lat, lon
-
-
-def _finite(value: Any) -> float | None:
-    """A JSON number as a float (never a bool, NaN or infinity), else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # an int beyond float range
-        return None
-    return number if math.isfinite(number) else None
-
-
 def encode_token(query: Query, position: Position) -> str:
     payload = {"v": _TOKEN_VERSION, "q": query.fingerprint(), "after": list(position)}
     return base64.urlsafe_b64encode(jsonio.dumps(payload)).decode("ascii").rstrip("=")
@@ -186,7 +190,7 @@ def decode_token(token: str | None, query: Query) -> Position | None:
     after = payload.get("after") if isinstance(payload, dict) and set(payload) == {"v", "q", "after"} else None
     if not (isinstance(after, list) and len(after) == 2 and payload["v"] == _TOKEN_VERSION):
         raise BadRequestError("continuation token is not one this API gave out")
-    distance, row_key = _finite(after[0]), after[1]
+    distance, row_key = finite(after[0]), after[1]
     if distance is None or distance < 0 or not isinstance(row_key, str):
         raise BadRequestError("continuation token is not one this API gave out")
     if payload["q"] != query.fingerprint():
@@ -200,6 +204,10 @@ def _token_payload(token: str) -> Any:
         return jsonio.loads(raw)
     except (ValueError, binascii.Error, BadRequestError):  # UnicodeEncodeError is a ValueError
         return None
+
+
+def _search_fields(spec: EntitySpec, side: Side) -> tuple[str, ...]:
+    return tuple(name for pair in spec.search if (name := pair.name(side)))
 
 
 def _contains(record: Mapping[str, Any], fields: tuple[str, ...], text: str) -> bool:

@@ -47,7 +47,8 @@ class Report:
     confirmed: the follower had the operation already; the intent was cleared · abandoned: the follower
     had changed outside the sync; the newer write was kept · busy: another writer got there first ·
     young: left to the writer still in flight (younger than the grace period) · purged: tombstones
-    past their retention, removed. `error`: the pass failed for this entity (storage), what it said.
+    past their retention, removed · located: records given the position index row they lacked (full
+    passes only). `error`: the pass failed for this entity (storage), what it said.
     """
 
     entity: str
@@ -59,7 +60,7 @@ class Report:
         return {"entity": self.entity, **counts, **({"error": self.error} if self.error else {})}
 
 
-_OUTCOMES = ("completed", "deleted", "confirmed", "abandoned", "busy", "young", "purged")
+_OUTCOMES = ("completed", "deleted", "confirmed", "abandoned", "busy", "young", "purged", "located")
 _DONE = ("completed", "deleted", "confirmed")  # the operation has reached the follower: its intent goes
 
 
@@ -74,14 +75,16 @@ def recover(
     """Finish the entity's half-done operations, then (`purge`) purge its expired tombstones.
 
     Operations in flight are found by their index rows, so a pass costs what is in flight, not what the
-    table holds. `full` also scans the whole partition for intents written without an index row (by a
-    version from before index rows): an operator's pass does, the timer's does not."""
+    table holds. `full` also scans the partitions for intents written without an index row and for records
+    whose position has no index row as it is (written by a version from before index rows, or changed in
+    storage outside the sync): an operator's pass does, the timer's does not."""
     report = Report(engine.spec.slug)
     try:
         cutoff = clock() - grace if grace else None
         _finish_indexed(engine, report, cutoff)
         if full:
             _finish_unindexed(engine, report, cutoff)
+            _relocate(engine, report)
         if purge:
             _purge_tombstones(engine, report, clock() - dt.timedelta(days=engine.settings.tombstone_days))
     except SyncError as exc:
@@ -136,6 +139,17 @@ def _clear(engine: Engine, report: Report, done: list[tuple[Key, Row, str]]) -> 
     for key, _, outcome in done:
         report.counts[outcome if key.row_key in cleared else "busy"] += 1
     done.clear()
+
+
+def _relocate(engine: Engine, report: Report) -> None:
+    """Give each record whose position has no index row as it is one (shared/geo.py), on both sides."""
+    for side in (LEAD, FOLLOWER):
+        for key, row in engine.store.unlocated(side):
+            try:
+                engine.store.relocate(side, key, row)
+                report.counts["located"] += 1
+            except WriteConflictError:
+                report.counts["busy"] += 1  # written meanwhile: that write indexed it
 
 
 def _young(written_at: dt.datetime | None, cutoff: dt.datetime | None) -> bool:

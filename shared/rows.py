@@ -128,6 +128,7 @@ class Row:
     intent: Intent | None = None  # lead rows only: the other side's write this row's operation promised
     deleted: bool = False  # a tombstone: the record was deleted at meta.source_time (kept for a while)
     written_at: dt.datetime | None = None  # when storage last wrote the row (its Timestamp)
+    geo: str | None = None  # the RowKey of the row's position's index row (shared/geo.py), if it has one
 
     @classmethod
     def from_entity(cls, entity: Any) -> Row:
@@ -140,6 +141,7 @@ class Row:
             intent=Intent.from_columns(entity),
             deleted=bool(entity.get("SyncDeleted")),
             written_at=at,
+            geo=entity.get("SyncGeo") or None,
         )
 
     @property

@@ -17,6 +17,7 @@ from shared.engine import Engine
 from shared.entities import ENTITIES
 from shared.errorlog import ErrorEntry, ErrorLog
 from shared.errors import NotFoundError
+from shared.geo import locator
 from shared.jobs.runner import QUEUE, JobRunner
 from shared.jobs.table import JobTable
 from shared.operations.alerts import watch as watch_failures
@@ -70,7 +71,7 @@ def engine(slug: str) -> Engine:
     spec = ENTITIES.get(slug)
     if spec is None:
         raise NotFoundError(f"unknown entity {slug!r}; known: {', '.join(ENTITIES)}")
-    return Engine(spec, EntityStore(table_client(spec.table)), get_settings())
+    return Engine(spec, EntityStore(table_client(spec.table), locator(spec)), get_settings())
 
 
 def engines() -> list[Engine]:

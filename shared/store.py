@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar, copy_context
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -30,7 +30,7 @@ from azure.core.exceptions import (
 )
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
-from shared import jsonio
+from shared import geo, jsonio
 from shared.errors import BadRequestError, TransientError
 from shared.keys import (
     FIRST_RECORD_KEY,
@@ -110,8 +110,9 @@ def _row_absent(exc: ResourceNotFoundError) -> None:
 class EntityStore:
     """Rows of one entity table. Thread-safe; creates its table on first use, and again if it is dropped."""
 
-    def __init__(self, client: TableClient) -> None:
+    def __init__(self, client: TableClient, locate: geo.Locate | None = None) -> None:
         self._client = client
+        self._locate = locate  # where a record stands, for its index row (shared/geo.py); None: no positions
         self.table = client.table_name
         self._ready = False
         self._lock = threading.Lock()
@@ -160,6 +161,27 @@ class EntityStore:
 
         return self._call(f"read {self.table} {key}", get)
 
+    def read_many(self, side: Side, keys: Sequence[Key]) -> dict[str, Row | None]:
+        """Rows of a side by key, read at once (on the pool), by RowKey."""
+        futures = [(key.row_key, in_parallel(self.read, side, key)) for key in keys]
+        return {row_key: future.result() for row_key, future in futures}
+
+    def located(self, side: Side, spans: Sequence[tuple[str, str]] | None) -> list[tuple[str, geo.Point]]:
+        """(record RowKey, position) of the side's position index rows in the RowKey ranges (shared/geo.py;
+        None: the whole index), the ranges read at once."""
+
+        def read(span: tuple[str, str]) -> list[tuple[str, geo.Point]]:
+            query = "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi"
+            params = {"pk": PARTITION[side], "lo": span[0], "hi": span[1]}
+            found = self._query(
+                f"read {self.table} positions", query, params, select=["RowKey", "Lat", "Lon"], results_per_page=1000
+            )
+            return [(geo.record_key(entity["RowKey"]), (entity["Lat"], entity["Lon"])) for entity in found]
+
+        first, *rest = spans or [geo.everything()]
+        others = [in_parallel(read, span) for span in rest]
+        return read(first) + [entry for future in others for entry in future.result()]
+
     def read_pair(self, key: Key) -> dict[Side, Row | None]:
         """Both sides' rows of a key, read at once: the two reads are independent, so a change waits
         on one round trip for both (the second runs on a pool thread)."""
@@ -181,15 +203,18 @@ class EntityStore:
         deleted: bool = False,
         guard: Guard | None = None,
         indexed: bool = False,
+        located: str | None = None,
     ) -> Row:
         """Create the row (etag None) or replace it only if it is unchanged since it was read.
 
         Other rows of the partition go in the same transaction (one request, all or nothing): the
         index row of an intent (written with an intent when the row as read had no `indexed` one;
-        removed when it had and the new row has none), and with a guard, the company's guard row, only
-        if that is unchanged too."""
-        entity = _entity(side, key, record, meta, intent, deleted)
-        others = _index_change(side, key, meta, intent, indexed)
+        removed when it had and the new row has none); the index row of the record's position, moved
+        or removed with it (`located`: the position the row as read names); and with a guard, the
+        company's guard row, only if that is unchanged too."""
+        position = self.position(side, record, deleted)
+        entity = _entity(side, key, record, meta, intent, deleted, position)
+        others = _index_change(side, key, meta, intent, indexed) + _geo_change(side, key, located, position)
         if guard is not None:
             others.append(_guard_put(side, guard, meta.operation_id))
 
@@ -203,14 +228,27 @@ class EntityStore:
             )
 
         result = self._call(f"write {self.table} {key}", put)
-        return Row(record=_columns(record), meta=meta, etag=result["etag"], intent=intent, deleted=deleted)
+        return Row(
+            record=_columns(record), meta=meta, etag=result["etag"], intent=intent, deleted=deleted, geo=position
+        )
+
+    def position(self, side: Side, record: Mapping[str, Any], deleted: bool) -> str | None:
+        """Where the record stands, as its row names it (shared/geo.py), or None."""
+        point = None if self._locate is None or deleted else self._locate(side, record)
+        return None if point is None else geo.stamp(point)
 
     def write_many(self, side: Side, writes: Sequence[Write], guards: Sequence[Guard] = ()) -> list[str]:
         """Several rows of one side in one transaction (atomic, at most MAX_BATCH operations with their
-        intents' index rows and the guards), each created or replaced only if unchanged since read;
-        their new ETags, in order, then the guards'."""
-        entities = [_put(_entity(side, key, record, meta, intent), etag) for key, record, meta, etag, intent in writes]
-        indexes = [op for key, _, meta, _, intent in writes for op in _index_change(side, key, meta, intent, False)]
+        intents' and positions' index rows and the guards), each created or replaced only if unchanged
+        since read; their new ETags, in order, then the guards'."""
+        positions = [self.position(side, write.record, False) for write in writes]
+        entities = [
+            _put(_entity(side, w.key, w.record, w.meta, w.intent, False, position), w.etag)
+            for w, position in zip(writes, positions, strict=True)
+        ]
+        indexes = [op for w in writes for op in _index_change(side, w.key, w.meta, w.intent, False)]
+        moves = zip(writes, positions, strict=True)
+        indexes += [op for w, position in moves for op in _geo_change(side, w.key, w.located, position)]
         guarded = [_guard_put(side, guard) for guard in guards]
         if not entities:
             return []
@@ -232,7 +270,7 @@ class EntityStore:
         owners: list[int] = []  # the row each operation belongs to
         starts: list[int] = []  # each row's own operation
         for position, (key, row) in enumerate(rows):
-            entity = _entity(side, key, row.record, row.meta, None, row.deleted)
+            entity = _entity(side, key, row.record, row.meta, None, row.deleted, row.geo)
             changes = [_put(entity, row.etag), *_index_change(side, key, row.meta, None, row.indexed)]
             starts.append(len(operations))
             operations += changes
@@ -351,6 +389,19 @@ class EntityStore:
             params["after"] = after
         yield from _live(self._query(f"scan {self.table}", query, params, results_per_page=1000))
 
+    def unlocated(self, side: Side) -> Iterator[tuple[Key, Row]]:
+        """The side's records whose position has no index row as it is (written by a version from before
+        position index rows, or changed in storage outside the sync): found by scanning the partition."""
+        if self._locate is None:
+            return
+        for key, row in self.scan(side, None):
+            if row.geo != self.position(side, row.record, False):
+                yield key, row
+
+    def relocate(self, side: Side, key: Key, row: Row) -> None:
+        """Write the row again as it is (if unchanged since read), with its position's index row."""
+        self.write(side, key, row.record, row.meta, row.etag, intent=row.intent, indexed=row.indexed, located=row.geo)
+
     def keys(self, side: Side, company: str | None, after: str | None, limit: int) -> list[str]:
         """Up to `limit` RowKeys of a side's records (of one company; after a RowKey), in key order: only
         the keys and the tombstone flag are read, not the records."""
@@ -380,14 +431,30 @@ def _live(entities: Iterable[Any]) -> Iterator[tuple[Key, Row]]:
 
 
 MAX_BATCH = 100  # operations in one Table Storage transaction
-# One row to write: its key, record, metadata, the ETag it was read with (None: create), its intent.
-Write = tuple[Key, Mapping[str, Any], SyncMeta, str | None, Intent | None]
+
+
+class Write(NamedTuple):
+    """One row to write in a transaction of several."""
+
+    key: Key
+    record: Mapping[str, Any]
+    meta: SyncMeta
+    etag: str | None  # as read; None: create
+    intent: Intent | None
+    located: str | None = None  # the position the row as read names (Row.geo)
 
 
 def _entity(
-    side: Side, key: Key, record: Mapping[str, Any], meta: SyncMeta, intent: Intent | None, deleted: bool = False
+    side: Side,
+    key: Key,
+    record: Mapping[str, Any],
+    meta: SyncMeta,
+    intent: Intent | None,
+    deleted: bool = False,
+    position: str | None = None,
 ) -> dict[str, Any]:
-    """The stored row: the record's columns, the sync metadata, the intent, the tombstone flag."""
+    """The stored row: the record's columns, the sync metadata, the intent, the tombstone flag, the
+    position its index row is at."""
     return {
         "PartitionKey": PARTITION[side],
         "RowKey": key.row_key,
@@ -395,6 +462,7 @@ def _entity(
         **meta.columns(),
         **(intent.columns() if intent else {}),
         **({"SyncDeleted": True} if deleted else {}),
+        **({"SyncGeo": position} if position else {}),
     }
 
 
@@ -421,6 +489,21 @@ def _index_change(side: Side, key: Key, meta: SyncMeta, intent: Intent | None, i
     if indexed:
         return [("delete", {"PartitionKey": PARTITION[side], "RowKey": row_key})]
     return []
+
+
+def _geo_change(side: Side, key: Key, located: str | None, position: str | None) -> list[tuple[Any, ...]]:
+    """The transaction operations that keep a record's position's index row with it (shared/geo.py): the
+    old one removed when the record moved away, was deleted or lost its position; the new one written
+    when it has a position that differs from the old (exactly)."""
+    if located == position:
+        return []
+    old, new = geo.unstamp(located), geo.unstamp(position)
+    operations: list[tuple[Any, ...]] = []
+    if old is not None and (new is None or geo.index_key(new, key.row_key) != geo.index_key(old, key.row_key)):
+        operations.append(("delete", {"PartitionKey": PARTITION[side], "RowKey": geo.index_key(old, key.row_key)}))
+    if new is not None:
+        operations.append(("upsert", geo.index_row(PARTITION[side], key.row_key, new), {"mode": UpdateMode.REPLACE}))
+    return operations
 
 
 def _guard_put(side: Side, guard: Guard, operation_id: str | None = None) -> tuple[Any, ...]:

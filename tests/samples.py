@@ -32,11 +32,23 @@ def _warehouses_fs(company: str, ident: str, version: int) -> dict[str, Any]:
         "msdyn_warehouseidentifier": ident,
         "msdyn_operationalsite": "1",
         "msdyn_description": f"v{version}",
+        **_position("msdyn_primaryaddresslatitude", "msdyn_primaryaddresslongitude", version),
     }
 
 
 def _warehouses_scm(company: str, ident: str, version: int) -> dict[str, Any]:
-    return {"dataAreaId": company, "WarehouseId": ident, "OperationalSiteId": "1", "WarehouseName": f"v{version}"}
+    return {
+        "dataAreaId": company,
+        "WarehouseId": ident,
+        "OperationalSiteId": "1",
+        "WarehouseName": f"v{version}",
+        **_position("PrimaryAddressLatitude", "PrimaryAddressLongitude", version),
+    }
+
+
+def _position(latitude: str, longitude: str, version: int) -> dict[str, Any]:
+    """A position that moves with the version, by about half a degree (another band of the position index)."""
+    return {latitude: 40.25 + version / 2, longitude: -100.125 - version / 4}
 
 
 def _customer_assets_fs(company: str, ident: str, version: int) -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """Writing an initial-sync chunk's decisions: the lead's rows with their intents, then the follower's.
 
-FS rows (the lead) go in transactions of at most 49 rows, each with its intent (SCM's new record
-and SCM's ETag as read) and the intent's index row; a company whose rows a rule that reads other
-records may be about commits its transactions one after the other, each with its guard row,
-chaining the guard's ETag. Other transactions, and then the SCM rows' transactions of 100, run four
-at a time. Every row is ETag-conditional on what the chunk read; whatever reached the lead is
-written to the follower even when a later lead transaction failed, so nothing is left for recovery
-that need not be.
+FS rows (the lead) go in transactions of at most 49 rows (24 where records have positions, whose
+index rows go along), each with its intent (SCM's new record and SCM's ETag as read) and the
+intent's index row; a company whose rows a rule that reads other records may be about commits its
+transactions one after the other, each with its guard row, chaining the guard's ETag. Other
+transactions, and then the SCM rows' transactions of 100 (33), run four at a time. Every row is
+ETag-conditional on what the chunk read; whatever reached the lead is written to the follower even
+when a later lead transaction failed, so nothing is left for recovery that need not be; then the
+leads' intents are cleared, fifty to a transaction.
 """
 
 from __future__ import annotations
@@ -23,13 +24,19 @@ from shared.keys import normalise
 from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError
 from shared.store import Write
 
-LEAD_BATCH = 49  # rows per lead transaction: each with its index row, and one operation left for the guard
-FOLLOWER_BATCH = 100
+# Rows per transaction (at most 100 operations): a lead row goes with its intent's index row and one
+# operation is left for the guard; where records have positions, each may also move its position's
+# index row (two operations: the old one removed, the new one written).
+LEAD_BATCH, LEAD_BATCH_GEO = 49, 24
+FOLLOWER_BATCH, FOLLOWER_BATCH_GEO = 100, 33
 
 
 class ChunkWriter:
     def __init__(self, engine: Engine, meta: Callable[[Decision, Pair], SyncMeta]) -> None:
         self.engine, self.store, self._meta = engine, engine.store, meta
+        located = engine.spec.geo is not None
+        self.lead_batch = LEAD_BATCH_GEO if located else LEAD_BATCH
+        self.follower_batch = FOLLOWER_BATCH_GEO if located else FOLLOWER_BATCH
 
     def write(self, decisions: list[Decision], stored: dict[str, Pair], guards: dict[str, Guard]) -> None:
         """Lead transactions (a company under its guard commits its batches in a row, chaining the
@@ -41,7 +48,8 @@ class ChunkWriter:
             by_company[normalise(decision.key.company)].append(decision)
         chains: list[tuple[Guard | None, list[list[Decision]]]] = []
         for company, group in by_company.items():
-            batches = [group[start : start + LEAD_BATCH] for start in range(0, len(group), LEAD_BATCH)]
+            size = self.lead_batch
+            batches = [group[start : start + size] for start in range(0, len(group), size)]
             guard = guards.get(company)
             chains += [(guard, batches)] if guard is not None else [(None, [batch]) for batch in batches]
         leads: list[tuple[Decision, Row]] = []  # as written
@@ -56,7 +64,8 @@ class ChunkWriter:
         try:
             _in_parallel([lambda g=guard, b=batches: chain(g, b) for guard, batches in chains])  # type: ignore[misc]
         finally:  # what reached the lead must reach the follower
-            followers = [leads[start : start + FOLLOWER_BATCH] for start in range(0, len(leads), FOLLOWER_BATCH)]
+            size = self.follower_batch
+            followers = [leads[start : start + size] for start in range(0, len(leads), size)]
             _in_parallel([lambda b=batch: self._write_followers(b, stored, metas) for batch in followers])  # type: ignore[misc]
 
     def _write_leads(
@@ -72,10 +81,13 @@ class ChunkWriter:
                 follower.etag if follower else None, decision.records[FOLLOWER], bool(follower and follower.deleted)
             )
             meta = metas[decision.key.row_key]
-            writes.append((decision.key, decision.records[LEAD], meta, lead.etag if lead else None, intent))
+            etag, located = (lead.etag, lead.geo) if lead else (None, None)
+            writes.append(Write(decision.key, decision.records[LEAD], meta, etag, intent, located))
         etags = self.store.write_many(LEAD, writes, [guard] if guard else [])
-        written = zip(writes, etags[: len(writes)], strict=True)
-        rows = [Row(dict(record), meta, etag, intent) for (_, record, meta, _, intent), etag in written]
+        rows = [
+            Row(dict(w.record), w.meta, etag, w.intent, geo=self.store.position(LEAD, w.record, False))
+            for w, etag in zip(writes, etags[: len(writes)], strict=True)
+        ]
         return rows, (etags[len(writes)] if guard else None)
 
     def _write_followers(
@@ -88,7 +100,8 @@ class ChunkWriter:
             assert decision.records is not None
             follower = stored[decision.key.row_key][FOLLOWER]
             meta = metas[decision.key.row_key]
-            writes.append((decision.key, decision.records[FOLLOWER], meta, follower.etag if follower else None, None))
+            etag, located = (follower.etag, follower.geo) if follower else (None, None)
+            writes.append(Write(decision.key, decision.records[FOLLOWER], meta, etag, None, located))
         try:
             self.store.write_many(FOLLOWER, writes)
         except WriteConflictError:  # a live writer finished some of these for us: settle them one by one

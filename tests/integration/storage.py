@@ -14,7 +14,7 @@ from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.data.tables import TableServiceClient
 
-from shared import runtime
+from shared import geo, runtime
 from shared.mapping import content_hash
 from shared.spec import EntitySpec
 from shared.store import calling_thread
@@ -147,8 +147,10 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def assert_both_or_neither(tables: TableServiceClient, spec: EntitySpec, row_key: str) -> str | None:
-    """The pair is on both sides, mapped from one version, or on neither; returns that version's hash."""
+    """The pair is on both sides, mapped from one version, or on neither, each side's position index
+    exactly as its row says; returns that version's hash."""
     rows = pair(tables, spec, row_key)
+    assert_located(tables, spec, row_key, rows)
     fs, scm = (None if row is None or row.get("SyncDeleted") else row for row in (rows["fs"], rows["scm"]))
     if fs is None and scm is None:  # on neither side, or deleted on both (tombstones are no records)
         return None
@@ -160,6 +162,28 @@ def assert_both_or_neither(tables: TableServiceClient, spec: EntitySpec, row_key
     stored_hash = content_hash(spec, _record(scm))
     assert content_hash(spec, from_fs["scm"]) == stored_hash == scm["SyncHash"] == fs["SyncHash"], rows
     return stored_hash
+
+
+def assert_located(
+    tables: TableServiceClient, spec: EntitySpec, row_key: str, rows: dict[str, dict[str, Any] | None]
+) -> None:
+    """On each side, the record's position index rows (shared/geo.py) are exactly the one its position
+    calls for (none for a record without one, a tombstone, or no row), and the row names that position."""
+    if spec.geo is None:
+        return
+    client = tables.get_table_client(spec.table)
+    low, high = geo.everything()
+    for side, partition in (("fs", "FS"), ("scm", "SCM")):
+        query = "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi"
+        found = {
+            entity["RowKey"]: (entity["Lat"], entity["Lon"])
+            for entity in client.query_entities(query, parameters={"pk": partition, "lo": low, "hi": high})
+            if geo.record_key(entity["RowKey"]) == row_key
+        }
+        row = rows[side]
+        point = None if row is None or row.get("SyncDeleted") else geo.coordinates(spec, side, _record(row))  # type: ignore[arg-type]
+        assert found == ({} if point is None else {geo.index_key(point, row_key): point}), (side, row_key, found, row)
+        assert (row or {}).get("SyncGeo") == (geo.stamp(point) if point else None), (side, row)
 
 
 def version_hash(spec: EntitySpec, side: str, record: dict[str, Any]) -> str:

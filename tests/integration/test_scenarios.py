@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared.listing import haversine_km
+from shared.geo import haversine_km
 from tests.integration.support import Api
 from tests.samples import sample
 
@@ -45,6 +45,8 @@ def asset(side: str, ident: str, name: str, company: str = "USMF", **fields: Any
 
 def warehouse(side: str, ident: str, lat_lon: tuple[float, float] | None, company: str = "USMF") -> dict[str, Any]:
     record = {**sample(WAREHOUSES, side, ident, company=company), **DETAILS[side]}
+    for name in COORDINATES[side]:  # the sample's own position, replaced or left out
+        record.pop(name, None)
     if lat_lon:
         record.update(zip(COORDINATES[side], lat_lon, strict=True))
     return record

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from shared import listing
+from shared import geo, listing
 from shared.errors import BadRequestError
 from shared.keys import Key
 from shared.listing import Query
@@ -129,14 +129,14 @@ def test_query_from_parameters() -> None:
 
 
 def test_haversine_known_distances() -> None:
-    one_degree = 2 * math.pi * listing.EARTH_RADIUS_KM / 360
-    assert listing.haversine_km((0, 0), (0, 1)) == pytest.approx(one_degree)
-    assert listing.haversine_km((0, 0), (1, 0)) == pytest.approx(one_degree)
-    assert listing.haversine_km((90, 0), (-90, 0)) == pytest.approx(math.pi * listing.EARTH_RADIUS_KM)
+    one_degree = 2 * math.pi * geo.EARTH_RADIUS_KM / 360
+    assert geo.haversine_km((0, 0), (0, 1)) == pytest.approx(one_degree)
+    assert geo.haversine_km((0, 0), (1, 0)) == pytest.approx(one_degree)
+    assert geo.haversine_km((90, 0), (-90, 0)) == pytest.approx(math.pi * geo.EARTH_RADIUS_KM)
     # Nashville BNA to Los Angeles LAX: Rosetta Code's haversine task gives 2887.2599506 km for R = 6372.8 km
-    bna_lax = listing.haversine_km((36.12, -86.67), (33.94, -118.40))
-    assert bna_lax * 6372.8 / listing.EARTH_RADIUS_KM == pytest.approx(2887.2599506, abs=1e-6)
-    assert listing.haversine_km((0, 179.5), (0, -179.5)) == pytest.approx(one_degree)  # across the date line
+    bna_lax = geo.haversine_km((36.12, -86.67), (33.94, -118.40))
+    assert bna_lax * 6372.8 / geo.EARTH_RADIUS_KM == pytest.approx(2887.2599506, abs=1e-6)
+    assert geo.haversine_km((0, 179.5), (0, -179.5)) == pytest.approx(one_degree)  # across the date line
 
 
 points = st.tuples(st.floats(-90, 90), st.floats(-180, 180))
@@ -144,10 +144,10 @@ points = st.tuples(st.floats(-90, 90), st.floats(-180, 180))
 
 @given(a=points, b=points)
 def test_haversine_is_a_bounded_symmetric_distance(a: tuple[float, float], b: tuple[float, float]) -> None:
-    distance = listing.haversine_km(a, b)
-    assert 0 <= distance <= math.pi * listing.EARTH_RADIUS_KM + 1e-9
-    assert distance == pytest.approx(listing.haversine_km(b, a), abs=1e-9)
-    assert listing.haversine_km(a, a) == 0
+    distance = geo.haversine_km(a, b)
+    assert 0 <= distance <= math.pi * geo.EARTH_RADIUS_KM + 1e-9
+    assert distance == pytest.approx(geo.haversine_km(b, a), abs=1e-9)
+    assert geo.haversine_km(a, a) == 0
 
 
 @pytest.mark.parametrize(
@@ -165,14 +165,14 @@ def test_haversine_is_a_bounded_symmetric_distance(a: tuple[float, float], b: tu
     ],
 )
 def test_records_without_usable_coordinates_have_none(record: dict[str, Any]) -> None:
-    assert listing.coordinates(SPEC, "fs", record) is None
+    assert geo.coordinates(SPEC, "fs", record) is None
 
 
 def test_coordinates_of_each_side() -> None:
-    assert listing.coordinates(SPEC, "fs", {"msdyn_latitude": 1, "msdyn_longitude": 2.5}) == (1.0, 2.5)
-    assert listing.coordinates(SPEC, "scm", {"Lat": -1.5, "Lon": 3}) == (-1.5, 3.0)
-    assert listing.coordinates(SPEC, "fs", {"msdyn_latitude": 0, "msdyn_longitude": 5}) == (0.0, 5.0)  # the equator
-    assert listing.coordinates(_spec(geo=False), "fs", {"msdyn_latitude": 1, "msdyn_longitude": 2}) is None
+    assert geo.coordinates(SPEC, "fs", {"msdyn_latitude": 1, "msdyn_longitude": 2.5}) == (1.0, 2.5)
+    assert geo.coordinates(SPEC, "scm", {"Lat": -1.5, "Lon": 3}) == (-1.5, 3.0)
+    assert geo.coordinates(SPEC, "fs", {"msdyn_latitude": 0, "msdyn_longitude": 5}) == (0.0, 5.0)  # the equator
+    assert geo.coordinates(_spec(geo=False), "fs", {"msdyn_latitude": 1, "msdyn_longitude": 2}) is None
 
 
 # -- selecting and ordering -----------------------------------------------------------------------

@@ -1,0 +1,124 @@
+"""The position index (shared/geo.py): a `near=` list reads the index rows of the circle, not the records.
+
+Each warehouse with a position has an index row in its side's partition, written in the same transaction
+as the row; a move, a position removed and a delete take the old one away in that transaction too. The
+fault and kill suites check the index of every key they touch (storage.assert_both_or_neither); here,
+each kind of write through the public routes, what a list reads, an import, and the operator's pass that
+gives a record changed outside the sync its index row.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from urllib.parse import unquote
+
+from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.data.tables import TableServiceClient
+
+from shared import geo, importer, jsonio
+from shared.entities import ENTITIES
+from shared.keys import GEO_PREFIX, Key
+from tests.integration.storage import assert_both_or_neither, pair, policy
+from tests.integration.support import Api
+from tests.integration.test_scenarios import COORDINATES, listed, warehouse
+
+SPEC = ENTITIES["warehouses"]
+SEATTLE, TACOMA, PORTLAND = (47.61, -122.33), (47.25, -122.44), (45.52, -122.68)
+
+
+class Reads(SansIOHTTPPolicy[Any, Any]):
+    """The app's requests to the warehouses table, as `METHOD path?query` (decoded)."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self._lock = threading.Lock()
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        url = unquote(request.http_request.url)
+        if f"/{SPEC.table}" in url:
+            with self._lock:
+                self.sent.append(f"{request.http_request.method} {url.split('/', 3)[-1]}")
+
+
+def index(tables: TableServiceClient, partition: str) -> dict[str, tuple[float, float]]:
+    client = tables.get_table_client(SPEC.table)
+    low, high = geo.everything()
+    found = client.query_entities(
+        "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi", parameters={"pk": partition, "lo": low, "hi": high}
+    )
+    return {geo.record_key(row["RowKey"]): (row["Lat"], row["Lon"]) for row in found}
+
+
+def post(api: Api, side: str, record: dict[str, Any]) -> None:
+    answer = api.post(side, SPEC.slug, record)
+    assert answer.status_code in (200, 201), answer.text
+
+
+def test_the_index_row_moves_with_the_warehouse(api: Api, tables: TableServiceClient) -> None:
+    row_key = Key("USMF", "MOVER").row_key
+    post(api, "fs", warehouse("fs", "MOVER", SEATTLE))
+    assert index(tables, "FS") == {row_key: SEATTLE} and index(tables, "SCM") == {row_key: SEATTLE}
+    post(api, "scm", warehouse("scm", "MOVER", PORTLAND))  # another band of the index
+    assert index(tables, "FS") == {row_key: PORTLAND} and index(tables, "SCM") == {row_key: PORTLAND}
+    assert_both_or_neither(tables, SPEC, row_key)
+    nowhere = {**warehouse("fs", "MOVER", None), **dict.fromkeys(COORDINATES["fs"], 0)}  # 0, 0: no position
+    post(api, "fs", nowhere)
+    assert index(tables, "FS") == {} and index(tables, "SCM") == {}
+    post(api, "fs", warehouse("fs", "MOVER", TACOMA))
+    assert api.delete(f"fs/{SPEC.slug}/USMF/MOVER").status_code == 200
+    assert index(tables, "FS") == {} and index(tables, "SCM") == {}
+    assert_both_or_neither(tables, SPEC, row_key)
+
+
+def test_a_near_list_reads_the_circle_and_the_page_only(api: Api, tables: TableServiceClient) -> None:
+    for n in range(30):  # far away: in no range the list reads
+        post(api, "fs", warehouse("fs", f"FAR-{n}", (-33.87 + n / 100, 151.21)))
+    post(api, "fs", warehouse("fs", "SEA", SEATTLE))
+    post(api, "scm", warehouse("scm", "TAC", TACOMA))
+    with policy(Reads()) as reads:
+        items = listed(api, f"fs/{SPEC.slug}", company="USMF", near="47.61,-122.33", radius_km="50")["items"]
+    assert [item["key"]["id"] for item in items] == ["SEA", "TAC"]
+    queries = [sent for sent in reads.sent if "$filter" in sent]
+    assert queries and all(GEO_PREFIX in query for query in queries), queries  # the index only, never the records
+    assert len(queries) == len(geo.ranges(SEATTLE, 50) or [None])
+    point_reads = [sent for sent in reads.sent if "$filter" not in sent]
+    assert len(point_reads) == 2  # the page's records
+
+
+def test_imported_warehouses_are_found_near(api: Api, tables: TableServiceClient) -> None:
+    records = [warehouse("scm", "IMP-1", SEATTLE), warehouse("scm", "IMP-2", None)]
+    data = b"\n".join(jsonio.dumps(record) for record in records)
+    client = tables.get_table_client(SPEC.table)
+    report = importer.load(client, SPEC, "scm", importer.read_lines(data, "jsonl", SPEC, "scm"))
+    assert report.loaded == 2 and not report.failed
+    assert index(tables, "SCM") == {Key("USMF", "IMP-1").row_key: SEATTLE}
+    items = listed(api, f"scm/{SPEC.slug}", company="USMF", near="47.61,-122.33", radius_km="5")["items"]
+    assert [item["key"]["id"] for item in items] == ["IMP-1"]
+
+
+def test_a_position_changed_outside_the_sync_is_indexed_by_the_operators_pass(
+    api: Api, tables: TableServiceClient
+) -> None:
+    """Written in storage directly, as a version from before the index (or a hand edit) leaves it: the
+    record is not listed at a position its index does not hold; the operator's recovery pass indexes it."""
+    post(api, "fs", warehouse("fs", "HAND", SEATTLE))
+    client = tables.get_table_client(SPEC.table)
+    row_key = Key("USMF", "HAND").row_key
+    row = client.get_entity("SCM", row_key)
+    row.update(zip(COORDINATES["scm"], PORTLAND, strict=True))
+    client.update_entity(row)  # moved, its index row and SyncGeo left as they were
+
+    def near(point: tuple[float, float]) -> list[str]:
+        params = {"company": "USMF", "near": f"{point[0]},{point[1]}", "radius_km": "5"}
+        return [item["key"]["id"] for item in listed(api, f"scm/{SPEC.slug}", **params)["items"]]
+
+    assert near(SEATTLE) == [] and near(PORTLAND) == []  # the stale index row names a position it no longer has
+    answer = api.session.post(f"{api.base}/operations/recover", timeout=60)
+    assert answer.status_code == 200, answer.text
+    report = next(entry for entry in answer.json()["entities"] if entry["entity"] == SPEC.slug)
+    assert report["located"] == 1
+    assert near(PORTLAND) == ["HAND"] and near(SEATTLE) == []
+    assert index(tables, "SCM") == {row_key: PORTLAND} and index(tables, "FS") == {row_key: SEATTLE}
+    assert pair(tables, SPEC, row_key)["scm"]["SyncGeo"] == geo.stamp(PORTLAND)  # type: ignore[index]
