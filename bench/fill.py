@@ -80,6 +80,13 @@ class Filler:
             for _ in pool.map(self._insert, self._batches(names)):
                 pass
 
+    def insert(self, entities: Sequence[dict[str, Any]]) -> None:
+        """Insert rows as they are (all of one partition), 100 to a transaction, IN_FLIGHT at once."""
+        batches = [list(entities[start : start + BATCH]) for start in range(0, len(entities), BATCH)]
+        with ThreadPoolExecutor(IN_FLIGHT) as pool:
+            for _ in pool.map(self._insert, batches):
+                pass
+
     def _batches(self, names: Sequence[str]) -> Iterator[list[dict[str, Any]]]:
         for start in range(0, len(names), BATCH):
             chunk = names[start : start + BATCH]

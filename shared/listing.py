@@ -3,10 +3,11 @@
 A plain list pages through Table Storage in key order. A distance list (`near=lat,lon&radius_km=R`)
 reads the position index (shared/geo.py): the index rows in the RowKey ranges the circle covers, each
 measured here, then only the page's records, each checked against its index row. A search (`q=`)
-needs what Table Storage cannot do — substrings — so it scans the side's rows (of the company) and
-filters them here. Their continuation token is our own: the position of the last row returned (its
-row key, and its distance for `near`), so a page never shifts when unrelated rows change, and bound to
-the query it was given out for.
+needs what Table Storage cannot do — substrings — so it reads the side's rows (of the company) in key
+order, only their search fields, filters them here, and then reads the page's records whole. Their
+continuation token is our own: the position of the last row returned (its row key, and its distance
+for `near`), so a page never shifts when unrelated rows change, and bound to the query it was given
+out for.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import heapq
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from shared import geo, jsonio
@@ -70,10 +71,8 @@ def list_records(engine: Engine, side: Side, params: Mapping[str, str]) -> dict[
     after = decode_token(params.get("continuation"), query)
     if query.by_distance:
         page, more = nearest(engine, query, after, limit)
-    else:  # a key-order search resumes in storage, after the last row key returned
-        resume = after[1] if after is not None else None
-        found = matches(engine.spec, query, engine.store.scan(side, company, after=resume))
-        page, more = next_page(found, after, limit, ordered=True)
+    else:
+        page, more = searched(engine, query, after, limit)
     items = [_item(key, row, distance if query.by_distance else None) for distance, key, row in page]
     return {"items": items, "continuation": encode_token(query, position(page[-1])) if more else None}
 
@@ -113,20 +112,6 @@ def parse_radius(raw: str) -> float:
     return radius
 
 
-def matches(spec: EntitySpec, query: Query, rows: Iterable[tuple[Key, Row]]) -> Iterator[tuple[float, Key, Row]]:
-    """The rows the query selects, each with its distance (0.0 when the list is not by distance)."""
-    search = _search_fields(spec, query.side)
-    for key, row in rows:
-        if query.text is not None and not _contains(row.record, search, query.text):
-            continue
-        if query.near is None:
-            yield 0.0, key, row
-        elif (point := coordinates(spec, query.side, row.record)) is not None:
-            distance = haversine_km(query.near, point)
-            if distance <= query.radius_km:
-                yield distance, key, row
-
-
 def nearest(
     engine: Engine, query: Query, after: Position | None, limit: int
 ) -> tuple[list[tuple[float, Key, Row]], bool]:
@@ -156,19 +141,30 @@ def nearest(
     return found[:limit], len(found) > limit
 
 
-def next_page(
-    found: Iterable[tuple[float, Key, Row]], after: Position | None, limit: int, *, ordered: bool
+def searched(
+    engine: Engine, query: Query, after: Position | None, limit: int
 ) -> tuple[list[tuple[float, Key, Row]], bool]:
-    """The `limit` rows after `after` in (distance, row key) order, and whether more follow.
-
-    `ordered` says the rows already come in that order (a key-order scan), so reading stops early.
-    """
-    later = (item for item in found if after is None or position(item) > after)
-    if ordered:
-        head = [item for _, item in zip(range(limit + 1), later, strict=False)]
-    else:
-        head = heapq.nsmallest(limit + 1, later, key=position)
-    return head[:limit], len(head) > limit
+    """The first `limit` records in key order after `after` whose search fields hold the query's text, and
+    whether more follow: the partition is read in key order for the search fields alone (resuming in
+    storage after the last row key returned), and only the page's records are read whole, each checked
+    again (it may have changed between the two reads)."""
+    assert query.text is not None
+    spec, store, text = engine.spec, engine.store, query.text
+    fields = _search_fields(spec, query.side)
+    resume = after[1] if after is not None else None
+    hits = (
+        row_key
+        for row_key, columns in store.columns(query.side, query.company, fields, after=resume)
+        if _contains(columns, fields, text)
+    )
+    found: list[tuple[float, Key, Row]] = []
+    while len(found) <= limit and (chunk := list(islice(hits, limit + 1 - len(found)))):
+        rows = store.read_many(query.side, [decode_row_key(row_key) for row_key in chunk])
+        for row_key in chunk:
+            row = rows[row_key]
+            if row is not None and not row.deleted and _contains(row.record, fields, text):
+                found.append((0.0, decode_row_key(row_key), row))
+    return found[:limit], len(found) > limit
 
 
 def position(item: tuple[float, Key, Row]) -> Position:

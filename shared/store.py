@@ -402,6 +402,20 @@ class EntityStore:
         """Write the row again as it is (if unchanged since read), with its position's index row."""
         self.write(side, key, row.record, row.meta, row.etag, intent=row.intent, indexed=row.indexed, located=row.geo)
 
+    def columns(
+        self, side: Side, company: str | None, names: Sequence[str], after: str | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(RowKey, the named columns) of every record of a side (of one company; after a RowKey), in key
+        order, page by page: only those columns are read. Tombstones are left out."""
+        query, params = _side_filter(side, company)
+        if after is not None:
+            query += " and RowKey gt @after"
+            params["after"] = after
+        select = ["RowKey", "SyncDeleted", *names]
+        for entity in self._query(f"scan {self.table}", query, params, select=select, results_per_page=1000):
+            if not entity.get("SyncDeleted"):
+                yield entity["RowKey"], {name: entity[name] for name in names if entity.get(name) is not None}
+
     def keys(self, side: Side, company: str | None, after: str | None, limit: int) -> list[str]:
         """Up to `limit` RowKeys of a side's records (of one company; after a RowKey), in key order: only
         the keys and the tombstone flag are read, not the records."""

@@ -1,0 +1,269 @@
+"""`python -m bench.lists`: the two lists field service lives on, as one company grows.
+
+A technician's nearby warehouses (`near=` 50 km) and a dispatcher's asset search (`q=`, a serial number
+that one asset has), through the local host's HTTP routes, with 1,000, 10,000 and 100,000 records of
+each entity in one company; beside them, a raw `query_entities` of the same company's rows (what a list
+that reads every row costs at least). Each figure is the median of several GETs after one warm-up.
+
+The tables are filled fast (bench/fill.py) with rows made from one record of each entity written by
+the app itself, so every column is what the app stores; each filled record gets its own key, search
+fields and position, and the warehouses their position index rows (shared/geo.py), as the app writes
+them. Warehouses stand at random points of the contiguous United States (a fixed seed); the 50 km
+circle is around Kansas City. On demand, never part of the tests: about 3-4 minutes at its defaults,
+most of it filling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from azure.data.tables import TableClient
+
+from bench import figures, report
+from bench.fill import Filler
+from bench.hosted import _host
+from bench.measure import BenchError, expect
+from devtools.azurite import Azurite
+from shared import geo, jsonio, runtime
+from shared.entities import ENTITIES
+from shared.keys import Key, company_range
+
+COMPANY = "USMF"
+WAREHOUSES, ASSETS = ENTITIES["warehouses"], ENTITIES["customer-assets"]
+KANSAS_CITY = (39.0997, -94.5786)
+RADIUS_KM = 50
+BOX = ((25.0, 49.0), (-124.0, -67.0))  # contiguous United States, roughly
+REPEAT = 7
+JSON = {"content-type": "application/json"}
+SEED = 20261129
+TEMPLATES = {  # one valid FS record of each entity
+    "warehouses": {
+        "msdyn_company": COMPANY,
+        "msdyn_warehouseidentifier": "TEMPLATE",
+        "msdyn_operationalsite": "1",
+        "msdyn_description": "Regional warehouse",
+        "msdyn_primaryaddresslatitude": 39.0,
+        "msdyn_primaryaddresslongitude": -95.0,
+    },
+    "customer-assets": {
+        "msdyn_company": COMPANY,
+        "msdyn_maintenanceassetid": "TEMPLATE",
+        "msdyn_name": "Pump",
+        "msdyn_customerassetcategory": "PUMP",
+        "msdyn_serialid": "SN-TEMPLATE",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    size: int
+    fill_seconds: float
+    near_ms: float
+    near_items: int
+    search_ms: float
+    search_items: int
+    raw_warehouses_ms: float
+    raw_assets_ms: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: round(value, 3) if isinstance(value, float) else value for name, value in vars(self).items()}
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.lists", description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000,100000", help="records per entity, increasing (%(default)s)")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure as JSON to PATH")
+    args = parser.parse_args(argv)
+    try:
+        args.sizes = figures.sizes(args.sizes)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    info, rows, start = report.machine(), [], time.perf_counter()
+    print("starting Azurite ...", file=sys.stderr, flush=True)
+    with Azurite.on_free_ports() as azurite, serving(azurite.connection_string) as base:
+        bench = Lists(azurite.connection_string, base)
+        for size in args.sizes:
+            print(f"{size} records per entity: filling ...", end="", file=sys.stderr, flush=True)
+            rows.append(bench.row(size))
+            print(f" {rows[-1].fill_seconds:.1f} s; near {rows[-1].near_ms:.0f} ms", file=sys.stderr, flush=True)
+    print(table(info, rows), f"total {time.perf_counter() - start:.1f} s", sep="\n\n")
+    if args.json:
+        document = {"machine": info, "rows": [row.as_dict() for row in rows]}
+        args.json.write_bytes(jsonio.dumps(document) + b"\n")
+    return 0
+
+
+class Lists:
+    def __init__(self, connection: str, base: str) -> None:
+        self.base, self.session = base, requests.Session()
+        self.clients = {
+            spec.slug: TableClient.from_connection_string(connection, spec.table) for spec in (WAREHOUSES, ASSETS)
+        }
+        self.templates = {spec.slug: self._template(spec) for spec in (WAREHOUSES, ASSETS)}
+        self.filled = 0
+        self.random = random.Random(SEED)
+
+    def row(self, size: int) -> Row:
+        began = time.perf_counter()
+        self._fill(self.filled, size)
+        self.filled = size
+        fill_seconds = time.perf_counter() - began
+        near = {"company": COMPANY, "near": f"{KANSAS_CITY[0]},{KANSAS_CITY[1]}", "radius_km": str(RADIUS_KM)}
+        near_ms, near_items = self._get(f"fs/{WAREHOUSES.slug}", near)
+        wanted = serial(size // 2)  # one asset's serial number: a rare search
+        search_ms, search_items = self._get(f"fs/{ASSETS.slug}", {"company": COMPANY, "q": wanted})
+        expect(f"assets found by {wanted}", search_items, 1)
+        return Row(
+            size,
+            fill_seconds,
+            near_ms,
+            near_items,
+            search_ms,
+            search_items,
+            self._raw(WAREHOUSES.slug, size),
+            self._raw(ASSETS.slug, size),
+        )
+
+    def _get(self, path: str, params: dict[str, str]) -> tuple[float, int]:
+        """Median milliseconds of REPEAT GETs (after one warm-up), and the number of items listed."""
+        times, items = [], -1
+        for attempt in range(REPEAT + 1):
+            began = time.perf_counter()
+            answer = self.session.get(f"{self.base}/api/{path}", params=params, timeout=300)
+            elapsed = (time.perf_counter() - began) * 1000
+            expect(f"GET {path}", answer.status_code, 200)
+            items = len(answer.json()["items"])
+            if attempt:
+                times.append(elapsed)
+        return statistics.median(times), items
+
+    def _raw(self, slug: str, size: int) -> float:
+        """Median milliseconds of reading the company's FS rows of an entity, every column."""
+        low, high = company_range(COMPANY)
+        times = []
+        for attempt in range(3 + 1):
+            began = time.perf_counter()
+            found = sum(
+                1
+                for _ in self.clients[slug].query_entities(
+                    "PartitionKey eq 'FS' and RowKey ge @lo and RowKey lt @hi",
+                    parameters={"lo": low, "hi": high},
+                    results_per_page=1000,
+                )
+            )
+            if attempt:
+                times.append((time.perf_counter() - began) * 1000)
+        if found < size:
+            raise BenchError(f"{slug}: {found} rows read, {size} filled")
+        return statistics.median(times)
+
+    def _template(self, spec: Any) -> dict[str, dict[str, Any]]:
+        """Each side's row of one record the app itself wrote (created through the route), its intent
+        left out (the filled records stand for records synced long ago)."""
+        record = TEMPLATES[spec.slug]
+        answer = self.session.post(
+            f"{self.base}/api/fs/{spec.slug}", data=jsonio.dumps(record), headers=JSON, timeout=30
+        )
+        expect(f"POST {spec.slug} template", answer.status_code, 201)
+        client = self.clients[spec.slug]
+        row_key = Key(COMPANY, "TEMPLATE").row_key
+        rows = {side: dict(client.get_entity(partition, row_key)) for side, partition in (("fs", "FS"), ("scm", "SCM"))}
+        return {side: {k: v for k, v in row.items() if not k.startswith("SyncPending")} for side, row in rows.items()}
+
+    def _fill(self, first: int, last: int) -> None:
+        for spec in (WAREHOUSES, ASSETS):
+            rows = {"FS": [], "SCM": []}  # type: dict[str, list[dict[str, Any]]]
+            for number in range(first, last):
+                point = self._point() if spec is WAREHOUSES else None
+                for side, partition in (("fs", "FS"), ("scm", "SCM")):
+                    rows[partition] += entities(spec, side, self.templates[spec.slug][side], number, point)
+            filler = Filler(self.clients[spec.slug], [], "")
+            for partition_rows in rows.values():
+                filler.insert(partition_rows)
+
+    def _point(self) -> geo.Point:
+        (south, north), (west, east) = BOX
+        return round(self.random.uniform(south, north), 6), round(self.random.uniform(west, east), 6)
+
+
+def ident(number: int) -> str:
+    return f"B{number:07d}"
+
+
+def serial(number: int) -> str:
+    return f"SN-{number:08d}"
+
+
+def entities(
+    spec: Any, side: str, template: dict[str, Any], number: int, point: geo.Point | None
+) -> list[dict[str, Any]]:
+    """A filled record's row on one side (and its position index row), from the template's row."""
+    name = ident(number)
+    row_key = Key(COMPANY, name).row_key
+    row = {**template, "RowKey": row_key, spec.side(side).id_field: name}
+    if spec is ASSETS:
+        values = (f"Pump {number % 997}", name, serial(number))
+        row.update({pair.name(side): value for pair, value in zip(spec.search, values, strict=True)})
+        return [row]
+    assert point is not None and spec.geo is not None
+    row.update({pair.name(side): value for pair, value in zip(spec.geo, point, strict=True)})
+    row["SyncGeo"] = geo.stamp(point)
+    partition = row["PartitionKey"]
+    return [row, geo.index_row(partition, row_key, point)]
+
+
+def table(info: dict[str, Any], rows: list[Row]) -> str:
+    first = rows[0]
+    lines = [
+        f"date: {info['date']}; machine: {info['cores']} cores, {info['platform']}, Python {info['python']}, "
+        f"Azurite {info['azurite']}",
+        f"one company; near = {RADIUS_KM} km around Kansas City; q = one asset's serial number; "
+        f"raw = query_entities of the company's FS rows; medians of {REPEAT} GETs",
+        f"{'records':>9}{'fill s':>9}{'near ms':>10}{'items':>7}{'q ms':>10}{'items':>7}"
+        f"{'raw wh ms':>11}{'raw asset ms':>14}{'near ×1k':>10}{'q ×1k':>8}",
+    ]
+    for row in rows:
+        lines.append(
+            f"{row.size:>9}{row.fill_seconds:>9.1f}{row.near_ms:>10.1f}{row.near_items:>7}{row.search_ms:>10.1f}"
+            f"{row.search_items:>7}{row.raw_warehouses_ms:>11.1f}{row.raw_assets_ms:>14.1f}"
+            f"{row.near_ms / first.near_ms:>10.2f}{row.search_ms / first.search_ms:>8.2f}"
+        )
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def serving(connection: str) -> Iterator[str]:
+    """The app (routes and queues, no timers) on a free port, against this run's Azurite; its base URL."""
+    saved = os.environ.get("AzureWebJobsStorage")
+    os.environ["AzureWebJobsStorage"] = connection
+    runtime.reset()
+    try:
+        with _host() as host:
+            yield host.base_url
+    finally:
+        if saved is None:
+            os.environ.pop("AzureWebJobsStorage", None)
+        else:
+            os.environ["AzureWebJobsStorage"] = saved
+        runtime.reset()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
