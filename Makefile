@@ -9,7 +9,7 @@ NODE_OK := node_modules/.installed
 SCAN    := .venv-scan
 SCAN_OK := $(SCAN)/.installed
 
-.PHONY: install run test soak lint bench clean package scan-tools
+.PHONY: install run test soak lint bench bench-lists clean package scan-tools
 
 install: $(PY_OK) $(NODE_OK)
 
@@ -60,6 +60,11 @@ lint: $(PY_OK)
 # On demand, never part of `make test` (3-4 minutes); e.g. make bench ARGS="--n 100 --recovery-rows 1000,10000"
 bench: install
 	$(PY) -m bench $(ARGS)
+
+# The lists (near=, q=) at 1,000 / 10,000 / 100,000 records per entity in one company (3-4 minutes, most of it
+# filling); e.g. make bench-lists ARGS="--sizes 1000,10000"
+bench-lists: install
+	$(PY) -m bench.lists $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(SCAN) dist node_modules .azurite .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -73,8 +73,8 @@ class Hosted:
     def _deferred(self, measured: Result) -> Result:
         """With the requests the app's changes left for later (bench/inprocess.py, deferred_work)."""
         before = self.tables.count
-        deferred_work(runtime.engine(SPEC.slug))
-        return dataclasses.replace(measured, deferred=self.tables.count - before)
+        seconds = deferred_work(runtime.engine(SPEC.slug))
+        return dataclasses.replace(measured, deferred=self.tables.count - before, recovery_seconds=seconds)
 
     def _post(self, record: dict[str, Any]) -> None:
         answer = self.session.post(self.url, data=jsonio.dumps(record), headers=_JSON, timeout=30)

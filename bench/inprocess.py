@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from contextlib import suppress
 from typing import Any
 
@@ -77,8 +78,8 @@ class InProcess:
         """The scenario's result with the requests its changes left for later counted: the confirmations
         still waiting, then a recovery pass (the timer's, no purge) that finds nothing else in flight."""
         before = self.counter.count
-        deferred_work(self.engine)
-        return dataclasses.replace(measured, deferred=self.counter.count - before)
+        seconds = deferred_work(self.engine)
+        return dataclasses.replace(measured, deferred=self.counter.count - before, recovery_seconds=seconds)
 
     def _write_both(self, name: str) -> None:
         for template in self.templates:
@@ -97,14 +98,18 @@ class InProcess:
             raise BenchError(f"one upsert counted as {self.counter.count - before} requests: the counter is broken")
 
 
-def deferred_work(engine: Engine) -> None:
-    """Send what the engine's changes left for later (waiting confirmations, recovery's pass), for the
-    caller's counter to count; an operation recovery had to do more for than confirm is a broken scenario."""
+def deferred_work(engine: Engine) -> float:
+    """Send what the engine's changes left for later (waiting confirmations, then recovery's pass), for
+    the caller's counter to count; the pass's seconds. An operation recovery had to do more for than
+    confirm is a broken scenario."""
     engine.journal.confirmations.flush()
+    began = time.perf_counter()
     report = recovery.recover(engine, purge=False)
+    seconds = time.perf_counter() - began
     left = {name: count for name, count in report.counts.items() if count and name != "confirmed"}
     if report.error or left:
         raise BenchError(f"recovery after the scenario: {report.as_dict()}")
+    return seconds
 
 
 def templates(outcome: Outcome) -> list[dict[str, Any]]:

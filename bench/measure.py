@@ -28,6 +28,7 @@ class Result:
     # storage requests of the work the scenario's changes left for later (their intents' confirmations and
     # recovery's pass), sent once the scenario ended; None: not measured
     deferred: int | None = None
+    recovery_seconds: float | None = None  # the recovery pass after the scenario (the timer's, no purge)
 
     @property
     def ops_per_s(self) -> float:
@@ -55,6 +56,7 @@ class Result:
             "requests_per_op": _rounded(self.requests_per_op),
             "deferred_requests": self.deferred,
             "requests_per_op_with_deferred": _rounded(self.total_requests_per_op),
+            "recovery_seconds_after": _rounded(self.recovery_seconds),
         }
 
 

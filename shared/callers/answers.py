@@ -55,6 +55,7 @@ class RecoveryReport(_Answer):
     busy: int
     young: int
     purged: int
+    located: int
     error: str | None = None
 
 
