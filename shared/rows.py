@@ -77,7 +77,7 @@ class Intent:
     that completing the intent can never overwrite a newer write. `record` None means delete it (leave
     a tombstone). `over_tombstone`: what the follower held was a tombstone, which the purge may remove
     meanwhile without that being anyone's newer write. `indexed`: an index row (keys.pending_row_key)
-    was written with the row, in the same transaction, and goes with the intent (store.py): recovery
+    was written with the row, in the same transaction, and goes with the intent (shared/store): recovery
     finds intents by their index rows, never by scanning. Rows written before index rows existed say
     False; a full recovery pass finds those.
     """
