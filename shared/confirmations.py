@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from itertools import islice
 
 from shared.errors import TransientError
 from shared.keys import Key
@@ -128,7 +129,9 @@ class Confirmations:
                     return
                 oldest = next(iter(self._waiting.values()))[2]
                 wait = oldest + self._linger - self._clock()
-                taken = self._take(len(self._waiting), due=True) if wait <= 0 else []
+                # the oldest is due: a whole batch goes with it (those not due yet only lose their chance
+                # of being carried on), so that a steady stream costs a request per fifty, not one each
+                taken = self._take(self._batch) if wait <= 0 else []
             try:
                 if taken:
                     self.send(taken)
@@ -141,14 +144,9 @@ class Confirmations:
                     self._sender = None
                 return
 
-    def _take(self, most: int, *, due: bool = False) -> list[tuple[Key, Row]]:
-        """Up to `most` of the oldest waiting (only those that have waited `linger`, when `due`), removed."""
-        cutoff = self._clock() - self._linger
-        taken: list[tuple[Key, Row]] = []
-        for key, row, since in self._waiting.values():
-            if len(taken) >= most or (due and since > cutoff):
-                break
-            taken.append((key, row))
+    def _take(self, most: int) -> list[tuple[Key, Row]]:
+        """Up to `most` of the oldest waiting, removed."""
+        taken = [(key, row) for key, row, _ in islice(self._waiting.values(), most)]
         for key, _ in taken:
             del self._waiting[key.row_key]
         return taken
