@@ -79,7 +79,7 @@ class Confirmations:
             self.send(taken)
 
     def flush(self) -> int:
-        """Clear everything waiting now (a job's end, a host's shutdown); how many intents were cleared."""
+        """Clear everything waiting now (tests, benchmarks, an orderly stop); how many intents were cleared."""
         cleared = 0
         while True:
             with self._lock:
