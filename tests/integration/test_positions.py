@@ -9,12 +9,8 @@ gives a record changed outside the sync its index row.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
-from urllib.parse import unquote
 
-from azure.core.pipeline import PipelineRequest
-from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.data.tables import TableServiceClient
 
 from shared import geo, importer, jsonio
@@ -22,24 +18,11 @@ from shared.entities import ENTITIES
 from shared.keys import GEO_PREFIX, Key
 from tests.integration.storage import assert_both_or_neither, pair, policy
 from tests.integration.support import Api
+from tests.integration.test_recovery_index import Requests
 from tests.integration.test_scenarios import COORDINATES, listed, warehouse
 
 SPEC = ENTITIES["warehouses"]
 SEATTLE, TACOMA, PORTLAND = (47.61, -122.33), (47.25, -122.44), (45.52, -122.68)
-
-
-class Reads(SansIOHTTPPolicy[Any, Any]):
-    """The app's requests to the warehouses table, as `METHOD path?query` (decoded)."""
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-        self._lock = threading.Lock()
-
-    def on_request(self, request: PipelineRequest[Any]) -> None:
-        url = unquote(request.http_request.url)
-        if f"/{SPEC.table}" in url:
-            with self._lock:
-                self.sent.append(f"{request.http_request.method} {url.split('/', 3)[-1]}")
 
 
 def index(tables: TableServiceClient, partition: str) -> dict[str, tuple[float, float]]:
@@ -77,7 +60,7 @@ def test_a_near_list_reads_the_circle_and_the_page_only(api: Api, tables: TableS
         post(api, "fs", warehouse("fs", f"FAR-{n}", (-33.87 + n / 100, 151.21)))
     post(api, "fs", warehouse("fs", "SEA", SEATTLE))
     post(api, "scm", warehouse("scm", "TAC", TACOMA))
-    with policy(Reads()) as reads:
+    with policy(Requests(SPEC.table)) as reads:
         items = listed(api, f"fs/{SPEC.slug}", company="USMF", near="47.61,-122.33", radius_km="50")["items"]
     assert [item["key"]["id"] for item in items] == ["SEA", "TAC"]
     queries = [sent for sent in reads.sent if "$filter" in sent]

@@ -29,15 +29,17 @@ SPEC = ENTITIES["payment-terms"]
 
 
 class Requests(SansIOHTTPPolicy[Any, Any]):
-    """Every request the app sends to the entity's table, as `METHOD path?query` (decoded)."""
+    """Every request the app sends to an entity's table (and every transaction), as `METHOD path?query`
+    (decoded)."""
 
-    def __init__(self) -> None:
+    def __init__(self, table: str = SPEC.table) -> None:
+        self.table = table
         self.sent: list[str] = []
         self._lock = threading.Lock()
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
         url = unquote(request.http_request.url)
-        if f"/{SPEC.table}" in url or "$batch" in url:
+        if f"/{self.table}" in url or "$batch" in url:
             with self._lock:
                 self.sent.append(f"{request.http_request.method} {url.split('/', 3)[-1]}")
 
