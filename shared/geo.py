@@ -1,8 +1,8 @@
 """Where records stand, and the index that finds the ones near a point without reading the others.
 
 Each record with a position has an index row in its own partition, written in the same transaction
-as the record (shared/store/writes.py): RowKey `$geo|<band>|<longitude>|<record's RowKey>`, with the position in
-`Lat` and `Lon`. A band is one degree of latitude; within a band the rows sort by longitude (fixed
+as the record (shared/store/writes.py): RowKey `$geo|<band>|<longitude>|<record's RowKey>`, with the
+position in `Lat` and `Lon`. A band is one degree of latitude; within a band the rows sort by longitude (fixed
 width, micro-degrees). The records within R km of a point then lie in the bands the circle's
 latitudes cross, between the longitudes its widest point reaches: one RowKey range per band (two where
 the circle crosses the antimeridian), read in parallel. A circle around a pole, or too big to be worth

@@ -17,7 +17,7 @@ import binascii
 import hashlib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -119,26 +119,22 @@ def nearest(
     follow: found by the position index, each record then read and kept only if it still stands where
     its index row says (a record changed outside the sync since is left out until it is written again)."""
     assert query.near is not None
-    spec, store = engine.spec, engine.store
+    spec, side, text = engine.spec, query.side, query.text
     within = geo.ranges(query.near, query.radius_km)
     prefix = company_range(query.company)[0] if query.company is not None else ""
     candidates = sorted(
         (distance, row_key, point)
-        for row_key, point in store.located(query.side, within)
+        for row_key, point in engine.store.located(side, within)
         if row_key.startswith(prefix) and (distance := haversine_km(query.near, point)) <= query.radius_km
-    )
-    later = [candidate for candidate in candidates if after is None or candidate[:2] > after]
-    found: list[tuple[float, Key, Row]] = []
-    while len(found) <= limit and later:
-        chunk, later = later[: limit + 1 - len(found)], later[limit + 1 - len(found) :]
-        rows = store.read_many(query.side, [decode_row_key(row_key) for _, row_key, _ in chunk])
-        for distance, row_key, point in chunk:
-            row = rows[row_key]
-            if row is None or row.deleted or coordinates(spec, query.side, row.record) != point:
-                continue
-            if query.text is None or _contains(row.record, _search_fields(spec, query.side), query.text):
-                found.append((distance, decode_row_key(row_key), row))
-    return found[:limit], len(found) > limit
+    )  # a record may have a stale index row beside its own (an import that moved it): kept only where it stands
+    fields = _search_fields(spec, side)
+
+    def keep(row: Row, point: geo.Point | None) -> bool:
+        stands = coordinates(spec, side, row.record) == point
+        return stands and (text is None or _contains(row.record, fields, text))
+
+    later = (candidate for candidate in candidates if after is None or candidate[:2] > after)
+    return _read_page(engine, side, later, limit, keep)
 
 
 def searched(
@@ -149,21 +145,32 @@ def searched(
     storage after the last row key returned), and only the page's records are read whole, each checked
     again (it may have changed between the two reads)."""
     assert query.text is not None
-    spec, store, text = engine.spec, engine.store, query.text
-    fields = _search_fields(spec, query.side)
+    text, fields = query.text, _search_fields(engine.spec, query.side)
     resume = after[1] if after is not None else None
     hits = (
-        row_key
-        for row_key, columns in store.columns(query.side, query.company, fields, after=resume)
+        (0.0, row_key, None)
+        for row_key, columns in engine.store.columns(query.side, query.company, fields, after=resume)
         if _contains(columns, fields, text)
     )
+    return _read_page(engine, query.side, hits, limit, lambda row, _: _contains(row.record, fields, text))
+
+
+def _read_page(
+    engine: Engine,
+    side: Side,
+    candidates: Iterator[tuple[float, str, geo.Point | None]],
+    limit: int,
+    keep: Callable[[Row, geo.Point | None], bool],
+) -> tuple[list[tuple[float, Key, Row]], bool]:
+    """The first `limit` candidates (distance, RowKey, position as indexed), in order, whose records are
+    there and `keep` keeps, and whether more follow: read whole, a page's worth at a time, in parallel."""
     found: list[tuple[float, Key, Row]] = []
-    while len(found) <= limit and (chunk := list(islice(hits, limit + 1 - len(found)))):
-        rows = store.read_many(query.side, [decode_row_key(row_key) for row_key in chunk])
-        for row_key in chunk:
+    while len(found) <= limit and (chunk := list(islice(candidates, limit + 1 - len(found)))):
+        rows = engine.store.read_many(side, [decode_row_key(row_key) for _, row_key, _ in chunk])
+        for distance, row_key, point in chunk:
             row = rows[row_key]
-            if row is not None and not row.deleted and _contains(row.record, fields, text):
-                found.append((0.0, decode_row_key(row_key), row))
+            if row is not None and not row.deleted and keep(row, point):
+                found.append((distance, decode_row_key(row_key), row))
     return found[:limit], len(found) > limit
 
 

@@ -128,7 +128,7 @@ class Row:
     intent: Intent | None = None  # lead rows only: the other side's write this row's operation promised
     deleted: bool = False  # a tombstone: the record was deleted at meta.source_time (kept for a while)
     written_at: dt.datetime | None = None  # when storage last wrote the row (its Timestamp)
-    geo: str | None = None  # the RowKey of the row's position's index row (shared/geo.py), if it has one
+    geo: str | None = None  # the position its index row stands at (`SyncGeo`, shared/geo.py), if it has one
 
     @classmethod
     def from_entity(cls, entity: Any) -> Row:

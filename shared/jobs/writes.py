@@ -83,12 +83,8 @@ class ChunkWriter:
             meta = metas[decision.key.row_key]
             etag, located = (lead.etag, lead.geo) if lead else (None, None)
             writes.append(Write(decision.key, decision.records[LEAD], meta, etag, intent, located))
-        etags = self.store.write_many(LEAD, writes, [guard] if guard else [])
-        rows = [
-            Row(dict(w.record), w.meta, etag, w.intent, geo=self.store.position(LEAD, w.record, False))
-            for w, etag in zip(writes, etags[: len(writes)], strict=True)
-        ]
-        return rows, (etags[len(writes)] if guard else None)
+        rows, guard_etags = self.store.write_many(LEAD, writes, [guard] if guard else [])
+        return rows, (guard_etags[0] if guard else None)
 
     def _write_followers(
         self, batch: list[tuple[Decision, Row]], stored: dict[str, Pair], metas: dict[str, SyncMeta]

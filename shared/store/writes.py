@@ -75,10 +75,12 @@ class Writes(TableAccess):
         point = None if self._locate is None or deleted else self._locate(side, record)
         return None if point is None else geo.stamp(point)
 
-    def write_many(self, side: Side, writes: Sequence[Write], guards: Sequence[Guard] = ()) -> list[str]:
+    def write_many(
+        self, side: Side, writes: Sequence[Write], guards: Sequence[Guard] = ()
+    ) -> tuple[list[Row], list[str]]:
         """Several rows of one side in one transaction (atomic, at most MAX_BATCH operations with their
         intents' and positions' index rows and the guards), each created or replaced only if unchanged
-        since read; their new ETags, in order, then the guards'."""
+        since read; the rows as written, in order, and the guards' new ETags."""
         positions = [self.position(side, write.record, False) for write in writes]
         entities = [
             put(row_entity(side, w.key, w.record, w.meta, w.intent, False, position), w.etag)
@@ -89,15 +91,18 @@ class Writes(TableAccess):
         indexes += [op for w, position in moves for op in geo_change(side, w.key, w.located, position)]
         guarded = [guard_put(side, guard) for guard in guards]
         if not entities:
-            return []
+            return [], []
         if len(entities) + len(indexes) + len(guarded) > MAX_BATCH:
             raise ValueError(f"a transaction holds at most {MAX_BATCH} operations")
         results = self._call(
             f"write {len(entities)} rows of {self.table}",
             lambda client: client.submit_transaction(entities + indexes + guarded),
         )
-        rows, guards_written = results[: len(entities)], results[len(entities) + len(indexes) :]
-        return [result["etag"] for result in (*rows, *guards_written)]
+        written = [
+            Row(columns_of(w.record), w.meta, result["etag"], w.intent, geo=position)
+            for w, position, result in zip(writes, positions, results, strict=False)
+        ]
+        return written, [result["etag"] for result in results[len(entities) + len(indexes) :]]
 
     def clear_intents(self, side: Side, rows: Sequence[tuple[Key, Row]]) -> list[str]:
         """Drop several rows' intents (their operations are done) and their index rows, in one transaction:
