@@ -91,18 +91,15 @@ _BASE64: dict[str, Any] = {"message_encode_policy": TextBase64EncodePolicy()}
 @contextlib.contextmanager
 def serving(connection: str) -> Iterator[Hosted]:
     """The app on a free port, its settings pointing at this run's Azurite, its requests counted."""
-    saved = os.environ.get("AzureWebJobsStorage")
-    os.environ["AzureWebJobsStorage"] = connection
-    runtime.reset()
     tables, queue = RequestCounter(), RequestCounter(url_part=f"/{QUEUE}")
     with contextlib.ExitStack() as stack:
-        stack.callback(_restore, saved)
+        stack.enter_context(pointed_at(connection))
         if not hasattr(runtime, "add_request_policy"):
             raise BenchError("shared.runtime no longer takes request policies: update bench/hosted.py")
         runtime.add_request_policy(tables)  # resets the runtime: every table client from now on counts
         stack.callback(runtime.remove_request_policy, tables)
         queue_counted = stack.enter_context(replaced(devhost.queues, "queue_client", _queue_factory(queue)))
-        host = stack.enter_context(_host())
+        host = stack.enter_context(host_without_timers())
         hosted = Hosted(connection, host, tables, queue if queue_counted else None)
         hosted.warm_up(WARM_UP)
         yield hosted
@@ -112,7 +109,7 @@ def _queue_factory(counter: RequestCounter) -> Any:
     return lambda connection, queue: counted_queue(connection, queue, counter)
 
 
-def _host() -> LocalHost:
+def host_without_timers() -> LocalHost:
     """The app's HTTP routes and queue triggers, not its timers (see the module's docstring), polling as
     host.json says (as deployed): the 17 idle queues' polls would otherwise take Azurite's time from
     the measured changes (at 0.2 s, 85 polls a second)."""
@@ -121,9 +118,17 @@ def _host() -> LocalHost:
     return LocalHost(functions, config, port=0)
 
 
-def _restore(saved: str | None) -> None:
-    if saved is None:
-        os.environ.pop("AzureWebJobsStorage", None)
-    else:
-        os.environ["AzureWebJobsStorage"] = saved
+@contextlib.contextmanager
+def pointed_at(connection: str) -> Iterator[None]:
+    """The app's settings (and its clients, made anew) point at this run's Azurite for the block."""
+    saved = os.environ.get("AzureWebJobsStorage")
+    os.environ["AzureWebJobsStorage"] = connection
     runtime.reset()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("AzureWebJobsStorage", None)
+        else:
+            os.environ["AzureWebJobsStorage"] = saved
+        runtime.reset()

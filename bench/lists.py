@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import random
 import statistics
 import sys
@@ -32,7 +31,7 @@ from azure.data.tables import TableClient
 
 from bench import figures, report
 from bench.fill import Filler
-from bench.hosted import _host
+from bench.hosted import host_without_timers, pointed_at
 from bench.measure import BenchError, expect
 from devtools.azurite import Azurite
 from shared import geo, jsonio, runtime
@@ -266,18 +265,8 @@ def table(info: dict[str, Any], rows: list[Row]) -> str:
 @contextlib.contextmanager
 def serving(connection: str) -> Iterator[str]:
     """The app (routes and queues, no timers) on a free port, against this run's Azurite; its base URL."""
-    saved = os.environ.get("AzureWebJobsStorage")
-    os.environ["AzureWebJobsStorage"] = connection
-    runtime.reset()
-    try:
-        with _host() as host:
-            yield host.base_url
-    finally:
-        if saved is None:
-            os.environ.pop("AzureWebJobsStorage", None)
-        else:
-            os.environ["AzureWebJobsStorage"] = saved
-        runtime.reset()
+    with pointed_at(connection), host_without_timers() as host:
+        yield host.base_url
 
 
 if __name__ == "__main__":
