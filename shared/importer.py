@@ -5,7 +5,9 @@ CSV headers are the side's field names in any letter case (the shape F&O data ma
 Dataverse exports use); a cell is taken as text where the field is text, else read as JSON (`30`,
 `true`, `12.5`), and an empty cell is no value. Every row is checked against that side's own field
 rules; a bad row is reported by its line number with the reasons, and the good rows go in, in
-transactions of 100 rows (50 where records have positions: each with its position's index row).
+transactions of 100 rows (50 where records have positions: each with its position's index row; a
+record imported again takes its old index row away if its position changed, the index being read
+once before the first row).
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ def read_lines(data: bytes, kind: str, spec: EntitySpec, side: Side) -> Iterator
 def load(client: TableClient, spec: EntitySpec, side: Side, lines: Iterable[Line | tuple[int, str]]) -> ImportReport:
     """Check each record against its side's rules and write the good ones into the side's partition."""
     report = ImportReport()
-    batch: list[tuple[str, list[tuple[Any, ...]]]] = []  # (record RowKey, its operations), in file order
+    positions = _positions(client, spec, side)
+    batch: dict[str, list[tuple[Any, ...]]] = {}  # record RowKey → its operations, in file order
     for number, raw in lines:
         if isinstance(raw, str):
             report.failed.append({"line": number, "reasons": [{"field": "(line)", "rule": "json", "message": raw}]})
@@ -82,23 +85,49 @@ def load(client: TableClient, spec: EntitySpec, side: Side, lines: Iterable[Line
         if reasons:
             report.failed.append({"line": number, "reasons": reasons})
             continue
-        operations = _operations(spec, side, entity)
-        if sum(len(ops) for _, ops in batch) + len(operations) > MAX_BATCH:
+        if entity["RowKey"] in batch:  # a key twice in a file: the last wins, written after the first
             report.loaded += _flush(client, batch)
-        batch.append((entity["RowKey"], operations))
+        operations = _operations(spec, side, entity, positions)
+        if sum(len(ops) for ops in batch.values()) + len(operations) > MAX_BATCH:
+            report.loaded += _flush(client, batch)
+        batch[entity["RowKey"]] = operations
     report.loaded += _flush(client, batch)
     return report
 
 
-def _operations(spec: EntitySpec, side: Side, entity: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """The record's row, and where it has a position, its position's index row (shared/geo.py), which
-    the row names as the sync's own writes do."""
+def _positions(client: TableClient, spec: EntitySpec, side: Side) -> dict[str, set[str]] | None:
+    """Where the side's position index (shared/geo.py) has each record: record RowKey → its index rows'
+    RowKeys (one range read); None for an entity without positions."""
+    if geo.locator(spec) is None:
+        return None
+    low, high = geo.everything()
+    query = "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi"
+    params = {"pk": PARTITION[side], "lo": low, "hi": high}
+    held: dict[str, set[str]] = {}
+    for row in client.query_entities(query, parameters=params, select=["RowKey"], results_per_page=1000):
+        held.setdefault(geo.record_key(row["RowKey"]), set()).add(row["RowKey"])
+    return held
+
+
+def _operations(
+    spec: EntitySpec, side: Side, entity: dict[str, Any], positions: dict[str, set[str]] | None
+) -> list[tuple[Any, ...]]:
+    """The record's row, and where it has a position, its position's index row, which the row names as
+    the sync's own writes do; the index rows the record had elsewhere go (a record imported again)."""
+    operations: list[tuple[Any, ...]] = [("upsert", entity, {"mode": UpdateMode.REPLACE})]
+    if positions is None:
+        return operations
     point = geo.coordinates(spec, side, entity)
-    if point is None:
-        return [("upsert", entity, {"mode": UpdateMode.REPLACE})]
-    entity["SyncGeo"] = geo.stamp(point)
-    index = geo.index_row(PARTITION[side], entity["RowKey"], point)
-    return [("upsert", entity, {"mode": UpdateMode.REPLACE}), ("upsert", index, {"mode": UpdateMode.REPLACE})]
+    new: set[str] = set()
+    if point is not None:
+        entity["SyncGeo"] = geo.stamp(point)
+        index = geo.index_row(PARTITION[side], entity["RowKey"], point)
+        operations.append(("upsert", index, {"mode": UpdateMode.REPLACE}))
+        new.add(index["RowKey"])
+    gone = sorted(positions.get(entity["RowKey"], set()) - new)
+    operations += [("delete", {"PartitionKey": PARTITION[side], "RowKey": key}) for key in gone]
+    positions[entity["RowKey"]] = new
+    return operations
 
 
 def _entity(spec: EntitySpec, side: Side, raw: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -118,11 +147,10 @@ def _entity(spec: EntitySpec, side: Side, raw: dict[str, Any]) -> tuple[dict[str
     return {"PartitionKey": PARTITION[side], "RowKey": key.row_key, **columns}, []
 
 
-def _flush(client: TableClient, batch: list[tuple[str, list[tuple[Any, ...]]]]) -> int:
+def _flush(client: TableClient, batch: dict[str, list[tuple[Any, ...]]]) -> int:
     if not batch:
         return 0
-    rows = dict(batch)  # a key twice in one file: the last wins
-    client.submit_transaction([operation for operations in rows.values() for operation in operations])
+    client.submit_transaction([operation for operations in batch.values() for operation in operations])
     count = len(batch)
     batch.clear()
     return count

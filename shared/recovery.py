@@ -47,8 +47,9 @@ class Report:
     confirmed: the follower had the operation already; the intent was cleared · abandoned: the follower
     had changed outside the sync; the newer write was kept · busy: another writer got there first ·
     young: left to the writer still in flight (younger than the grace period) · purged: tombstones
-    past their retention, removed · located: records given the position index row they lacked (full
-    passes only). `error`: the pass failed for this entity (storage), what it said.
+    past their retention, removed · located: records given the position index row they lacked ·
+    unlocated: position index rows that named no record where it stands, removed (both: full passes
+    only). `error`: the pass failed for this entity (storage), what it said.
     """
 
     entity: str
@@ -60,7 +61,7 @@ class Report:
         return {"entity": self.entity, **counts, **({"error": self.error} if self.error else {})}
 
 
-_OUTCOMES = ("completed", "deleted", "confirmed", "abandoned", "busy", "young", "purged", "located")
+_OUTCOMES = ("completed", "deleted", "confirmed", "abandoned", "busy", "young", "purged", "located", "unlocated")
 _DONE = ("completed", "deleted", "confirmed")  # the operation has reached the follower: its intent goes
 
 
@@ -142,14 +143,28 @@ def _clear(engine: Engine, report: Report, done: list[tuple[Key, Row, str]]) -> 
 
 
 def _relocate(engine: Engine, report: Report) -> None:
-    """Give each record whose position has no index row as it is one (shared/geo.py), on both sides."""
+    """Make each side's position index (shared/geo.py) its records' positions exactly: give each record
+    whose index row is missing or names another position its own, then remove the index rows that
+    name no record where it stands. The index is read before the records: a record moved after that
+    read is seen moved, and its old index row's delete is conditional on the ETag read, so a row
+    written again meanwhile (a record put back there) stays."""
     for side in (LEAD, FOLLOWER):
-        for key, row in engine.store.unlocated(side):
+        held = engine.store.positions_held(side)
+        needed: set[str] = set()
+        for found in engine.store.unlocated(side, held):
+            if found.needed is not None:
+                needed.add(found.needed)
+            if not found.amiss:
+                continue
             try:
-                engine.store.relocate(side, key, row)
+                removed = engine.store.relocate(side, found.key, found.row, held)
                 report.counts["located"] += 1
+                held.pop(removed or "", None)
             except WriteConflictError:
                 report.counts["busy"] += 1  # written meanwhile: that write indexed it
+        for row_key, etag in held.items():
+            if row_key not in needed and engine.store.drop_position(side, row_key, etag):
+                report.counts["unlocated"] += 1
 
 
 def _young(written_at: dt.datetime | None, cutoff: dt.datetime | None) -> bool:

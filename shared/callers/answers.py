@@ -56,6 +56,7 @@ class RecoveryReport(_Answer):
     young: int
     purged: int
     located: int
+    unlocated: int
     error: str | None = None
 
 

@@ -1,22 +1,32 @@
-"""What recovery reads and mends: operations in flight by their index rows, rows that lack an index row."""
+"""What recovery reads and mends: operations in flight by their index rows, rows that lack an index row,
+the position index against the records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
 
 from azure.core import MatchConditions
 
+from shared import geo
 from shared.keys import (
     Key,
     decode_row_key,
     pending_range,
     pending_row_key,
 )
-from shared.rows import Row, written_at
+from shared.rows import Row, WriteConflictError, written_at
 from shared.spec import Side
 from shared.store.entities import PARTITION, Pending, key_of
 from shared.store.scans import Scans
 from shared.store.writes import Writes
+
+
+class Unlocated(NamedTuple):
+    key: Key
+    row: Row
+    needed: str | None  # the RowKey of the index row its position needs; None: it has no position
+    amiss: bool  # its row names another position, or the index lacks that row
 
 
 class Upkeep(Writes, Scans):
@@ -49,15 +59,51 @@ class Upkeep(Writes, Scans):
             ),
         )
 
-    def unlocated(self, side: Side) -> Iterator[tuple[Key, Row]]:
-        """The side's records whose position has no index row as it is (written by a version from before
-        position index rows, or changed in storage outside the sync): found by scanning the partition."""
+    def positions_held(self, side: Side) -> dict[str, str]:
+        """The side's position index rows as they are: RowKey → ETag (the whole index, one range read)."""
+        low, high = geo.everything()
+        query = "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi"
+        params = {"pk": PARTITION[side], "lo": low, "hi": high}
+        found = self._query(f"read {self.table} positions", query, params, select=["RowKey"], results_per_page=1000)
+        return {entity["RowKey"]: entity.metadata["etag"] for entity in found}
+
+    def unlocated(self, side: Side, held: Mapping[str, str]) -> Iterator[Unlocated]:
+        """Every record of the side (found by scanning the partition) with the index row its position
+        needs, and whether that is amiss: its row names another position (written by a version from
+        before position index rows, or changed in storage outside the sync), or the index (`held`, read
+        before the scan) lacks the row."""
         if self._locate is None:
             return
         for key, row in self.scan(side, None):
-            if row.geo != self.position(side, row.record, False):
-                yield key, row
+            position = self.position(side, row.record, row.deleted)
+            point = geo.unstamp(position)
+            needed = None if point is None else geo.index_key(point, key.row_key)
+            amiss = row.geo != position or (needed is not None and needed not in held)
+            yield Unlocated(key, row, needed, amiss)
 
-    def relocate(self, side: Side, key: Key, row: Row) -> None:
-        """Write the row again as it is (if unchanged since read), with its position's index row."""
-        self.write(side, key, row.record, row.meta, row.etag, intent=row.intent, indexed=row.indexed, located=row.geo)
+    def relocate(self, side: Side, key: Key, row: Row, held: Mapping[str, str]) -> str | None:
+        """Write the row again as it is (if unchanged since read), with its position's index row; the one
+        its row names goes in the same transaction, if the index held it: that one's RowKey, if removed."""
+        named = geo.unstamp(row.geo)
+        old = None if named is None else geo.index_key(named, key.row_key)
+        located = row.geo if old in held else None
+        written = self.write(
+            side, key, row.record, row.meta, row.etag, intent=row.intent, indexed=row.indexed, located=located
+        )
+        return old if located is not None and written.geo != located else None
+
+    def drop_position(self, side: Side, row_key: str, etag: str) -> bool:
+        """Delete a position index row that names no record where it stands, only if unchanged since read
+        (a writer that wrote it again meanwhile put a record there); False if it changed or is gone.
+
+        A transaction of one, because `delete_entity` takes a row already gone for deleted."""
+        entity = {"PartitionKey": PARTITION[side], "RowKey": row_key}
+        condition = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+        try:
+            self._call(
+                f"delete a position index row of {self.table}",
+                lambda client: client.submit_transaction([("delete", entity, condition)]),
+            )
+        except WriteConflictError:
+            return False
+        return True

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from azure.data.tables import TableServiceClient
 
-from shared import geo, importer, jsonio
+from shared import geo, importer, jsonio, runtime
 from shared.entities import ENTITIES
 from shared.keys import GEO_PREFIX, Key
 from tests.integration.storage import assert_both_or_neither, pair, policy
@@ -105,3 +106,79 @@ def test_a_position_changed_outside_the_sync_is_indexed_by_the_operators_pass(
     assert near(PORTLAND) == ["HAND"] and near(SEATTLE) == []
     assert index(tables, "SCM") == {row_key: PORTLAND} and index(tables, "FS") == {row_key: SEATTLE}
     assert pair(tables, SPEC, row_key)["scm"]["SyncGeo"] == geo.stamp(PORTLAND)  # type: ignore[index]
+
+
+def recover(api: Api) -> dict[str, Any]:
+    answer = api.session.post(f"{api.base}/operations/recover", timeout=60)
+    assert answer.status_code == 200, answer.text
+    return next(entry for entry in answer.json()["entities"] if entry["entity"] == SPEC.slug)
+
+
+def near_ids(api: Api, side: str, point: tuple[float, float], radius_km: float = 5) -> list[str]:
+    params = {"company": "USMF", "near": f"{point[0]},{point[1]}", "radius_km": str(radius_km)}
+    return [item["key"]["id"] for item in listed(api, f"{side}/{SPEC.slug}", **params)["items"]]
+
+
+def load(tables: TableServiceClient, records: list[dict[str, Any]]) -> importer.ImportReport:
+    data = b"\n".join(jsonio.dumps(record) for record in records)
+    client = tables.get_table_client(SPEC.table)
+    return importer.load(client, SPEC, "scm", importer.read_lines(data, "jsonl", SPEC, "scm"))
+
+
+def test_a_warehouse_imported_again_takes_its_old_index_row_away(api: Api, tables: TableServiceClient) -> None:
+    row_key = Key("USMF", "AGAIN").row_key
+    assert load(tables, [warehouse("scm", "AGAIN", SEATTLE)]).loaded == 1
+    assert index(tables, "SCM") == {row_key: SEATTLE}
+    assert load(tables, [warehouse("scm", "AGAIN", PORTLAND)]).loaded == 1  # another band
+    assert index(tables, "SCM") == {row_key: PORTLAND}
+    assert near_ids(api, "scm", PORTLAND) == ["AGAIN"] and near_ids(api, "scm", SEATTLE) == []
+    # Twice in one file, the second time with no position: the last wins, and the index holds nothing.
+    assert load(tables, [warehouse("scm", "AGAIN", TACOMA), warehouse("scm", "AGAIN", None)]).loaded == 2
+    assert index(tables, "SCM") == {}
+    assert recover(api)["unlocated"] == 0  # nothing left behind for the operator's pass
+
+
+def test_the_operators_pass_makes_the_index_its_records_positions(api: Api, tables: TableServiceClient) -> None:
+    """Index rows changed in storage by hand: one naming no record, one naming a record where it does
+    not stand, one deleted. The operator's pass removes the first two and writes the third again."""
+    post(api, "fs", warehouse("fs", "KEPT", SEATTLE))
+    post(api, "fs", warehouse("fs", "LOST", TACOMA))
+    client = tables.get_table_client(SPEC.table)
+    kept, lost = Key("USMF", "KEPT").row_key, Key("USMF", "LOST").row_key
+    client.upsert_entity(geo.index_row("FS", Key("USMF", "NOBODY").row_key, SEATTLE))
+    client.upsert_entity(geo.index_row("FS", kept, PORTLAND))
+    client.delete_entity("FS", geo.index_key(TACOMA, lost))
+    assert near_ids(api, "fs", PORTLAND) == [] and near_ids(api, "fs", TACOMA) == []
+
+    report = recover(api)
+    assert (report["unlocated"], report["located"], report["busy"]) == (2, 1, 0)
+    assert index(tables, "FS") == {kept: SEATTLE, lost: TACOMA} == index(tables, "SCM")
+    assert near_ids(api, "fs", TACOMA) == ["LOST"] and near_ids(api, "fs", PORTLAND) == []
+    assert near_ids(api, "fs", SEATTLE, 50) == ["KEPT", "LOST"]
+    assert (recover(api)["unlocated"], recover(api)["located"]) == (0, 0)  # exact: a second pass finds nothing
+    for row_key in (kept, lost):
+        assert_both_or_neither(tables, SPEC, row_key)
+
+
+def test_a_move_between_the_passes_index_read_and_its_scan_keeps_the_new_index_row(
+    api: Api, tables: TableServiceClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pass reads the index, then the records: a warehouse moved in between is seen moved, and the
+    index row its move wrote stays (the old one is gone, and not deleted twice)."""
+    post(api, "fs", warehouse("fs", "RACER", SEATTLE))
+    store = runtime.engine(SPEC.slug).store
+    read = store.positions_held
+
+    def read_then_move(side: str) -> dict[str, str]:
+        held = read(side)  # type: ignore[arg-type]
+        if side == "fs":
+            post(api, "fs", warehouse("fs", "RACER", PORTLAND))
+        return held
+
+    monkeypatch.setattr(store, "positions_held", read_then_move)
+    report = recover(api)
+    assert report["busy"] == 0 and report["unlocated"] == 0
+    row_key = Key("USMF", "RACER").row_key
+    assert index(tables, "FS") == {row_key: PORTLAND} == index(tables, "SCM")
+    assert near_ids(api, "fs", PORTLAND) == ["RACER"] and near_ids(api, "scm", PORTLAND) == ["RACER"]
+    assert_both_or_neither(tables, SPEC, row_key)
