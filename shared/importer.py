@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from azure.data.tables import TableClient, UpdateMode
+from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 from pydantic import BaseModel, ValidationError
 
 from shared import geo, jsonio
@@ -150,7 +150,18 @@ def _entity(spec: EntitySpec, side: Side, raw: dict[str, Any]) -> tuple[dict[str
 def _flush(client: TableClient, batch: dict[str, list[tuple[Any, ...]]]) -> int:
     if not batch:
         return 0
-    client.submit_transaction([operation for operations in batch.values() for operation in operations])
+    operations = [operation for operations in batch.values() for operation in operations]
+    while True:
+        try:
+            client.submit_transaction(operations)
+            break
+        except TableTransactionError as exc:
+            # An old index row that a sync write moved away since the index was read: already gone.
+            if not (
+                exc.status_code == 404 and 0 <= exc.index < len(operations) and operations[exc.index][0] == "delete"
+            ):
+                raise
+            del operations[exc.index]
     count = len(batch)
     batch.clear()
     return count

@@ -182,3 +182,20 @@ def test_a_move_between_the_passes_index_read_and_its_scan_keeps_the_new_index_r
     assert index(tables, "FS") == {row_key: PORTLAND} == index(tables, "SCM")
     assert near_ids(api, "fs", PORTLAND) == ["RACER"] and near_ids(api, "scm", PORTLAND) == ["RACER"]
     assert_both_or_neither(tables, SPEC, row_key)
+
+
+def test_an_import_whose_old_index_row_went_meanwhile_still_loads(api: Api, tables: TableServiceClient) -> None:
+    """The import reads the index once, before its first row: an old index row a sync write removed
+    after that read is taken as gone, and the row and its new index row still go in."""
+    row_key = Key("USMF", "GONE").row_key
+    assert load(tables, [warehouse("scm", "GONE", SEATTLE)]).loaded == 1
+    client = tables.get_table_client(SPEC.table)
+
+    def lines() -> Any:  # read by the import after its index read
+        client.delete_entity("SCM", geo.index_key(SEATTLE, row_key))
+        yield 1, warehouse("scm", "GONE", PORTLAND)
+        yield 2, warehouse("scm", "OTHER", TACOMA)
+
+    report = importer.load(client, SPEC, "scm", lines())
+    assert (report.loaded, report.failed) == (2, [])
+    assert index(tables, "SCM") == {row_key: PORTLAND, Key("USMF", "OTHER").row_key: TACOMA}
