@@ -72,7 +72,7 @@ def throughput(connection: str, n: int, step: Progress) -> tuple[list[Result], T
     local = InProcess(connection)
     print(f"warming up ({WARM_UP} records) ...", file=sys.stderr, flush=True)
     local.warm_up(WARM_UP)
-    steps: list[Step] = [local.baseline, local.create, local.update, local.unchanged, local.delete]
+    steps: list[Step] = [local.baseline, local.floor, local.create, local.update, local.unchanged, local.delete]
     results = [_timed(one, n, step) for one in steps]
     with serving(connection) as hosted:
         results += [_timed(one, n, step) for one in _hosted_steps(hosted)]

@@ -7,7 +7,7 @@ import time
 from contextlib import suppress
 from typing import Any
 
-from azure.core.exceptions import ResourceExistsError
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 
 from bench.counting import RequestCounter, counted_table
 from bench.measure import BenchError, Result, expect, timed
@@ -15,10 +15,11 @@ from bench.records import COMPANY, batch, changed, payment_term, times
 from shared import recovery
 from shared.engine import Engine, Outcome
 from shared.entities.payment_terms import SPEC
-from shared.keys import Key
+from shared.keys import Key, pending_row_key
 from shared.rows import Row
 from shared.settings import Settings
 from shared.store import PARTITION, EntityStore
+from shared.store.access import in_parallel
 
 BASELINE_TABLE = "BenchBaseline"
 
@@ -43,6 +44,7 @@ class InProcess:
         meanwhile), which would flatter whichever scenario ran second: so every path runs first here."""
         for index in range(n):
             self._write_both(f"W{index}")
+            self._create_by_hand(f"WF{index}")
             record = payment_term("W", index, self.created)
             self._upsert(record, "created")
             self._upsert(changed(record, self.updated), "updated")
@@ -51,6 +53,11 @@ class InProcess:
 
     def baseline(self, n: int) -> Result:
         return timed("baseline: 2 raw upserts (FS+SCM)", range(n), lambda i: self._write_both(f"BASE{i}"), self.counter)
+
+    def floor(self, n: int) -> Result:
+        """A create's requests sent by hand, with no app code: what the engine's create cannot go below."""
+        name = "floor: a create's requests by hand"
+        return timed(name, range(n), lambda i: self._create_by_hand(f"FLOOR{i}"), self.counter)
 
     def create(self, n: int) -> Result:
         records = batch("NET", n, self.created)
@@ -80,6 +87,22 @@ class InProcess:
         before = self.counter.count
         seconds = deferred_work(self.engine)
         return dataclasses.replace(measured, deferred=self.counter.count - before, recovery_seconds=seconds)
+
+    def _create_by_hand(self, name: str) -> None:
+        """The engine's requests for a create: both sides read at once, the lead row and its intent's
+        index row in one transaction, the follower's upsert (rows of the engine's own size)."""
+        lead, follower = self.templates
+        row_key = Key(COMPANY, name).row_key
+        other = in_parallel(self._read, follower["PartitionKey"], row_key)
+        self._read(lead["PartitionKey"], row_key)
+        other.result()
+        index_row = {"PartitionKey": lead["PartitionKey"], "RowKey": pending_row_key(row_key)}
+        self.raw.submit_transaction([("upsert", {**lead, "RowKey": row_key}), ("upsert", index_row)])
+        self.raw.upsert_entity({**follower, "RowKey": row_key})
+
+    def _read(self, partition: str, row_key: str) -> None:
+        with suppress(ResourceNotFoundError):
+            self.raw.get_entity(partition, row_key)
 
     def _write_both(self, name: str) -> None:
         for template in self.templates:

@@ -59,7 +59,9 @@ def table(results: Sequence[Result]) -> str:
     lines += [_row(_cells(r, base)) for r in results]
     lines.append(
         "+ deferred: with the requests the changes left for later (clearing their intents, recovery's pass), "
-        "sent and counted after the scenario; recover s: that recovery pass"
+        "sent and counted after the scenario; recover s: that recovery pass\n"
+        "floor: an engine create's requests sent by hand, no app code (both sides read at once, the lead row "
+        "and its intent's index row in one transaction, the follower's upsert): the least a create can cost"
     )
     return "\n".join(lines)
 
