@@ -122,6 +122,12 @@ def everything() -> tuple[str, str]:
     return GEO_PREFIX, GEO_PREFIX[:-1] + chr(ord(SEPARATOR) + 1)
 
 
+def index_query(partition: str, span: tuple[str, str] | None = None) -> tuple[str, dict[str, str]]:
+    """The filter and its parameters that read a partition's index rows in a RowKey range (None: all)."""
+    low, high = span or everything()
+    return "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi", {"pk": partition, "lo": low, "hi": high}
+
+
 def _longitudes(west: float, east: float) -> list[tuple[float, float]]:
     """[west, east] as spans within -180..180, split at the antimeridian."""
     if east - west >= 360:

@@ -100,9 +100,7 @@ def _positions(client: TableClient, spec: EntitySpec, side: Side) -> dict[str, s
     RowKeys (one range read); None for an entity without positions."""
     if geo.locator(spec) is None:
         return None
-    low, high = geo.everything()
-    query = "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi"
-    params = {"pk": PARTITION[side], "lo": low, "hi": high}
+    query, params = geo.index_query(PARTITION[side])
     held: dict[str, set[str]] = {}
     for row in client.query_entities(query, parameters=params, select=["RowKey"], results_per_page=1000):
         held.setdefault(geo.record_key(row["RowKey"]), set()).add(row["RowKey"])

@@ -151,7 +151,7 @@ def _relocate(engine: Engine, report: Report) -> None:
     for side in (LEAD, FOLLOWER):
         held = engine.store.positions_held(side)
         needed: set[str] = set()
-        for found in engine.store.unlocated(side, held):
+        for found in engine.store.locations(side, held):
             if found.needed is not None:
                 needed.add(found.needed)
             if not found.amiss:

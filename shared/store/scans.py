@@ -100,8 +100,7 @@ class Scans(TableAccess):
         None: the whole index), the ranges read at once."""
 
         def read(span: tuple[str, str]) -> list[tuple[str, geo.Point]]:
-            query = "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi"
-            params = {"pk": PARTITION[side], "lo": span[0], "hi": span[1]}
+            query, params = geo.index_query(PARTITION[side], span)
             found = self._query(
                 f"read {self.table} positions", query, params, select=["RowKey", "Lat", "Lon"], results_per_page=1000
             )

@@ -22,7 +22,9 @@ from shared.store.scans import Scans
 from shared.store.writes import Writes
 
 
-class Unlocated(NamedTuple):
+class Location(NamedTuple):
+    """A record, the index row its position needs, and whether that is amiss."""
+
     key: Key
     row: Row
     needed: str | None  # the RowKey of the index row its position needs; None: it has no position
@@ -61,13 +63,11 @@ class Upkeep(Writes, Scans):
 
     def positions_held(self, side: Side) -> dict[str, str]:
         """The side's position index rows as they are: RowKey → ETag (the whole index, one range read)."""
-        low, high = geo.everything()
-        query = "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi"
-        params = {"pk": PARTITION[side], "lo": low, "hi": high}
+        query, params = geo.index_query(PARTITION[side])
         found = self._query(f"read {self.table} positions", query, params, select=["RowKey"], results_per_page=1000)
         return {entity["RowKey"]: entity.metadata["etag"] for entity in found}
 
-    def unlocated(self, side: Side, held: Mapping[str, str]) -> Iterator[Unlocated]:
+    def locations(self, side: Side, held: Mapping[str, str]) -> Iterator[Location]:
         """Every record of the side (found by scanning the partition) with the index row its position
         needs, and whether that is amiss: its row names another position (written by a version from
         before position index rows, or changed in storage outside the sync), or the index (`held`, read
@@ -79,7 +79,7 @@ class Upkeep(Writes, Scans):
             point = geo.unstamp(position)
             needed = None if point is None else geo.index_key(point, key.row_key)
             amiss = row.geo != position or (needed is not None and needed not in held)
-            yield Unlocated(key, row, needed, amiss)
+            yield Location(key, row, needed, amiss)
 
     def relocate(self, side: Side, key: Key, row: Row, held: Mapping[str, str]) -> str | None:
         """Write the row again as it is (if unchanged since read), with its position's index row; the one
