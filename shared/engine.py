@@ -143,8 +143,7 @@ class Engine:
                 LEAD, key, {}, meta, etag, intent=intent, deleted=True, guard=guard, indexed=indexed, located=located
             )  # from here on the delete is decided: recovery finishes it
         attempt.status = "deleted"
-        self.journal.write_follower(key, tombstone, follower)
-        self.journal.confirmations.add(key, tombstone)  # its intent is cleared with others' (confirmations.py)
+        self.journal.complete(key, tombstone, follower)
         log.info(
             "%s %s deleted from %s (op %s)",
             self.spec.slug,
@@ -262,8 +261,7 @@ class Engine:
         attempt.status = status
         written[LEAD] = new_lead
         if intent is not None:
-            written[FOLLOWER] = self.journal.write_follower(key, new_lead, follower)
-            self.journal.confirmations.add(key, new_lead)  # its intent is cleared with others' (confirmations.py)
+            written[FOLLOWER] = self.journal.complete(key, new_lead, follower)
         log.info(
             "%s %s %s from %s, wrote %s (op %s)",
             self.spec.slug,

@@ -91,6 +91,13 @@ class Journal:
         self.clear(key, lead)
         return "abandoned"
 
+    def complete(self, key: Key, lead: Row, follower: Row | None) -> Row:
+        """A live writer's second write: the follower, as `write_follower`; then the lead row as written goes
+        to the confirmations, which clear its intent with others' (shared/confirmations.py)."""
+        written = self.write_follower(key, lead, follower)
+        self.confirmations.add(key, lead)
+        return written
+
     def write_follower(self, key: Key, lead: Row, follower: Row | None) -> Row:
         """Write what the lead's intent promises the follower (its record, or a tombstone), conditionally,
         over `follower` as the operation read it.
