@@ -1,12 +1,23 @@
-"""Test-wide fixtures: one real Azurite for the whole run, on free ports."""
+"""Test-wide fixtures: one real Azurite for the whole run, on free ports; Hypothesis derandomized.
+
+The property tests draw their examples from a seed fixed by each test, so that a run of `make test` (and CI) is
+the same run every time: a failure is a defect that reproduces, never a random example met once. To explore
+new examples on purpose: `HYPOTHESIS_PROFILE=explore .venv/bin/python -m pytest tests/unit`.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from devtools.azurite import Azurite
+
+settings.register_profile("repeatable", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", max_examples=1_000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(scope="session")
