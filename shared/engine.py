@@ -5,9 +5,10 @@ sides' field rules → unchanged? → stale? → the company's guard, if a rule 
 applies → those rules → write the lead row (with the follower's intent), then the follower.
 A lost race (ETag) re-runs the whole decision.
 
-Time decides (DESIGN.md, "Time, deletes and identity"): a change's version is its source time; each
-side's row keeps the newest time seen, also for a change that left the content as it was, and a
-delete leaves a tombstone with its time, so that an older change can never win over either.
+Time decides (shared/versions.py): a change's version is its source time; each side's row keeps the
+newest time seen, also for a change that left the content as it was, and a delete leaves a tombstone
+with its time — also a delete that finds nothing to delete — so that an older change can never win
+over either, whatever order they arrive in.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from shared.spec import SIDES, EntitySpec, Side, other
 from shared.store import EntityStore
 from shared.translate import Records, translate
 from shared.validation import check_context
-from shared.versions import as_time, check_fresh, delete_time, future, newer
+from shared.versions import as_judged, as_time, check_fresh, delete_time, future, newer
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class Attempt:
 
     operation_id: str
     status: Status | None = None  # set once the lead row is written: the change is decided
+    copy_of: str | None = None  # a repair's copy: the ETag of the source row it copies, as the repair read it
 
 
 @dataclass(frozen=True)
@@ -94,24 +96,41 @@ class Engine:
 
     # -- writes ---------------------------------------------------------------------------------
 
-    def upsert(self, source: Side, body: Mapping[str, Any]) -> Outcome:
-        """Apply a created-or-changed record reported by `source` to both sides."""
+    def upsert(self, source: Side, body: Mapping[str, Any], stamp: dt.datetime | None = None) -> Outcome:
+        """Apply a created-or-changed record reported by `source` to both sides. A record without a time
+        of its own takes `stamp` (a signed request's time), else its arrival."""
         key, body = change_key(self.spec, self.settings, source, body)
         modified = self.spec.side(source).modified_field
         stamped = body.get(modified) is None
-        if stamped:  # stamped on arrival, once: every retry decides on the same time
-            body = {**body, modified: self.clock()}
+        if stamped:  # stamped once: every retry decides on the same time
+            body = {**body, modified: stamp or self.clock()}
         return self._with_retries(key, lambda attempt: self._upsert_once(source, key, body, stamped, attempt))
 
-    def delete(self, source: Side, company: str, ident: str, modified: Any = None) -> Outcome:
-        """Delete a record on both sides, after `source` reported it deleted at `modified` (else now)."""
+    def delete(
+        self, source: Side, company: str, ident: str, modified: Any = None, stamp: dt.datetime | None = None
+    ) -> Outcome:
+        """Delete a record on both sides, after `source` reported it deleted at `modified` (else at `stamp`,
+        a signed request's time, else now)."""
         key = known_key(self.spec, self.settings, company, ident)
         at = (
-            self.clock()
+            (stamp or self.clock())
             if modified is None
             else delete_time(self.spec, self.settings, source, key, modified, self.clock())
         )
         return self._with_retries(key, lambda attempt: self._delete_once(source, key, at, attempt))
+
+    def copy(self, source: Side, record: Mapping[str, Any], etag: str) -> Outcome:
+        """Copy a record that only `source` holds (its row at `etag`) to the other side: a repair. It is judged
+        against the other side's row alone (versions.as_judged). A record without a time of its own is
+        stamped now, so that the copy carries one."""
+        key, body = change_key(self.spec, self.settings, source, record)
+        modified = self.spec.side(source).modified_field
+        stamped = body.get(modified) is None
+        if stamped:
+            body = {**body, modified: self.clock()}
+        return self._with_retries(
+            key, lambda attempt: self._upsert_once(source, key, body, stamped, attempt), copy_of=etag
+        )
 
     def _upsert_once(self, source: Side, key: Key, body: Mapping[str, Any], stamped: bool, attempt: Attempt) -> Outcome:
         stored = self.journal.settle(key)
@@ -121,29 +140,17 @@ class Engine:
     def _delete_once(self, source: Side, key: Key, at: dt.datetime, attempt: Attempt) -> Outcome:
         stored = self.journal.settle(key)
         gone = Outcome("deleted", self.spec.slug, key, {"fs": None, "scm": None}, attempt.operation_id)
-        live = _live(stored)
-        if not any(live.values()):
+        if not any(_live(stored).values()):
             if attempt.status:  # our own delete, finished by another writer or by recovery
                 return gone
+            self._keep_out_older(source, key, at, stored, attempt)
             raise NotFoundError(f"{self.spec.title} {key} does not exist on either side")
         check_fresh(self.spec, self.settings, source, key, at, stored)
-        lead, follower = stored[LEAD], stored[FOLLOWER]
-        meta = SyncMeta(
-            source_time=at,
-            origin=source,
-            created_by=_created_by(live, source),
-            content_hash="",
-            operation_id=attempt.operation_id,
-        )
-        intent = Intent(follower.etag if follower else None, record=None, over_tombstone=_is_tombstone(follower))
         with self._guarded(key.company, bool(self.spec.references)) as guard:
             self._check_unreferenced(key)
-            etag, indexed, located = _as_read(lead)
-            tombstone = self.store.write(
-                LEAD, key, {}, meta, etag, intent=intent, deleted=True, guard=guard, indexed=indexed, located=located
-            )  # from here on the delete is decided: recovery finishes it
+            tombstone = self._lead_tombstone(source, key, at, stored, attempt, guard)
         attempt.status = "deleted"
-        self.journal.complete(key, tombstone, follower)
+        self.journal.complete(key, tombstone, stored[FOLLOWER])
         log.info(
             "%s %s deleted from %s (op %s)",
             self.spec.slug,
@@ -154,8 +161,43 @@ class Engine:
         )
         return gone
 
-    def _with_retries(self, key: Key, run: Callable[[Attempt], Outcome]) -> Outcome:
-        attempt = Attempt(uuid.uuid4().hex)
+    def _keep_out_older(self, source: Side, key: Key, at: dt.datetime, stored: Pair, attempt: Attempt) -> None:
+        """A delete of a key that holds no record (never there, or deleted already) still leaves its tombstone
+        pair, or moves it forward to its time, never back: webhooks arrive out of order, and the older create
+        that comes after it must be stale. Written as every delete is, lead row with its intent first."""
+        if not newer(at, stored):
+            return
+        self.journal.complete(key, self._lead_tombstone(source, key, at, stored, attempt, None), stored[FOLLOWER])
+        log.info(
+            "%s %s: nothing to delete from %s; its tombstone keeps older changes out (op %s)",
+            self.spec.slug,
+            key,
+            source,
+            attempt.operation_id,
+            extra=log_fields(self.spec.slug, key, source, attempt.operation_id),
+        )
+
+    def _lead_tombstone(
+        self, source: Side, key: Key, at: dt.datetime, stored: Pair, attempt: Attempt, guard: Guard | None
+    ) -> Row:
+        """Write the lead row as a tombstone dated `at`, with the intent to leave one on the follower: from
+        here on the delete is decided, and recovery finishes it."""
+        lead, follower = stored[LEAD], stored[FOLLOWER]
+        meta = SyncMeta(
+            source_time=at,
+            origin=source,
+            created_by=_created_by(_live(stored), source),
+            content_hash="",
+            operation_id=attempt.operation_id,
+        )
+        intent = Intent(follower.etag if follower else None, record=None, over_tombstone=_is_tombstone(follower))
+        etag, indexed, located = _as_read(lead)
+        return self.store.write(
+            LEAD, key, {}, meta, etag, intent=intent, deleted=True, guard=guard, indexed=indexed, located=located
+        )
+
+    def _with_retries(self, key: Key, run: Callable[[Attempt], Outcome], copy_of: str | None = None) -> Outcome:
+        attempt = Attempt(uuid.uuid4().hex, copy_of=copy_of)
         for tries in range(1, MAX_ATTEMPTS + 1):
             try:
                 return run(attempt)
@@ -235,7 +277,9 @@ class Engine:
                 )
                 return Outcome("unchanged", self.spec.slug, key, dict(stored), attempt.operation_id)
             changed, status = list(SIDES), "unchanged"  # same content, newer time: both sides keep the time
-        check_fresh(self.spec, self.settings, source, key, source_time, stored)
+        check_fresh(
+            self.spec, self.settings, source, key, *as_judged(source, source_time, stamped, stored, attempt.copy_of)
+        )
         meta = SyncMeta(
             source_time=source_time,
             origin=source,

@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from shared import jsonio
+from shared.entities.common import SourceTime
 from shared.spec import Side
 
 KEY_COLUMNS = ("PartitionKey", "RowKey")
@@ -133,14 +136,13 @@ class Row:
     @classmethod
     def from_entity(cls, entity: Any) -> Row:
         record = {k: v for k, v in entity.items() if k not in KEY_COLUMNS and not k.startswith("Sync")}
-        at = written_at(entity)
         return cls(
             record=record,
-            meta=SyncMeta.from_columns(entity) if "SyncSourceTime" in entity else _held(entity, at),
+            meta=SyncMeta.from_columns(entity) if "SyncSourceTime" in entity else _held(entity),
             etag=entity.metadata["etag"],
             intent=Intent.from_columns(entity),
             deleted=bool(entity.get("SyncDeleted")),
-            written_at=at,
+            written_at=written_at(entity),
             geo=entity.get("SyncGeo") or None,
         )
 
@@ -174,14 +176,34 @@ class Guard:
 
 
 SIDE_OF_PARTITION: dict[str, Side] = {"FS": "fs", "SCM": "scm"}
+# Where each side's records carry their system's modification time: the same column in every entity
+# (fs_side / scm_side in shared/entities/common.py).
+MODIFIED_FIELD: dict[Side, str] = {"fs": "modifiedon", "scm": "ModifiedDateTime"}
+# The version of a row with no time of its own: older than any timed change (and Table Storage's earliest
+# date, so that the row can be written back with it).
+OLDEST = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
+_SOURCE_TIME: TypeAdapter[dt.datetime] = TypeAdapter(SourceTime)
 
 
-def _held(entity: Any, written_at: dt.datetime | None) -> SyncMeta:
-    """Metadata for a row its system wrote itself, before the sync knew it (an imported or pre-existing
-    record): dated by when storage wrote it, created by that side, synced by no operation yet."""
+def _held(entity: Any) -> SyncMeta:
+    """Metadata for a row its system wrote itself, outside the sync (a record held before the sync, an
+    imported one, or one rewritten behind the sync's back): created by that side, synced by no operation
+    yet, and dated by the record's own modification time. When storage wrote the row says nothing of when
+    the record changed (an import or a copy rewrites old records), so it is never taken for a version."""
     side = SIDE_OF_PARTITION.get(entity.get("PartitionKey", ""), "fs")
-    at = written_at or dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
+    at = own_time(entity.get(MODIFIED_FIELD[side]))
     return SyncMeta(source_time=at, origin=side, created_by=side, content_hash="", operation_id="")
+
+
+def own_time(value: Any) -> dt.datetime:
+    """A record's own modification time as its system stored it (ISO text, `/Date(ms)/` or a typed date
+    and time), as a plain UTC datetime; OLDEST when it has none, or none that reads as a time."""
+    if value is None:
+        return OLDEST
+    try:
+        return _plain_utc(_SOURCE_TIME.validate_python(value))
+    except ValidationError:
+        return OLDEST
 
 
 def written_at(entity: Any) -> dt.datetime | None:

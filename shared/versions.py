@@ -1,9 +1,10 @@
-"""Which version wins: a change's version is its source time (DESIGN.md, "Time, deletes and identity").
+"""Which version wins: a change's version is its source time (README, "Calling it").
 
 Each side's row keeps the newest time seen for its key: of a change, of a change that left the
-content as it was, and of a delete (its tombstone). A change or a delete older than that is stale;
-equal times go to the side that wrote last, or to the primary side. A time too far ahead of this
-clock is refused, since it would make every later change look stale.
+content as it was, and of a delete (its tombstone, which a delete that finds nothing to delete leaves
+too). A change or a delete older than that is stale; equal times go to the side that wrote last, or to
+the primary side. A time too far ahead of this clock is refused, since it would make every later change
+look stale.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from shared.entities.common import SourceTime
 from shared.errors import Failure, StaleError, rejected
 from shared.journal import Pair
 from shared.keys import Key
+from shared.rows import OLDEST
 from shared.settings import Settings
-from shared.spec import EntitySpec, Side
+from shared.spec import EntitySpec, Side, other
 
 _SOURCE_TIME: TypeAdapter[dt.datetime] = TypeAdapter(SourceTime)
 
@@ -56,6 +58,23 @@ def delete_time(
 def newer(at: dt.datetime, stored: Pair) -> bool:
     """Whether a time is newer than every time either side's row has seen for the key."""
     return all(row is None or at > row.meta.source_time for row in stored.values())
+
+
+def as_judged(
+    source: Side, at: dt.datetime, stamped: bool, stored: Pair, copy_of: str | None
+) -> tuple[dt.datetime, Pair]:
+    """The time a change is judged by, and the rows it is judged against: its time, against both sides'.
+
+    A repair's copy of a record that only `source` holds (`copy_of`: the ETag of that row as the repair
+    read it) is judged against the other side's row alone, its tombstone if it has one: the source row's
+    stored version is the very version being copied, so it never makes the copy stale. It is judged by the
+    record's own time; one without a time (`stamped`) is older than any timed change. Once the pair is no
+    longer as the repair read it, the copy is judged as any change is.
+    """
+    row, target = stored[source], stored[other(source)]
+    if copy_of is None or row is None or row.etag != copy_of or (target is not None and not target.deleted):
+        return at, stored
+    return (OLDEST if stamped else at), {source: None, other(source): target}
 
 
 def check_fresh(spec: EntitySpec, settings: Settings, source: Side, key: Key, at: dt.datetime, stored: Pair) -> None:

@@ -1,7 +1,7 @@
 """One source record against what the other side holds: create, couple, update, or a conflict.
 
-Pure decisions over rows already read; the chunk (initial_sync.py) reads and writes. DESIGN.md,
-"Initial sync and coupling": a record missing on the target is created there; one whose content is
+Pure decisions over rows already read; the chunk (initial_sync.py) reads and writes. As the README's
+"Bringing existing records in" says: a record missing on the target is created there; one whose content is
 the same after mapping is coupled (both marked as one synced pair); one that differs is decided by
 `conflicts`: skip (listed, nothing written), fs / scm (that side's version wins on both), newest.
 """
@@ -67,7 +67,8 @@ def decide(spec: EntitySpec, source: Side, key: Key, pair: Pair, conflicts: str)
 
 
 def time_of(spec: EntitySpec, side: Side, row: Row | None) -> dt.datetime:
-    """A row's version: the modification time its system gave it, else when the sync or storage wrote it."""
+    """A row's version: the modification time its system gave it, else the one its sync metadata says (a row
+    written outside the sync without a time of its own is older than any timed change, shared/rows.py)."""
     if row is None:
         return dt.datetime.min.replace(tzinfo=dt.UTC)
     value = row.record.get(spec.side(side).modified_field)

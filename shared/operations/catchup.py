@@ -5,8 +5,11 @@ of their arrival (the engine's clock is the arrival time: a change without a tim
 that one, a delete without one is dated then, and "too far in the future" is judged from then), and
 drops each backlog row only after its change is applied. A crash re-applies at most the one change
 whose row was not dropped yet: the same content at the same time is an echo (`unchanged`), a
-repeated delete finds nothing (`absent`). A change that breaks a rule goes to the error log with
-`source: "catch-up"` and the rest go on; a storage failure fails the chunk, which the runner retries.
+repeated delete finds nothing (`absent`, its tombstone already as new). The backlog is applied by the
+live rules of time: a held change older than what its key has seen (a newer change held before it, or
+applied before the pause) is counted `superseded` and dropped, which is no error — webhooks arrive out
+of order. A change that breaks a rule goes to the error log with `source: "catch-up"` and the rest go
+on; a storage failure fails the chunk, which the runner retries.
 
 The entity stays held (paused, reason `catching up (job …)`) until a chunk finds the backlog empty:
 then it is marked running. Another instance may still hold a change for up to the control cache's
@@ -26,8 +29,8 @@ from shared.callers import native
 from shared.callers.changes import Delete
 from shared.engine import Engine
 from shared.errorlog import ErrorEntry, ErrorLog
-from shared.errors import NotFoundError, SyncError, TransientError
-from shared.jobs.model import Job, new_job_id
+from shared.errors import NotFoundError, StaleError, SyncError, TransientError
+from shared.jobs.model import COUNTS, VIEWS, Job, new_job_id
 from shared.jobs.runner import KINDS
 from shared.jobs.table import JobTable
 from shared.keys import printable
@@ -41,6 +44,7 @@ from shared.spec import other
 log = logging.getLogger(__name__)
 
 KIND = "catch-up"
+OUTCOMES = ("created", "updated", "unchanged", "deleted", "absent", "superseded", "failed")  # of each held change
 CHUNK = 200  # held changes per chunk at most …
 CHUNK_SECONDS = 8.0  # … and at most this long (the runner's lease is 15 s)
 SETTLE = 2 * CACHE_SECONDS  # after marking running: how long other instances may still hold changes
@@ -79,7 +83,18 @@ class CatchUp:
         resumed = dt.datetime.fromisoformat(job.cursor or dt.datetime.now(dt.UTC).isoformat())
         time.sleep(max(0.0, SETTLE - (dt.datetime.now(dt.UTC) - resumed).total_seconds()))
         if control.is_paused(self.slug) or not self._drain():  # what other instances held in their last second
-            job.phase = "done"  # (paused again meanwhile: what is held waits for the next resume)
+            self._finished()  # (paused again meanwhile: what is held waits for the next resume)
+
+    def _finished(self) -> None:
+        self.job.phase = "done"
+        counts = {name: self.job.counts[name] for name in OUTCOMES if self.job.counts[name]}
+        log.info(
+            "job %s: catch-up of %s done: %s",
+            self.job.id,
+            self.slug,
+            counts or "nothing held",
+            extra={"entity": self.slug, "job": self.job.id},
+        )
 
     def _drain(self) -> int:
         """Apply the oldest held changes, for at most CHUNK changes or CHUNK_SECONDS; how many."""
@@ -102,6 +117,10 @@ class CatchUp:
             outcome = apply(at, held)
         except TransientError:
             raise
+        except StaleError as exc:  # a newer change of the key came first: no rule broken, nothing to retry
+            self.job.counts["superseded"] += 1
+            self._log_superseded(held, exc)
+            return
         except SyncError as exc:
             self.job.counts["failed"] += 1
             self._log_failure(held, exc)
@@ -112,6 +131,15 @@ class CatchUp:
         """The entity's engine with its clock stopped at a change's arrival."""
         engine = self.engine
         return Engine(engine.spec, engine.store, engine.settings, clock=lambda: arrived)
+
+    def _log_superseded(self, held: Held, exc: StaleError) -> None:
+        log.info(
+            "%s held change %s superseded on catch-up: %s",
+            self.slug,
+            held.row_key,
+            printable(exc.message),
+            extra={"entity": self.slug, "job": self.job.id},
+        )
 
     def _log_failure(self, held: Held, exc: SyncError) -> None:
         company, ident = held.company, held.ident
@@ -169,7 +197,21 @@ def _message_key(engine: Engine, held: Held) -> tuple[str | None, str | None]:
         return None, None
 
 
+def view(job: Job) -> dict[str, Any]:
+    """The counts and report `GET /api/sync/jobs/{id}` shows for a catch-up: what became of each held change
+    (the columns every job shows, for the command line, and a catch-up's own), and where its failures are."""
+    counts = {name: job.counts[name] for name in (*COUNTS, *OUTCOMES)}
+    report = {
+        "passes": 0,
+        "conflict_samples": [],
+        "superseded": job.counts["superseded"],
+        "errors": {"table": "SyncErrors", "source": "catch-up", "job": job.id},
+    }
+    return {"counts": counts, "report": report}
+
+
 KINDS[KIND] = CatchUp
+VIEWS[KIND] = view
 
 
 def _replayable(held: Held) -> bytes:

@@ -1,4 +1,4 @@
-"""The sync guarantees of DESIGN.md, for every entity, through the app's routes and queues.
+"""The sync guarantees, for every entity, through the app's routes and queues.
 
 Round trips are counted by an azure-core pipeline policy on the app's own storage clients and printed.
 """

@@ -1,4 +1,4 @@
-"""Last writer wins in every order (DESIGN.md, "Time, deletes and identity"), for every entity, over HTTP.
+"""Last writer wins in every order, for every entity, over HTTP: times, deletes and their tombstones.
 
 Each test here failed on the code before issue #8: an unchanged change's newer time was forgotten, a
 delete left no time behind, and a time a day ahead was accepted.
@@ -22,8 +22,8 @@ from azure.data.tables import TableServiceClient
 from shared import runtime
 from shared.entities import ENTITIES
 from shared.keys import Key
-from tests.integration.storage import assert_both_or_neither, pair, version_hash
-from tests.integration.support import Api
+from tests.integration.storage import Fault, assert_both_or_neither, pair, policy, version_hash
+from tests.integration.support import Api, eventually, send
 from tests.samples import BUILDERS, T0, sample
 
 SLUGS = sorted(BUILDERS)
@@ -58,7 +58,7 @@ def source_times(tables: TableServiceClient, slug: str, ident: str) -> dict[str,
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_an_unchanged_change_with_a_newer_time_keeps_that_time(slug: str, api: Api, tables: TableServiceClient) -> None:
+def test_an_unchanged_change_with_a_newer_time_keeps_that(slug: str, api: Api, tables: TableServiceClient) -> None:
     """FS creates K at T-300; SCM reports the same content at T-100 (200 unchanged, and both sides now
     hold T-100); FS then sends other content dated T-200: older than what both sides have seen, 409."""
     created = api.post("fs", slug, sample(slug, "fs", "K", 30, at=-300))
@@ -218,3 +218,124 @@ def test_repeated_content_with_jittered_times_loses_no_update(
     assert assert_both_or_neither(tables, spec, row_key("JIT")) == expected
     newest = (T0 + dt.timedelta(seconds=time)).isoformat()
     assert set(source_times(tables, slug, "JIT").values()) == {newest}
+
+
+# -- a delete of what is not there still leaves its tombstone --------------------------------------------
+
+
+def tombstone_times(tables: TableServiceClient, slug: str, ident: str) -> dict[str, str | None]:
+    """Each side's tombstone time for the key (None: no row); a side holding a record fails the check."""
+    rows = pair(tables, ENTITIES[slug], row_key(ident))
+    assert all(row is None or row.get("SyncDeleted") for row in rows.values()), rows
+    return {side: row["SyncSourceTime"].isoformat() if row else None for side, row in rows.items()}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_delete_of_a_key_already_deleted_moves_its_tombstone_forward(
+    slug: str, api: Api, tables: TableServiceClient
+) -> None:
+    """Create at t0, delete at t1, delete again at t3 (404), then a change dated t2 arrives: it is older than
+    the newest delete, so it is stale and the record stays deleted. A delete older than the tombstone
+    never moves it back."""
+    assert api.post("fs", slug, sample(slug, "fs", "AGAIN", 1, at=0)).status_code == 201
+    assert delete(api, "fs", slug, "AGAIN", modified=at(100)).status_code == 200
+    again = delete(api, "scm", slug, "AGAIN", modified=at(300))
+    assert again.status_code == 404 and again.json()["error"]["code"] == "not_found", again.text
+    assert tombstone_times(tables, slug, "AGAIN") == {"fs": at(300), "scm": at(300)}
+    older = delete(api, "fs", slug, "AGAIN", modified=at(150))
+    assert older.status_code == 404, older.text
+    assert tombstone_times(tables, slug, "AGAIN") == {"fs": at(300), "scm": at(300)}
+    late = api.post("scm", slug, sample(slug, "scm", "AGAIN", 2, at=200))
+    assert late.status_code == 409 and late.json()["error"]["code"] == "stale", late.text
+    assert late.json()["error"]["details"][0]["stored_deleted"] is True
+    assert api.get(f"fs/{slug}/USMF/AGAIN").status_code == 404
+    assert api.get(f"scm/{slug}/USMF/AGAIN").status_code == 404
+    newer = api.post("fs", slug, sample(slug, "fs", "AGAIN", 3, at=400))
+    assert newer.status_code == 201, newer.text
+    expected = version_hash(ENTITIES[slug], "fs", sample(slug, "fs", "AGAIN", 3, at=400))
+    assert assert_both_or_neither(tables, ENTITIES[slug], row_key("AGAIN")) == expected
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_delete_of_a_key_neither_side_holds_leaves_a_tombstone(
+    slug: str, api: Api, tables: TableServiceClient
+) -> None:
+    """Webhooks arrive out of order: the delete (t3) of a record whose create (t2) comes after it."""
+    first = delete(api, "fs", slug, "NEVER", modified=at(300))
+    assert first.status_code == 404 and first.json()["error"]["code"] == "not_found", first.text
+    assert tombstone_times(tables, slug, "NEVER") == {"fs": at(300), "scm": at(300)}
+    assert all(item["key"]["id"] != "NEVER" for item in api.get(f"scm/{slug}", company="USMF").json()["items"])
+    late = api.post("scm", slug, sample(slug, "scm", "NEVER", 1, at=200))
+    assert late.status_code == 409 and late.json()["error"]["code"] == "stale", late.text
+    assert tombstone_times(tables, slug, "NEVER") == {"fs": at(300), "scm": at(300)}
+    newer = api.post("scm", slug, sample(slug, "scm", "NEVER", 2, at=400))
+    assert newer.status_code == 201 and newer.json()["status"] == "created", newer.text
+
+
+def test_a_queued_delete_of_a_missing_key_leaves_a_tombstone_and_logs_nothing(
+    api: Api, tables: TableServiceClient, connection: str
+) -> None:
+    slug = "payment-terms"
+    message = {"operation": "delete", "key": {"company": "USMF", "id": "QGONE"}, "modified": at(300)}
+    send(connection, f"scm-to-fs-{slug}", message)
+    expected = {"fs": at(300), "scm": at(300)}
+    eventually(lambda: tombstone_times(tables, slug, "QGONE") == expected)
+    late = api.post("fs", slug, sample(slug, "fs", "QGONE", 1, at=200))
+    assert late.status_code == 409 and late.json()["error"]["code"] == "stale", late.text
+    assert list(tables.get_table_client("SyncErrors").list_entities()) == []
+
+
+@pytest.mark.parametrize("held", ["never-held", "already-deleted"])
+def test_a_fault_at_every_storage_call_of_a_tombstone_write_then_recovery(
+    held: str, api: Api, tables: TableServiceClient
+) -> None:
+    """The tombstone pair of a delete that finds nothing is written as every delete's is (the lead row with its
+    intent, then the follower): whichever call fails, after recovery both sides hold the same tombstone."""
+    slug = "payment-terms"
+    fault = Fault(ENTITIES[slug].table)
+    seen: list[tuple[int, bool, int]] = []
+    with policy(fault):
+        for nth, after in itertools.product(range(1, 10), (False, True)):
+            ident = f"T{nth}{'A' if after else 'B'}"
+            before = None
+            if held == "already-deleted":
+                assert api.post("fs", slug, sample(slug, "fs", ident, 1, at=0)).status_code == 201
+                assert delete(api, "fs", slug, ident, modified=at(100)).status_code == 200
+                before = at(100)
+            fault.arm(nth, after)
+            answer = delete(api, "scm", slug, ident, modified=at(300))
+            fired = fault.disarm()
+            seen.append((nth, after, answer.status_code))
+            assert answer.status_code in (404, 503), answer.text
+            if answer.status_code == 404:  # answered: both tombstones are written, before any recovery
+                assert tombstone_times(tables, slug, ident) == {"fs": at(300), "scm": at(300)}
+            assert recover(api).status_code == 200
+            times = tombstone_times(tables, slug, ident)
+            assert times["fs"] == times["scm"] in ((at(300), before) if answer.status_code == 503 else (at(300),))
+            if not fired:
+                break
+    assert any(status == 503 for *_, status in seen), seen
+    assert seen[-1][2] == 404, seen
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_record_written_outside_the_sync_is_dated_by_its_own_time(
+    slug: str, api: Api, tables: TableServiceClient
+) -> None:
+    """SCM wrote a row itself (no sync metadata), modified at T+100, long before storage wrote it: a change
+    dated before T+100 is stale, one dated after it wins. When storage wrote the row is no version."""
+    spec = ENTITIES[slug]
+    client = tables.create_table_if_not_exists(spec.table)
+    for ident, modified in (("OWN", at(100)), ("UNTIMED", None)):
+        record = sample(slug, "scm", ident, 1, at=100 if modified else None)
+        client.create_entity({"PartitionKey": "SCM", "RowKey": row_key(ident), **record})
+    older = api.post("fs", slug, sample(slug, "fs", "OWN", 2, at=50))
+    assert older.status_code == 409 and older.json()["error"]["code"] == "stale", older.text
+    assert older.json()["error"]["details"][0]["stored_source_time"] == at(100)
+    newer = api.post("fs", slug, sample(slug, "fs", "OWN", 3, at=200))
+    assert newer.status_code == 200 and newer.json()["status"] == "updated", newer.text
+    untimed = api.post("fs", slug, sample(slug, "fs", "UNTIMED", 2, at=1))  # a row without a time is the oldest
+    assert untimed.status_code == 200 and untimed.json()["status"] == "updated", untimed.text
+    for ident, version in (("OWN", 3), ("UNTIMED", 2)):
+        expected = version_hash(spec, "fs", sample(slug, "fs", ident, version, at=200 if ident == "OWN" else 1))
+        assert assert_both_or_neither(tables, spec, row_key(ident)) == expected

@@ -1,11 +1,14 @@
-"""Pause and catch-up (DESIGN.md, "Pause and catch-up") through the app's routes and queues, on Azurite."""
+"""Pause and catch-up through the app's routes and queues, on Azurite."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
+import random
 import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -284,3 +287,82 @@ def test_a_backlog_of_10000_changes_is_drained_completely(
     )
     with capsys.disabled():
         print(f"\n  catch-up: {count} held changes drained in {seconds:.1f} s ({count / seconds:.0f} changes/s)")
+
+
+Change = tuple[int, str, str, int]  # (time in seconds after T0, operation, side, version of the content)
+
+
+def histories(idents: list[str], rng: random.Random) -> dict[str, list[Change]]:
+    """Each key's changes with distinct, increasing times: a create, updates, deletes and creates again."""
+    tick = itertools.count(1)
+    found: dict[str, list[Change]] = {}
+    for ident in idents:
+        changes: list[Change] = []
+        live = False
+        for step in range(rng.randint(3, 6)):
+            operation = "delete" if live and rng.random() < 0.4 else "upsert"
+            changes.append((next(tick), operation, rng.choice(("fs", "scm")), step + 1))
+            live = operation == "upsert"
+        found[ident] = changes
+    return found
+
+
+def outcomes(changes: list[Change]) -> Counter[str]:
+    """What catch-up makes of one key's changes taken in the given order, by the time rules: a change older
+    than the newest the key has seen is superseded; a delete of a key without a record finds nothing."""
+    counted: Counter[str] = Counter()
+    newest, live = -1, False
+    for time_, operation, _, _ in changes:
+        if operation == "delete" and not live:
+            counted["absent"] += 1
+        elif time_ < newest:
+            counted["superseded"] += 1
+        else:
+            counted["deleted" if operation == "delete" else "updated" if live else "created"] += 1
+            live = operation == "upsert"
+        newest = max(newest, time_)
+    return counted
+
+
+def test_a_backlog_in_shuffled_order_ends_with_each_keys_newest_change(api: Api, tables: TableServiceClient) -> None:
+    """Webhooks arrive out of order: 20 keys' creates, updates and deletes, each with its own time, held in a
+    shuffled order. After the catch-up every key is as its newest change left it (a delete held before its
+    key's create leaves a tombstone that keeps the older create out), and the changes that a newer one of
+    their key superseded are counted as such, not logged as errors."""
+    rng = random.Random(20)
+    idents = [f"SH{n:02}" for n in range(20)]
+    history = histories(idents, rng)
+    arrivals = [(ident, change) for ident, changes in history.items() for change in changes]
+    rng.shuffle(arrivals)
+    entries(admin(api, SLUG, "pause"))
+    for ident, (seconds, operation, side, version) in arrivals:
+        if operation == "delete":
+            modified = (T0 + dt.timedelta(seconds=seconds)).isoformat()
+            answer = api.session.delete(
+                f"{api.base}/{side}/{SLUG}/USMF/{ident}", params={"modified": modified}, timeout=30
+            )
+        else:
+            answer = api.post(side, SLUG, sample(SLUG, side, ident, version, at=seconds))
+        assert answer.status_code == 202, answer.text
+    entries(admin(api, SLUG, "resume"))
+    done = caught_up(api, timeout=120)
+    expected: Counter[str] = Counter()
+    for ident in idents:
+        expected += outcomes([change for key, change in arrivals if key == ident])
+        _, operation, side, version = max(history[ident])
+        fs, scm = both(tables, ident)
+        if operation == "delete":
+            assert (fs, scm) == (None, None), (ident, history[ident], fs, scm)
+        else:
+            seconds = max(history[ident])[0]
+            assert fs and scm and fs["msdyn_days"] == scm["NumberOfDays"] == version, (ident, history[ident])
+            assert fs["SyncSourceTime"].isoformat() == (T0 + dt.timedelta(seconds=seconds)).isoformat()
+    assert done["errors"] == {"open": 0, "last_hour": 0}
+    assert list(tables.get_table_client("SyncErrors").list_entities()) == []
+    job = next(job for job in api.get("sync/jobs").json()["items"] if job["kind"] == "catch-up")
+    assert job["state"] == "succeeded" and job["counts"]["failed"] == 0
+    assert expected["superseded"] > 0 and expected["absent"] > 0  # the order made both happen
+    counted = {name: job["counts"][name] for name in ("created", "updated", "deleted", "absent", "superseded")}
+    assert counted == {name: expected[name] for name in counted}
+    assert job["counts"]["read"] == len(arrivals) == sum(expected.values())
+    assert job["report"]["superseded"] == expected["superseded"]
