@@ -155,12 +155,24 @@ def to_function_request(request: Request, route_params: dict[str, str], body: by
     params = {name: ",".join(request.args.getlist(name)) for name in request.args}
     return func.HttpRequest(
         method=request.method,
-        url=request.url,
+        url=sent_url(request),
         headers=dict(request.headers.items()),
         params=params,
         route_params=route_params,
         body=body,
     )
+
+
+def sent_url(request: Request) -> str:
+    """The URL with its path and query as the client sent them: werkzeug's `request.url` is rebuilt from the
+    decoded path, encoded again, so a percent-encoding the client chose would not survive it."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not isinstance(raw, str) or not raw:
+        return str(request.url)
+    target = raw.encode("latin-1").decode("utf-8", "replace")  # undo WSGI's latin-1 transport of the text
+    if target.startswith("/"):
+        return request.host_url.rstrip("/") + target
+    return target if "://" in target else str(request.url)  # the absolute form is a whole URL already
 
 
 def to_wsgi_response(result: Any) -> Response:

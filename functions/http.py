@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import azure.functions as func
 
 from shared import jsonio
@@ -17,7 +19,15 @@ def from_host(req: func.HttpRequest) -> Request:
         content_type=req.headers.get("content-type"),
         body=req.get_body() or b"",
         headers={name.lower(): value for name, value in req.headers.items()},
+        path=sent_path(req.url),
     )
+
+
+def sent_path(url: str) -> str:
+    """The path and query of the request's URL as the host gives them, neither decoded nor encoded again:
+    a signature covers them as the caller sent them."""
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if "?" in url else "")
 
 
 def to_host(result: Answer) -> func.HttpResponse:

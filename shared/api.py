@@ -43,6 +43,7 @@ class Request:
     content_type: str | None = None
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    path: str = ""  # the path and query exactly as sent (not decoded and encoded again): a signature covers it
 
 
 Answer = tuple[int, dict[str, Any]]
@@ -64,21 +65,27 @@ def answer(handler: Callable[[], Answer]) -> Answer:
 
 def admin_request(request: Request, handler: Callable[[], Answer]) -> Answer:
     """An operator's call (`/api/sync/...`, `/api/operations/...`): an admin secret, then the handler."""
-    return answer(lambda: _authorised("admin", request, handler))
+
+    def run() -> Answer:
+        _authorised("admin", request)
+        return handler()
+
+    return answer(run)
 
 
 def entity_request(slug: str, source: Side, request: Request) -> Answer:
     """A system's call on an entity route: that system's secret, then the change, read, list or delete."""
-    return answer(lambda: _authorised(source, request, lambda: _dispatch(slug, source, request)))
+    return answer(lambda: _dispatch(slug, source, request, _authorised(source, request)))
 
 
-def _authorised(role: Role, request: Request, handler: Callable[[], Answer]) -> Answer:
-    """Checked before anything else is read: an unauthorised caller learns nothing about records or bodies."""
-    credentials.authorise(get_settings(), role, request.headers, request.body)
-    return handler()
+def _authorised(role: Role, request: Request) -> dt.datetime | None:
+    """Checked before anything else is read: an unauthorised caller learns nothing about records or bodies.
+    The request's signed time, when a signature proved it: the time of a change that carries none."""
+    signable = credentials.Signable(request.method, request.path, request.body)
+    return credentials.authorise(get_settings(), role, signable, request.headers)
 
 
-def _dispatch(slug: str, source: Side, request: Request) -> Answer:
+def _dispatch(slug: str, source: Side, request: Request, signed_at: dt.datetime | None = None) -> Answer:
     engine = runtime.engine(slug)
     method, company, ident = request.method.upper(), request.company, request.ident
     if company is not None and ident is None:
@@ -86,11 +93,12 @@ def _dispatch(slug: str, source: Side, request: Request) -> Answer:
     if method == "POST" and company is None:
         body = json_body(request)
         if pause.held(engine.spec.slug):  # paused: kept in the backlog, applied on catch-up
-            return 202, pause.hold_request(engine, source, request, body, None)
+            return 202, pause.hold_request(engine, source, request, body, None, signed_at)
         change = native.parse(engine, source, body, dict(request.headers))
         if isinstance(change, Delete):
-            return _synced(200, engine.delete(source, change.company, change.ident, change.modified).as_dict())
-        outcome = engine.upsert(source, change.record)
+            deleted = engine.delete(source, change.company, change.ident, change.modified, signed_at)
+            return _synced(200, deleted.as_dict())
+        outcome = engine.upsert(source, change.record, signed_at)
         return _synced((201 if outcome.status == "created" else 200), outcome.as_dict())
     if method == "GET" and company is None:
         return 200, listing.list_records(engine, source, request.params)
@@ -99,8 +107,8 @@ def _dispatch(slug: str, source: Side, request: Request) -> Answer:
     if method == "DELETE" and company and ident:
         modified = _delete_time(engine.spec.side(source).modified_field, request)
         if pause.held(engine.spec.slug):  # the delete's time is fixed now, at its arrival
-            return 202, pause.hold_request(engine, source, request, None, modified)
-        return _synced(200, engine.delete(source, company, ident, modified).as_dict())
+            return 202, pause.hold_request(engine, source, request, None, modified, signed_at)
+        return _synced(200, engine.delete(source, company, ident, modified, signed_at).as_dict())
     raise NotFoundError(f"no {method} route here: POST and GET the collection, GET and DELETE a record")
 
 

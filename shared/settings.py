@@ -65,12 +65,20 @@ class Settings(BaseSettings):
         description="Set by Azure: a system or role without secrets is then closed (401), not open.",
     )
 
+    @property
+    def in_azure(self) -> bool:
+        """Whether the app runs in Azure: WEBSITE_SITE_NAME is present, whatever its value (even empty)."""
+        return self.site_name is not None
+
     @field_validator("fs_secrets", "scm_secrets", "admin_secrets", mode="before")
     @classmethod
     def _split_secrets(cls, value: object, info: ValidationInfo) -> object:
         # Secrets: every message says what is wrong, never which value.
         if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if value and not parts:  # a slip, not "unset": taking it as unset would open the routes locally
+                raise ValueError("holds only blanks and commas: give the secrets, or leave the setting empty")
+            value = parts
         if not isinstance(value, (list, tuple)):
             return value
         texts = [item.get_secret_value() if isinstance(item, SecretStr) else str(item) for item in value]

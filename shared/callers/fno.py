@@ -7,8 +7,9 @@ row is the whole record, and a date left out is empty (F&O drops null dates from
 arrives as an option value whose number Dataverse generates per environment (Microsoft: "you should not
 rely on them"), so it is read through the row's `FormattedValues`, the option's label, which must name
 the enum value; else `unresolved_option`. A business event is a flat envelope (`BusinessEventId`,
-`BusinessEventLegalEntity`, `EventTime`, ...) whose other fields are the entity's OData fields; an event
-id ending in `Deleted` is a delete (project rule: F&O has no standard event for these entities).
+`BusinessEventLegalEntity`, `EventTime`, ...) whose other fields are the entity's OData fields. F&O has no
+standard business event for these entities, so the project names its own, two per entity (BUSINESS_EVENTS:
+changed, deleted); a route takes only its entity's, so an event of another entity is never applied here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import typing
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +31,14 @@ from shared.spec import EntitySpec
 
 PREFIX = "mserp_"
 MESSAGES = {"onexternalcreated": "upsert", "onexternalupdated": "upsert", "onexternaldeleted": "delete"}
+EventAction = Literal["upsert", "delete"]
+# The business event ids each entity's route takes, and what each does (the README lists the same).
+BUSINESS_EVENTS: dict[str, dict[str, EventAction]] = {
+    "warehouses": {"FsScmSyncWarehouseChanged": "upsert", "FsScmSyncWarehouseDeleted": "delete"},
+    "customer-assets": {"FsScmSyncCustomerAssetChanged": "upsert", "FsScmSyncCustomerAssetDeleted": "delete"},
+    "payment-terms": {"FsScmSyncPaymentTermChanged": "upsert", "FsScmSyncPaymentTermDeleted": "delete"},
+    "ship-via": {"FsScmSyncShipViaChanged": "upsert", "FsScmSyncShipViaDeleted": "delete"},
+}
 
 
 class BusinessEvent(BaseModel):
@@ -37,7 +46,7 @@ class BusinessEvent(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    BusinessEventId: str = Field(description="e.g. FsScmSyncWarehouseChanged; ending in Deleted: a delete")
+    BusinessEventId: str = Field(description="one of the route's entity's: e.g. FsScmSyncWarehouseChanged")
     BusinessEventLegalEntity: str | None = Field(default=None, description="the company, when no dataAreaId")
     ContextRecordSubject: str | None = None
     ControlNumber: int | None = None
@@ -68,17 +77,28 @@ def virtual_table(spec: EntitySpec) -> str:
 def business_event(engine: Engine, body: dict[str, Any]) -> Change:
     spec, own = engine.spec, engine.spec.scm
     event = BusinessEvent.model_validate(body)
+    action = event_action(spec, event.BusinessEventId)
     record = {name: value for name, value in body.items() if name not in ENVELOPE}
     if record.get(own.company_field) is None and event.BusinessEventLegalEntity:
         record[own.company_field] = event.BusinessEventLegalEntity
     if record.get(own.modified_field) is None:
         record[own.modified_field] = event.EventTimeIso8601 or event.EventTime
-    if not event.BusinessEventId.lower().endswith("deleted"):
+    if action == "upsert":
         return Upsert(record)
     if key := key_of(spec, "scm", record):
         return Delete(*key, record[own.modified_field])
     message = f"a delete event names its {own.company_field} and {own.id_field}"
     raise refuse(spec, "scm", own.id_field, "required", message)
+
+
+def event_action(spec: EntitySpec, event_id: str) -> EventAction:
+    """What a business event does on this entity's route; a 422 (rule `event_id`) for an id it does not take."""
+    events = BUSINESS_EVENTS[spec.slug]
+    if (action := events.get(event_id)) is None:
+        shown = printable(event_id[:100]) + ("…" if len(event_id) > 100 else "")
+        message = f"this route takes the business events {', '.join(events)}, not {shown!r}"
+        raise refuse(spec, "scm", "BusinessEventId", "event_id", message)
+    return action
 
 
 def data_event(engine: Engine, body: dict[str, Any]) -> Change:

@@ -78,8 +78,16 @@ def resume(slugs: list[str]) -> None:
         start(slug)
 
 
-def hold_request(engine: Engine, source: Side, request: Request, body: dict[str, Any] | None, modified: Any) -> Any:
-    """A POST (parsed `body`) or DELETE on a paused entity's route: kept in the backlog; the 202's payload."""
+def hold_request(
+    engine: Engine,
+    source: Side,
+    request: Request,
+    body: dict[str, Any] | None,
+    modified: Any,
+    signed_at: dt.datetime | None = None,
+) -> Any:
+    """A POST (parsed `body`) or DELETE on a paused entity's route: kept in the backlog; the 202's payload.
+    A signed request counts as arrived at its signed time, which catch-up gives a change without its own."""
     company, ident = request.company, request.ident
     if body is not None:
         company, ident = _key(engine, source, body, dict(request.headers))
@@ -90,7 +98,7 @@ def hold_request(engine: Engine, source: Side, request: Request, body: dict[str,
             side=source,
             method=request.method.upper(),
             body=request.body,
-            arrived=dt.datetime.now(dt.UTC),
+            arrived=signed_at or dt.datetime.now(dt.UTC),
             company=company,
             ident=ident,
             content_type=request.content_type,

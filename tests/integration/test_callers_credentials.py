@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from shared import jsonio
+from shared import jsonio, runtime
 from tests.integration.callers import ADMIN_KEY, FS_KEY, FS_NEXT, SCM_KEY, key, secured, signed
 from tests.integration.support import Api
 from tests.samples import sample
@@ -82,7 +82,7 @@ def test_two_fs_secrets_work_at_once_while_one_is_rotated(api: Api, secured: Non
 
 
 def _signed_post(api: Api, secret: str, body: bytes, at: float | None = None, tamper: bytes = b"") -> requests.Response:
-    headers = signed(secret, body, at)
+    headers = signed(secret, "POST", f"/api/fs/{SLUG}", body, at)
     return api.session.post(f"{api.base}/fs/{SLUG}", data=body + tamper, headers=headers, timeout=30)
 
 
@@ -113,11 +113,11 @@ def test_health_and_the_description_stay_anonymous(api: Api, secured: None) -> N
     assert api.get("openapi.json").status_code == 200
 
 
-def test_in_azure_a_side_without_secrets_is_closed(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fails closed: with WEBSITE_SITE_NAME set, FS routes answer 401 when SYNC_FS_SECRETS is unset."""
-    from shared import runtime
-
-    monkeypatch.setenv("WEBSITE_SITE_NAME", "fs-scm-sync-test")
+@pytest.mark.parametrize("site_name", ["fs-scm-sync-test", ""], ids=["named", "present but empty"])
+def test_in_azure_a_side_without_secrets_is_closed(api: Api, monkeypatch: pytest.MonkeyPatch, site_name: str) -> None:
+    """Fails closed: with WEBSITE_SITE_NAME present (any value), FS routes answer 401 when SYNC_FS_SECRETS
+    is unset."""
+    monkeypatch.setenv("WEBSITE_SITE_NAME", site_name)
     monkeypatch.setenv("SYNC_SCM_SECRETS", SCM_KEY)
     runtime.reset()
     try:
@@ -133,3 +133,18 @@ def test_locally_a_side_without_secrets_is_open(api: Api) -> None:
     """What every other integration test relies on: no secrets, no Azure, the routes are open."""
     assert _get("fs")(api, JSON).status_code == 200
     assert _recover(api, JSON).status_code == 200
+
+
+def test_a_secrets_setting_of_only_blanks_and_commas_is_a_configuration_error(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not taken as unset, which would leave the FS routes open: every route answers the settings error."""
+    monkeypatch.setenv("SYNC_FS_SECRETS", " , ,, ")
+    runtime.reset()
+    try:
+        answer = _get("fs")(api, JSON)
+        _error(answer, 500, "configuration")
+        assert [detail["setting"] for detail in answer.json()["error"]["details"]] == ["SYNC_FS_SECRETS"]
+    finally:
+        monkeypatch.undo()
+        runtime.reset()

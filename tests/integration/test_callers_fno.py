@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from azure.data.tables import TableServiceClient
 
+from shared.callers.fno import BUSINESS_EVENTS
 from shared.entities import ENTITIES
 from shared.keys import Key
 from tests.fixtures.dataverse import option
@@ -119,3 +120,38 @@ def test_a_business_event_delete_names_its_key(api: Api, secured: None) -> None:
 def test_the_flat_odata_record_keeps_working(api: Api, secured: None) -> None:
     answer = post(api, "scm", "ship-via", sample("ship-via", "scm", "FLAT", 1))
     assert answer.status_code == 201, answer.text
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_each_entitys_business_events_upsert_and_delete(
+    slug: str, api: Api, tables: TableServiceClient, secured: None
+) -> None:
+    changed, deleted = BUSINESS_EVENTS[slug]  # as the README lists them: changed, then deleted
+    record = sample(slug, "scm", "BE-1", 1)
+    made = post(api, "scm", slug, business_event(changed, "USMF", record, at(1)))
+    assert made.status_code == 201, made.text
+    key = {name: record[name] for name in ("dataAreaId", ENTITIES[slug].scm.id_field)}
+    gone = post(api, "scm", slug, business_event(deleted, "USMF", key, at(2)))
+    assert gone.status_code == 200 and gone.json()["status"] == "deleted", gone.text
+    assert stored(tables, slug, "SCM", "BE-1") == {}
+
+
+@pytest.mark.parametrize(
+    "event_id",
+    ["FsScmSyncWarehouseDeleted", "FsScmSyncWarehouseChanged", "CustomerInvoicePostedBusinessEvent", "", "x" * 500],
+)
+def test_a_business_event_the_route_does_not_list_is_422_and_writes_nothing(
+    event_id: str, api: Api, tables: TableServiceClient, secured: None
+) -> None:
+    """Above all an event of another entity: a warehouse's delete must not delete a payment term."""
+    terms = {"Name": "NET30", "Description": "30 days", "NumberOfDays": 30, "PaymentMethodType": "Net"}
+    made = post(api, "scm", "payment-terms", business_event("FsScmSyncPaymentTermChanged", "USMF", terms, at(1)))
+    assert made.status_code == 201, made.text
+    changed = {**terms, "NumberOfDays": 45}
+    for fields in ({"Name": "NET30"}, changed, {**changed, "Name": "NET45"}):
+        answer = post(api, "scm", "payment-terms", business_event(event_id, "USMF", fields, at(2)))
+        assert failures(answer) == {("BusinessEventId", "event_id")}
+        assert "FsScmSyncPaymentTermChanged" in answer.json()["error"]["details"][0]["message"]  # which it takes
+    assert stored(tables, "payment-terms", "SCM", "NET30")["NumberOfDays"] == 30
+    assert stored(tables, "payment-terms", "FS", "NET30")["msdyn_days"] == 30
+    assert stored(tables, "payment-terms", "SCM", "NET45") == {}

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.callers.fno import virtual_table
+from shared.callers.fno import BUSINESS_EVENTS, virtual_table
 from shared.entities import ENTITIES
 from tests.fixtures import dataverse as dv
 from tests.integration.support import Api
@@ -17,6 +17,7 @@ MESSAGES = ["Create", "Update", "Delete", "OnExternalCreated", "OnExternalUpdate
 TABLES = [spec.fs.entity_name for spec in ENTITIES.values()] + [virtual_table(spec) for spec in ENTITIES.values()]
 COLUMNS = FIELDS + [f"mserp_{name.lower()}" for name in FIELDS] + ["msdyn_warehouseid", "mserp_dataareaid"]
 ENVELOPE = ["BusinessEventLegalEntity", "EventTime", "EventTimeIso8601", "ControlNumber"]
+EVENT_IDS = sorted(event_id for events in BUSINESS_EVENTS.values() for event_id in events)  # any entity's
 guids = st.uuids().map(str) | st.text(max_size=40)
 typed = st.one_of(
     st.integers(-(2**40), 2**40).map(dv.option),
@@ -65,7 +66,7 @@ def test_no_native_body_answers_500(api: Api, side: str, entity: str, body: dict
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     entity=st.sampled_from(sorted(ENTITIES)),
-    event=st.sampled_from(["X", "FsScmSyncDeleted"]) | st.text(max_size=10) | scalars,
+    event=st.sampled_from(["X", "FsScmSyncDeleted", *EVENT_IDS]) | st.text(max_size=10) | scalars,
     fields=st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=6), values, max_size=6),
     envelope=st.dictionaries(st.sampled_from(ENVELOPE), scalars),
 )

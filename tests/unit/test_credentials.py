@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
 
 import pytest
 
+from functions.http import sent_path
 from shared.callers import credentials
-from shared.callers.credentials import authorise, sign
+from shared.callers.credentials import Signable, authorise, sign, signed_text
 from shared.errors import ConfigurationError, ForbiddenError, UnauthorizedError
 from shared.settings import Settings, load_settings
 
@@ -23,14 +26,57 @@ def settings(**values: object) -> Settings:
 SECURED = settings(fs_secrets=f"{FS},{'g' * 20}", scm_secrets=SCM, admin_secrets=ADMIN)
 
 
-def check(role: str, headers: dict[str, str], body: bytes = b"{}", config: Settings = SECURED) -> None:
-    authorise(config, role, headers, body, clock=lambda: NOW)  # type: ignore[arg-type]
+REQUEST = Signable("POST", "/api/fs/ship-via", b"{}")
+
+
+def check(
+    role: str, headers: dict[str, str], request: Signable = REQUEST, config: Settings = SECURED
+) -> dt.datetime | None:
+    return authorise(config, role, request, headers, clock=lambda: NOW)  # type: ignore[arg-type]
+
+
+def signature(secret: str, at: float = NOW, request: Signable = REQUEST) -> dict[str, str]:
+    return {"x-sync-signature": sign(secret, int(at), request), "x-sync-timestamp": str(int(at))}
 
 
 @pytest.mark.parametrize(("role", "secret"), [("fs", FS), ("fs", "g" * 20), ("scm", SCM), ("admin", ADMIN)])
 def test_each_role_takes_its_own_secret_as_key_or_signature(role: str, secret: str) -> None:
-    check(role, {"x-sync-key": secret})
-    check(role, {"x-sync-signature": sign(secret, b"{}", int(NOW)), "x-sync-timestamp": str(int(NOW))})
+    assert check(role, {"x-sync-key": secret}) is None  # a key dates nothing: a change keeps its arrival
+    assert check(role, signature(secret, NOW - 42)) == dt.datetime.fromtimestamp(int(NOW) - 42, dt.UTC)
+
+
+def test_what_is_signed_is_timestamp_method_path_and_body() -> None:
+    request = Signable("delete", "/api/scm/payment-terms/USMF/N30?modified=2026-12-01T10:00:00Z", b"")
+    expected = b"1800000000.DELETE./api/scm/payment-terms/USMF/N30?modified=2026-12-01T10:00:00Z."
+    assert signed_text("1800000000", request) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("https://app.azurewebsites.net/api/scm/ship-via/USMF/A%2fB%c3%89", "/api/scm/ship-via/USMF/A%2fB%c3%89"),
+        ("http://127.0.0.1:7071/api/fs/ship-via?modified=2026-12-01T10%3A00%3A00Z&x=a+b", None),
+        ("http://127.0.0.1:7071/api/sync/status?", "/api/sync/status?"),
+        ("/api/fs/ship-via", "/api/fs/ship-via"),
+    ],
+)
+def test_the_signed_path_is_the_hosts_url_untouched(url: str, path: str | None) -> None:
+    assert sent_path(url) == (path or url.removeprefix("http://127.0.0.1:7071"))
+
+
+@pytest.mark.parametrize(
+    "presented",
+    [
+        Signable("DELETE", "/api/fs/ship-via", b"{}"),
+        Signable("POST", "/api/fs/payment-terms", b"{}"),
+        Signable("POST", "/api/fs/ship-via?x=1", b"{}"),
+        Signable("POST", "/api/fs/ship-via", b"{ }"),
+    ],
+    ids=["method", "route", "query", "body"],
+)
+def test_a_signature_binds_method_path_query_and_body(presented: Signable) -> None:
+    with pytest.raises(UnauthorizedError, match=re.escape("<METHOD>.<path>")):
+        check("fs", signature(FS), presented)
 
 
 @pytest.mark.parametrize("role", ["fs", "scm", "admin"])
@@ -45,11 +91,11 @@ def test_another_roles_secret_is_forbidden(role: str) -> None:
     [
         {},
         {"x-sync-key": FS[:-1]},
-        {"x-sync-signature": sign(FS, b"{}", int(NOW) - 301), "x-sync-timestamp": str(int(NOW) - 301)},
-        {"x-sync-signature": sign(FS, b"{}", int(NOW) + 301), "x-sync-timestamp": str(int(NOW) + 301)},
-        {"x-sync-signature": sign(FS, b"{ }", int(NOW)), "x-sync-timestamp": str(int(NOW))},
-        {"x-sync-signature": sign(FS, b"{}", int(NOW))},
-        {"x-sync-signature": "sha1=" + sign(FS, b"{}", int(NOW))[7:], "x-sync-timestamp": str(int(NOW))},
+        signature(FS, NOW - 301),
+        signature(FS, NOW + 301),
+        signature(FS, request=Signable("POST", "/api/fs/ship-via", b"{ }")),
+        {"x-sync-signature": signature(FS)["x-sync-signature"]},
+        {"x-sync-signature": "sha1=" + signature(FS)["x-sync-signature"][7:], "x-sync-timestamp": str(int(NOW))},
     ],
     ids=["none", "wrong key", "signed 301 s ago", "signed 301 s ahead", "other body", "no timestamp", "not sha256"],
 )
@@ -59,7 +105,7 @@ def test_missing_wrong_or_stale_credentials_are_unauthorized(headers: dict[str, 
 
 
 def test_a_signature_300_s_old_still_passes() -> None:
-    check("fs", {"x-sync-signature": sign(FS, b"{}", int(NOW) - 300), "x-sync-timestamp": str(int(NOW) - 300)})
+    check("fs", signature(FS, NOW - 300))
 
 
 def test_unset_roles_are_open_locally_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
@@ -76,8 +122,9 @@ def test_unset_roles_are_open_locally_with_one_warning(caplog: pytest.LogCapture
         check("scm", {}, config=open_locally)
 
 
-def test_unset_roles_are_closed_in_azure() -> None:
-    in_azure = settings(scm_secrets=SCM, WEBSITE_SITE_NAME="fs-scm-sync-prod")
+@pytest.mark.parametrize("site_name", ["fs-scm-sync-prod", ""], ids=["named", "present but empty"])
+def test_unset_roles_are_closed_in_azure(site_name: str) -> None:
+    in_azure = settings(scm_secrets=SCM, WEBSITE_SITE_NAME=site_name)
     with pytest.raises(UnauthorizedError, match="SYNC_FS_SECRETS is not configured"):
         check("fs", {"x-sync-key": FS}, config=in_azure)
     check("scm", {"x-sync-key": SCM}, config=in_azure)

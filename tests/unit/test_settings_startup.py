@@ -50,3 +50,29 @@ def test_time_settings_have_their_defaults(monkeypatch: pytest.MonkeyPatch) -> N
 @pytest.mark.parametrize(("name", "value"), [("SYNC_TOMBSTONE_DAYS", "-1"), ("SYNC_MAX_CLOCK_SKEW_SECONDS", "x")])
 def test_bad_time_settings_are_listed(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     assert name in problems(monkeypatch, **{name: value})
+
+
+@pytest.mark.parametrize("name", ["SYNC_FS_SECRETS", "SYNC_SCM_SECRETS", "SYNC_ADMIN_SECRETS"])
+@pytest.mark.parametrize("value", [" , ,, ", ",", "   "])
+def test_a_secrets_setting_holding_no_secret_is_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    """Present but empty of secrets is a slip, not "unset" (which opens the routes locally)."""
+    assert "only blanks and commas" in problems(monkeypatch, **{name: value})[name]
+
+
+def test_an_empty_secrets_setting_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What local.settings.example.json holds: the routes are open locally, nothing is misconfigured."""
+    monkeypatch.setenv("AzureWebJobsStorage", GOOD)
+    monkeypatch.setenv("SYNC_FS_SECRETS", "")
+    assert load_settings().fs_secrets == ()
+
+
+@pytest.mark.parametrize(("value", "in_azure"), [("fs-scm-sync-prod", True), ("", True), (None, False)])
+def test_the_site_name_present_with_any_value_means_azure(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, in_azure: bool
+) -> None:
+    monkeypatch.setenv("AzureWebJobsStorage", GOOD)
+    if value is None:
+        monkeypatch.delenv("WEBSITE_SITE_NAME", raising=False)
+    else:
+        monkeypatch.setenv("WEBSITE_SITE_NAME", value)
+    assert load_settings().in_azure is in_azure
