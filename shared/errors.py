@@ -94,6 +94,12 @@ class ReferencedError(ConflictError):
     code = "still_referenced"
 
 
+class JobRunningError(ConflictError):
+    """A job that writes the entity's records has not ended yet; `details` names it. Start again once it has."""
+
+    code = "job_running"
+
+
 class RejectedError(SyncError):
     """A field or business rule of either side fails. Permanent: fix the record, do not retry."""
 

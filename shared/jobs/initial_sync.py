@@ -13,6 +13,7 @@ in the source, waits (is deferred) for a later pass over the waiting rows; a pas
 none of them is the last, and what still fails then fails with its rule — `no_cycle` for rows
 whose references loop among the source records. Operation ids name the job, the chunk and the
 outcome, so a chunk run again after a crash counts what it had written as it did the first time.
+A row of a company that is not configured is failed (companies.py): no route could reach its copy.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from shared.engine import Engine
 from shared.errorlog import ErrorEntry, ErrorLog
 from shared.errors import ConflictError, Failure, rejected
+from shared.jobs.companies import known, unknown_company
 from shared.jobs.coupling import WRITES, ChunkLookup, Decision, decide
 from shared.jobs.model import Job
 from shared.jobs.table import JobTable
@@ -95,7 +97,26 @@ class InitialSync:
     # -- one chunk ------------------------------------------------------------------------------
 
     def _apply(self, rows: list[tuple[Key, Row]], final: bool) -> list[str]:
-        """Decide and write `rows`; returns the row keys resolved (all but those deferred again)."""
+        """Decide and write `rows`; returns the row keys resolved (all but those deferred again). Rows of a
+        company that is not configured fail before anything is read or written for them."""
+        decisions: list[Decision] = []
+        held: list[tuple[Key, Row]] = []  # the rows of configured companies
+        for key, row in rows:
+            if known(self.engine.settings, key):
+                held.append((key, row))
+            else:
+                failure = unknown_company(self.spec, self.engine.settings, self.source, key)
+                decisions.append(Decision(key, "failed", failures=[failure]))
+        if held:
+            decisions += self._write(held, final)
+        deferred = [d.key.row_key for d in decisions if d.kind == "deferred"]
+        if deferred:
+            self.jobs.defer(self.job.id, deferred, self.job.pass_number + 1)
+        for decision in decisions:
+            self._count(decision)
+        return [d.key.row_key for d in decisions if d.kind != "deferred"]
+
+    def _write(self, rows: list[tuple[Key, Row]], final: bool) -> list[Decision]:
         stored = self._read_pairs(rows)
         guards = self._guards(rows, stored)
         decided: dict[str, Any] = {}
@@ -106,12 +127,7 @@ class InitialSync:
                 decided[key.row_key] = decision.records
             decisions.append(decision)
         ChunkWriter(self.engine, self._meta).write(decisions, stored, guards)
-        deferred = [d.key.row_key for d in decisions if d.kind == "deferred"]
-        if deferred:
-            self.jobs.defer(self.job.id, deferred, self.job.pass_number + 1)
-        for decision in decisions:
-            self._count(decision)
-        return [d.key.row_key for d in decisions if d.kind != "deferred"]
+        return decisions
 
     def _read_pairs(self, rows: list[tuple[Key, Row]]) -> dict[str, Pair]:
         """Both sides' rows of the chunk's keys — the source's as the chunk read them, the target's by one

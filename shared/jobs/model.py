@@ -63,8 +63,7 @@ class Job:
     etag: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The job as `GET /api/sync/jobs/{id}` shows it (DESIGN.md, "Jobs"); a kind in VIEWS shows
-        counts and a report of its own."""
+        """The job as `GET /api/sync/jobs/{id}` shows it; a kind in VIEWS shows counts and a report of its own."""
         shown = self._as_dict()
         return shown | VIEWS[self.kind](self) if self.kind in VIEWS else shown
 
@@ -144,6 +143,33 @@ class Job:
 
 
 JOB_PARTITION = "job"
+LOCK_PARTITION = "lock"  # one row per entity (RowKey: its slug) while a job that writes its records runs
+
+
+@dataclass
+class Lock:
+    """Which job holds the entity: only one job that writes an entity's records runs at a time."""
+
+    entity: str
+    job_id: str
+    kind: str
+    taken_at: dt.datetime
+    etag: str | None = None
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "PartitionKey": LOCK_PARTITION,
+            "RowKey": self.entity,
+            "JobId": self.job_id,
+            "Kind": self.kind,
+            "TakenAt": self.taken_at,
+        }
+
+    @classmethod
+    def from_entity(cls, entity: Any) -> Lock:
+        return cls(entity["RowKey"], entity["JobId"], entity["Kind"], _utc(entity["TakenAt"]), entity.metadata["etag"])
+
+
 # job kinds whose counts and report differ from initial sync's: job -> {"counts": ..., "report": ...}
 VIEWS: dict[str, Callable[[Job], dict[str, Any]]] = {}
 

@@ -12,7 +12,9 @@ Repair (`fs`, `scm`, `newest`): the scan leaves the drifting keys in the job's d
 second phase takes them REPAIR_ROWS at a time, finishes a half-done operation through the journal,
 judges the key again and sends the chosen side's record through the engine, so both sides' rules,
 times and the both-or-neither guarantee apply as to any change. A record that only the side not
-chosen holds is copied across: repair creates and updates, it never deletes. A side named outright
+chosen holds is copied across: repair creates and updates, it never deletes. A copy is judged against
+the side that lacks the record alone (its tombstone, if it has one): the record's own stored version is
+what is being copied, so it never makes the copy stale. A side named outright
 wins even over a later time the other side's row has seen: the repair is then a change made now,
 provided that row is still as the repair read it. What fails goes to the error log (source `job`).
 """
@@ -26,7 +28,8 @@ from typing import Any, cast
 from shared import jsonio
 from shared.engine import Engine
 from shared.errorlog import ErrorEntry, ErrorLog
-from shared.errors import StaleError, SyncError, TransientError
+from shared.errors import StaleError, SyncError, TransientError, rejected
+from shared.jobs.companies import known, unknown_company
 from shared.jobs.drift import KINDS, Finding, Repair, classify, source_of
 from shared.jobs.model import VIEWS, Job
 from shared.jobs.table import JobTable
@@ -90,6 +93,7 @@ class Reconcile:
                     job.counts["read"] += 1
         self._fs_tombstones(rows)
         drift = [f for rk in sorted(rows) if (f := classify(self.spec, decode_row_key(rk), _pair(rows[rk])))]
+        drift = self._of_known_companies(drift, rows)
         job.counts["keys"] += len(rows)
         for finding in drift:
             job.counts[finding.kind] += 1
@@ -104,6 +108,21 @@ class Reconcile:
             job.phase, job.cursor, job.pass_number = "deferred", None, REPAIR_PASS
         else:
             job.phase = "done"
+
+    def _of_known_companies(self, drift: list[Finding], rows: dict[str, dict[Side, Row]]) -> list[Finding]:
+        """The findings of configured companies. One of a company that is not configured is no drift to repair:
+        it is counted apart (`unknown_company`) and, with `repair`, fails (error log) with nothing written."""
+        settings = self.engine.settings
+        for finding in (f for f in drift if not known(settings, f.key)):
+            self.job.counts["unknown_company"] += 1
+            if self.repair:
+                pair = _pair(rows[finding.key.row_key])
+                source = source_of(self.spec, pair, self.repair, settings.primary_side)
+                reason = unknown_company(self.spec, settings, source, finding.key)
+                record = row.record if (row := pair[source]) else {}
+                self._log(finding, source, rejected(self.spec.title, finding.key, [reason]), record)
+                self.job.counts["failed"] += 1
+        return [finding for finding in drift if known(settings, finding.key)]
 
     def _fs_tombstones(self, rows: dict[str, dict[Side, Row]]) -> None:
         """FS tombstones of the keys only SCM holds (a delete on its way to SCM), in one range read."""
@@ -143,7 +162,7 @@ class Reconcile:
         row = pair[source]
         assert row is not None
         try:
-            self._send(key, source, row.record, pair)
+            self._send(key, source, row, pair)
         except TransientError:
             raise  # the chunk runs again
         except SyncError as exc:
@@ -151,12 +170,15 @@ class Reconcile:
             return "failed"
         return "repaired"
 
-    def _send(self, key: Key, source: Side, record: dict[str, Any], pair: Pair) -> None:
+    def _send(self, key: Key, source: Side, row: Row, pair: Pair) -> None:
+        target, record = pair[other(source)], row.record
+        if target is None or target.deleted:  # a copy: judged against the target's row alone
+            self.engine.copy(source, record, row.etag)
+            return
         try:
             self.engine.upsert(source, record)
         except StaleError:
-            target = pair[other(source)]
-            if self.repair != source or target is None or target.deleted:
+            if self.repair != source:
                 raise
             now = self.engine.journal.read_pair(key)[other(source)]
             if now is None or now.etag != target.etag:
@@ -195,14 +217,15 @@ def _pair(held: dict[Side, Row]) -> Pair:
 
 
 def view(job: Job) -> dict[str, Any]:
-    """The counts and report `GET /api/sync/jobs/{id}` shows for a reconcile (DESIGN.md, "Reconcile")."""
+    """The counts and report `GET /api/sync/jobs/{id}` shows for a reconcile."""
     counts = job.counts
     report: dict[str, Any] = {kind: counts[kind] for kind in KINDS}
+    report["unknown_company"] = counts["unknown_company"]  # keys out of every route's reach: not repaired
     report["samples"] = job.samples
     if job.params.get("repair"):
         report |= {"repaired": counts["repaired"], "failed": counts["failed"], "in_step": counts["in_step"]}
         report["errors"] = {"table": "SyncErrors", "source": "job", "job": job.id}
-    shown = ("read", "keys", *KINDS, "to_repair", "repaired", "in_step", "failed")
+    shown = ("read", "keys", *KINDS, "unknown_company", "to_repair", "repaired", "in_step", "failed")
     return {"counts": {name: counts[name] for name in shown}, "report": report}
 
 

@@ -5,6 +5,10 @@ checkpointed, and only then is the next chunk's message sent. A message for a ch
 is dropped; one for the chunk just before the current one, when the job has not moved for a while,
 sends the current chunk's message again (the crash between checkpoint and send). The jobs timer
 (`kick`) does the same for jobs whose lease ran out with no message left to carry them on.
+
+Every job starts through `start`: a job that writes records first takes its entity (exclusion.py), so
+that another one of the entity is refused (409 `job_running`) until it ends; a job that only reads
+(see READS_ONLY) runs beside anything.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from shared import jsonio
 from shared.engine import Engine
 from shared.errorlog import ErrorLog
 from shared.errors import BadRequestError, NotFoundError, TransientError
+from shared.jobs.exclusion import EntityLocks
+from shared.jobs.importing import Import
 from shared.jobs.initial_sync import InitialSync
 from shared.jobs.model import InitialSyncRequest, Job, new_job_id
 from shared.jobs.reconcile import Reconcile
@@ -45,7 +51,17 @@ class ChunkRun(Protocol):
 KINDS: dict[str, Callable[[Engine, JobTable, ErrorLog, Job], ChunkRun]] = {
     "initial-sync": InitialSync,
     "reconcile": Reconcile,
+    "import": Import,
 }
+# the kinds that may only read, with the parameters that make them so; every other job writes records
+READS_ONLY: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "reconcile": lambda params: not params.get("repair"),
+}
+
+
+def writes(kind: str, params: dict[str, Any]) -> bool:
+    reads_only = READS_ONLY.get(kind)
+    return reads_only is None or not reads_only(params)
 
 
 def utcnow() -> dt.datetime:
@@ -62,24 +78,33 @@ class JobRunner:
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.jobs, self.queue, self.engine, self.errors, self.clock = jobs, queue, engine, errors, clock
+        self.locks = EntityLocks(jobs, clock)
 
     def start_initial_sync(self, slug: str, request: InitialSyncRequest) -> Job:
-        engine = self.engine(slug)
         params: dict[str, Any] = {"from": request.source, "conflicts": request.conflicts}
         if request.company is not None:
             params["company"] = request.company
-        now = self.clock()
-        job = self.jobs.create(Job(new_job_id(now), "initial-sync", engine.spec.slug, params, created_at=now))
-        self._send(job)
-        log.info("job %s: initial sync of %s from %s queued", job.id, slug, request.source, extra={"job": job.id})
-        return job
+        return self.start("initial-sync", slug, params)
+
+    def start_import(self, slug: str, params: dict[str, Any]) -> Job:
+        """Queue an import of a file already kept in `sync-imports` (shared/jobs/importing.py): a job that
+        writes, so it takes its entity like any other."""
+        return self.start("import", slug, params)
 
     def start(self, kind: str, slug: str, params: dict[str, Any]) -> Job:
-        """Queue a job of any kind in KINDS: its row, then its first chunk's message."""
+        """Queue a job of any kind in KINDS: its entity taken if it writes (JobRunningError while another job
+        that writes the entity has not ended), its row, then its first chunk's message."""
         now = self.clock()
-        job = self.jobs.create(Job(new_job_id(now), kind, self.engine(slug).spec.slug, params, created_at=now))
+        job = Job(new_job_id(now), kind, self.engine(slug).spec.slug, params, created_at=now)
+        if writes(kind, params):
+            self.locks.take(job)
+        try:
+            self.jobs.create(job)
+        except Exception:
+            self._free(job)
+            raise
         self._send(job)
-        log.info("job %s: %s of %s queued", job.id, kind, slug, extra={"job": job.id})
+        log.info("job %s: %s of %s queued", job.id, kind, job.entity, extra={"job": job.id})
         return job
 
     def handle(self, body: bytes) -> str:
@@ -130,6 +155,8 @@ class JobRunner:
             return "busy"  # another runner took the job over after our lease ran out: its checkpoint counts
         if job.state == "running":
             self._send(job)
+        else:
+            self._free(job)
         log.info(
             "job %s: chunk %d done, phase %s, %s",
             job.id,
@@ -151,6 +178,21 @@ class JobRunner:
             self.jobs.save(fresh)
         except Exception:  # the run's own error is the one to report
             log.warning("job %s: could not release its lease", job.id, extra={"job": job.id})
+            return
+        if fresh.state == "failed":
+            self._free(fresh)
+
+    def _free(self, job: Job) -> None:
+        """The job's entity, free for the next job that writes. Failing here leaves a lock naming a job that
+        has ended (or never came), which the next start takes over."""
+        if not writes(job.kind, job.params):
+            return
+        try:
+            self.locks.release(job)
+        except Exception:
+            log.warning(
+                "job %s: could not free %s; the next start takes it over", job.id, job.entity, extra={"job": job.id}
+            )
 
     def kick(self) -> int:
         """Send again the message of every unfinished job that nobody holds and that has not moved for a

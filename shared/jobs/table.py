@@ -1,5 +1,6 @@
-"""The jobs table (`SyncJobs`): one row per job (partition `job`), and per job the rows that wait for a
-later pass because they name records not written yet (partition `deferred|{job id}`)."""
+"""The jobs table (`SyncJobs`): one row per job (partition `job`), per job the rows that wait for a later
+pass because they name records not written yet (partition `deferred|{job id}`), and per entity the lock
+row of the job that writes its records (partition `lock`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from azure.core.exceptions import AzureError, ResourceExistsError, ResourceModif
 from azure.data.tables import TableClient, UpdateMode
 
 from shared.errors import NotFoundError, TransientError
-from shared.jobs.model import JOB_PARTITION, Job
+from shared.jobs.model import JOB_PARTITION, LOCK_PARTITION, Job, Lock
 from shared.rows import WriteConflictError
 
 T = TypeVar("T")
@@ -82,6 +83,50 @@ class JobTable:
             return [Job.from_entity(entity) for entity, _ in zip(found, range(limit), strict=False)]
 
         return self._call("list jobs", query)
+
+    # -- an entity's lock row ------------------------------------------------------------------
+
+    def lock(self, entity: str) -> Lock | None:
+        def read(client: TableClient) -> Lock | None:
+            try:
+                return Lock.from_entity(client.get_entity(LOCK_PARTITION, entity))
+            except ResourceNotFoundError as exc:
+                if "TableNotFound" in str(exc):
+                    raise
+                return None
+
+        return self._call(f"read the lock of {entity}", read)
+
+    def take(self, lock: Lock, held: Lock | None) -> Lock:
+        """Write the lock row: a new one when `held` is None, else in place of `held` provided nobody wrote or
+        deleted it since it was read (WriteConflictError otherwise)."""
+
+        def write(client: TableClient) -> Any:
+            if held is None:
+                return client.create_entity(lock.columns())
+            try:
+                return client.update_entity(
+                    lock.columns(),
+                    mode=UpdateMode.REPLACE,
+                    etag=held.etag,
+                    match_condition=MatchConditions.IfNotModified,
+                )
+            except ResourceNotFoundError as exc:
+                if "TableNotFound" in str(exc):
+                    raise
+                raise WriteConflictError(f"take the lock of {lock.entity}") from exc
+
+        lock.etag = self._call(f"take the lock of {lock.entity}", write)["etag"]
+        return lock
+
+    def free(self, lock: Lock) -> None:
+        """Delete the lock row, provided it is still as read (WriteConflictError otherwise); gone is fine."""
+        self._call(
+            f"free the lock of {lock.entity}",
+            lambda client: client.delete_entity(
+                LOCK_PARTITION, lock.entity, etag=lock.etag, match_condition=MatchConditions.IfNotModified
+            ),
+        )
 
     # -- deferred rows -------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Initial sync and coupling (DESIGN.md, "Initial sync and coupling") through the route and the
-`sync-jobs` queue, from partitions that hold records their systems wrote themselves (no sync metadata)."""
+"""Initial sync and coupling through the route and the `sync-jobs` queue, from partitions that hold records
+their systems wrote themselves (no sync metadata)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,18 @@ import pytest
 import requests
 from azure.data.tables import TableServiceClient
 
-from shared import importer
+from shared import jsonio
 from shared.entities import ENTITIES
 from shared.keys import PENDING_PREFIX, Key
 from tests.integration.storage import Fault, assert_both_or_neither, pair, policy
-from tests.integration.support import Api, eventually, rows
+from tests.integration.support import Api, eventually, held, rows
 from tests.samples import sample
 
 
 def hold(tables: TableServiceClient, slug: str, side: str, records: list[dict[str, Any]]) -> None:
     """Records a system already holds, written straight into its partition (the import's own code)."""
-    client = tables.create_table_if_not_exists(ENTITIES[slug].table)
-    report = importer.load(client, ENTITIES[slug], side, list(enumerate(records, start=1)))  # type: ignore[arg-type]
-    assert report.failed == [] and report.loaded == len(records), report
+    report = held(tables, slug, side, records)
+    assert report.refused == [] and report.loaded == len(records), report
 
 
 def initial_sync(api: Api, slug: str, **body: Any) -> requests.Response:
@@ -31,8 +30,6 @@ def initial_sync(api: Api, slug: str, **body: Any) -> requests.Response:
 
 
 def _json(body: dict[str, Any]) -> bytes:
-    from shared import jsonio
-
     return jsonio.dumps(body)
 
 
@@ -278,3 +275,28 @@ def test_a_storage_fault_mid_chunk_then_recovery(nth: int, after: bool, api: Api
     assert api.session.post(f"{api.base}/operations/recover", params={"grace_seconds": "0"}).status_code == 200
     for n in range(rows_held):
         assert assert_both_or_neither(tables, ENTITIES[slug], key(f"S{n:03}")) is not None
+
+
+def test_a_row_of_a_company_not_configured_fails_alone(api: Api, tables: TableServiceClient) -> None:
+    """A row written straight into FS's partition for company XXXX (not configured): no route could reach its
+    copy, so the job fails that row, says why in the error log, writes nothing for it, and brings the rest."""
+    slug, spec = "ship-via", ENTITIES["ship-via"]
+    hold(tables, slug, "fs", [sample(slug, "fs", f"S{n:02}", n) for n in range(12)])
+    stray = {"PartitionKey": "FS", "RowKey": key("STRAY", "XXXX"), **sample(slug, "fs", "STRAY", 1, company="XXXX")}
+    tables.get_table_client(spec.table).create_entity(stray)
+    job = finished(api, initial_sync(api, slug, **{"from": "fs"}))
+    assert counts(job, "read", "created", "failed") == {"read": 13, "created": 12, "failed": 1}
+    logged = errors(tables, job["id"])
+    assert set(logged) == {"STRAY"}
+    entry = logged["STRAY"]
+    assert (entry["Source"], entry["JobId"], entry["Company"], entry["Code"]) == (
+        "job",
+        job["id"],
+        "XXXX",
+        "validation_failed",
+    )
+    reasons = jsonio.loads(entry["Reasons"])
+    assert [(r["field"], r["rule"], r["side"]) for r in reasons] == [("msdyn_company", "known_company", "fs")]
+    assert "XXXX" in reasons[0]["message"]
+    assert pair(tables, spec, key("STRAY", "XXXX"))["scm"] is None
+    assert set(rows(tables, "ShipVia", "SCM")) == {key(f"S{n:02}") for n in range(12)}

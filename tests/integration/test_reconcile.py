@@ -1,4 +1,4 @@
-"""Reconcile (DESIGN.md, "Reconcile") through the route and the `sync-jobs` queue, on drift written straight
+"""Reconcile through the route and the `sync-jobs` queue, on drift written straight
 into the partitions behind the sync's back: a row on one side only, a field changed, a half-done operation."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from azure.core.pipeline import PipelineRequest
 from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 
 from devhost import LocalHost
-from shared import importer, jsonio
+from devtools.azurite import Azurite
+from shared import jsonio
 from shared.entities import ENTITIES
 from shared.jobs import reconcile as reconcile_job
 from shared.keys import Key, company_range
@@ -24,7 +25,8 @@ from shared.mapping import content_hash
 from shared.rows import Intent, SyncMeta
 from shared.translate import translate
 from tests.integration.storage import Fault, assert_both_or_neither, policy
-from tests.integration.support import Api, eventually, post_ok
+from tests.integration.support import Api, eventually, held, post_ok
+from tests.integration.test_job_resume import job, start_host
 from tests.samples import T0, sample
 
 SLUG = "payment-terms"
@@ -77,7 +79,7 @@ def drop(tables: TableServiceClient, side: str, ident: str, company: str = "USMF
 
 def hold(tables: TableServiceClient, side: str, *records: dict[str, Any]) -> None:
     """Records one system holds that never went through the sync."""
-    report = importer.load(table(tables), SPEC, side, list(enumerate(records, start=1)))  # type: ignore[arg-type]
+    report = held(tables, SLUG, side, records)
     assert report.loaded == len(records), report
 
 
@@ -216,6 +218,35 @@ def test_a_record_that_breaks_a_rule_goes_to_the_error_log_and_the_rest_are_repa
     ]
 
 
+def test_a_row_of_a_company_not_configured_is_no_drift_and_repair_writes_nothing_for_it(
+    api: Api, tables: TableServiceClient
+) -> None:
+    """A row written straight into SCM's partition for company XXXX (not configured): a report counts it apart
+    from the drift; a repair fails it (error log, source `job`), writes nothing for it, and repairs the rest."""
+    synced(api, "A")
+    hold(tables, "scm", sample(SLUG, "scm", "B", 2))
+    stray = Key("XXXX", "STRAY").row_key
+    table(tables).create_entity(
+        {"PartitionKey": "SCM", "RowKey": stray, **sample(SLUG, "scm", "STRAY", company="XXXX")}
+    )
+    report = finished(api, reconcile(api))
+    assert findings(report) == {**IN_STEP, "missing_in_fs": 1} and report["report"]["unknown_company"] == 1
+    assert [s["key"]["id"] for s in report["report"]["samples"]] == ["B"]
+    assert table_rows(tables, "SyncErrors", report["id"]) == []  # a report only reads
+    job = finished(api, reconcile(api, {"repair": "scm"}))
+    assert findings(job) == {**IN_STEP, "missing_in_fs": 1} and job["report"]["unknown_company"] == 1
+    assert (job["report"]["repaired"], job["report"]["failed"]) == (1, 1)
+    logged = table_rows(tables, "SyncErrors", job["id"])
+    assert [(e["Id"], e["Company"], e["Source"], e["Code"]) for e in logged] == [
+        ("STRAY", "XXXX", "job", "validation_failed")
+    ]
+    reasons = jsonio.loads(logged[0]["Reasons"])
+    assert [(r["field"], r["rule"], r["side"]) for r in reasons] == [("dataAreaId", "known_company", "scm")]
+    held = table(tables).query_entities("RowKey eq @rk", parameters={"rk": stray})
+    assert [row["PartitionKey"] for row in held] == ["SCM"]  # nothing written for it
+    assert api.get(f"fs/{SLUG}/USMF/B").status_code == 200
+
+
 def table_rows(tables: TableServiceClient, name: str, job_id: str) -> list[dict[str, Any]]:
     found = tables.get_table_client(name).query_entities("JobId eq @job", parameters={"job": job_id})
     return [dict(row) for row in found]
@@ -324,9 +355,9 @@ def test_the_command_line_prints_the_drift_and_says_by_its_exit_status(
     assert wrong.stdout.strip().splitlines()[0].startswith("error: 404 not_found: unknown company")
 
 
-# -- 10,000 rows a side: a report-only reconcile killed mid-way, and its rate ----------------------------
+# -- 4,000 rows a side (four chunks): a report-only reconcile killed mid-way, and its rate ----------------
 
-ROWS = 10_000
+ROWS = 4_000
 
 
 def drifted(company: str) -> dict[str, list[dict[str, Any]]]:
@@ -343,9 +374,6 @@ EXPECTED = {"missing_in_fs": 20, "missing_in_scm": ROWS // 100, "differ": ROWS /
 
 @pytest.mark.slow
 def test_a_reconcile_killed_mid_way_ends_as_a_clean_one_and_its_rate(capsys: pytest.CaptureFixture[str]) -> None:
-    from devtools.azurite import Azurite
-    from tests.integration.test_job_resume import job, start_host
-
     with Azurite.on_free_ports() as azurite:
         connection = azurite.connection_string
         tables = TableServiceClient.from_connection_string(connection)
@@ -403,3 +431,83 @@ def test_a_reconcile_killed_mid_way_ends_as_a_clean_one_and_its_rate(capsys: pyt
             f"{seconds.total_seconds():.1f} s = {clean['rows_per_s']} rows/s (floor, a raw read of both partitions: "
             f"{floor:.0f} rows/s); a run killed mid-way resumed with the same report"
         )
+
+
+# -- records written outside the sync: their own time is their version -----------------------------------
+
+
+def errors_of(tables: TableServiceClient, slug: str) -> list[dict[str, Any]]:
+    found = tables.create_table_if_not_exists("SyncErrors").query_entities(
+        "PartitionKey eq @pk", parameters={"pk": slug}
+    )
+    return [dict(row) for row in found]
+
+
+@pytest.mark.parametrize("timed", [True, False], ids=["modified-an-hour-ago", "no-time-at-all"])
+def test_a_record_scm_held_before_the_sync_is_copied_to_fs(api: Api, tables: TableServiceClient, timed: bool) -> None:
+    """A ship-via row SCM wrote itself (no sync metadata), modified an hour ago: its version is that hour-old
+    time, never when storage wrote the row, so copying it to FS is no stale change."""
+    slug, spec = "ship-via", ENTITIES["ship-via"]
+    modified = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).replace(microsecond=0)
+    record = {**sample(slug, "scm", "HELD", 1), **({"ModifiedDateTime": modified.isoformat()} if timed else {})}
+    client = tables.create_table_if_not_exists(spec.table)
+    client.create_entity({"PartitionKey": "SCM", "RowKey": Key("USMF", "HELD").row_key, **record})
+    job = finished(api, reconcile(api, {"repair": "scm"}, slug=slug))
+    assert findings(job) == {**IN_STEP, "missing_in_fs": 1}
+    assert (job["report"]["repaired"], job["report"]["failed"]) == (1, 0), (job, errors_of(tables, slug))
+    assert errors_of(tables, slug) == []
+    fs = api.get(f"fs/{slug}/USMF/HELD").json()
+    assert fs["record"]["msdyn_description"] == "v1"
+    if timed:
+        assert dt.datetime.fromisoformat(fs["record"]["modifiedon"]) == modified
+    assert findings(finished(api, reconcile(api, slug=slug))) == IN_STEP
+
+
+@pytest.mark.parametrize("origin", ["fs", "scm"])
+@pytest.mark.parametrize("repair", ["fs", "scm", "newest"])
+def test_a_record_deleted_from_one_side_by_hand_is_copied_back(
+    api: Api, tables: TableServiceClient, repair: str, origin: str
+) -> None:
+    """A synced payment term removed from SCM's storage by hand: FS still holds it, so every repair copies it
+    back. The copy is judged against SCM's row only (there is none): the FS row's own stored version, which
+    is the record's own, never makes it stale. A second run finds nothing and logs nothing."""
+    post_ok(api, origin, sample(SLUG, origin, "BYHAND", 1, at=10), entity=SLUG)
+    assert api.session.post(f"{api.base}/operations/recover", timeout=30).status_code == 200
+    drop(tables, "scm", "BYHAND")
+    job = finished(api, reconcile(api, {"repair": repair}))
+    assert findings(job) == {**IN_STEP, "missing_in_scm": 1}
+    assert (job["report"]["repaired"], job["report"]["failed"]) == (1, 0), (job, errors_of(tables, SLUG))
+    assert errors_of(tables, SLUG) == []
+    scm = api.get(f"scm/{SLUG}/USMF/BYHAND").json()
+    assert scm["record"]["Description"] == "v1"
+    assert dt.datetime.fromisoformat(scm["sync"]["source_time"]) == T0 + dt.timedelta(seconds=10)
+    assert assert_both_or_neither(tables, SPEC, Key("USMF", "BYHAND").row_key) is not None
+    assert findings(finished(api, reconcile(api))) == IN_STEP
+
+
+@pytest.mark.parametrize(("seconds", "repaired"), [(15, False), (30, True)], ids=["older-than-the-delete", "newer"])
+def test_a_copy_is_judged_against_the_tombstone_of_the_side_that_lacks_it(
+    api: Api, tables: TableServiceClient, seconds: int, repaired: bool
+) -> None:
+    """Deleted at T+20 on both sides, then FS's row put back by hand with its own time: a copy older than SCM's
+    tombstone stays out (failed, stale); a newer one is copied."""
+    post_ok(api, "fs", sample(SLUG, "fs", "BACK", 1, at=10), entity=SLUG)
+    deleted_at = (T0 + dt.timedelta(seconds=20)).isoformat()
+    gone = api.session.delete(f"{api.base}/scm/{SLUG}/USMF/BACK", params={"modified": deleted_at}, timeout=30)
+    assert gone.status_code == 200, gone.text
+    assert api.session.post(f"{api.base}/operations/recover", timeout=30).status_code == 200
+    record = sample(SLUG, "fs", "BACK", 2, at=seconds)
+    table(tables).upsert_entity(
+        {"PartitionKey": "FS", "RowKey": Key("USMF", "BACK").row_key, **record}, mode=UpdateMode.REPLACE
+    )
+    job = finished(api, reconcile(api, {"repair": "fs"}))
+    assert findings(job) == {**IN_STEP, "missing_in_scm": 1}
+    assert (job["report"]["repaired"], job["report"]["failed"]) == ((1, 0) if repaired else (0, 1))
+    scm = api.get(f"scm/{SLUG}/USMF/BACK")
+    if repaired:
+        assert scm.status_code == 200 and scm.json()["record"]["Description"] == "v2"
+        assert assert_both_or_neither(tables, SPEC, Key("USMF", "BACK").row_key) is not None
+        assert errors_of(tables, SLUG) == []
+    else:
+        assert scm.status_code == 404
+        assert [(e["Id"], e["Code"]) for e in errors_of(tables, SLUG)] == [("BACK", "stale")]
