@@ -45,10 +45,13 @@ def hold(connection: str, slug: str, rows: int) -> None:
 
     from shared import importer
     from shared.entities import ENTITIES
+    from shared.settings import Settings
 
     client = TableServiceClient.from_connection_string(connection).create_table_if_not_exists(ENTITIES[slug].table)
-    report = importer.load(client, ENTITIES[slug], "scm", ((n, record(slug, n)) for n in range(rows)))
-    assert report.loaded == rows and not report.failed, report.as_dict()
+    settings = Settings(storage_connection=connection)
+    records = ((n, record(slug, n)) for n in range(rows))
+    report = importer.load(client, ENTITIES[slug], "scm", records, settings=settings)
+    assert report.loaded == rows and not report.refused, report
 
 
 def floor(connection: str, slug: str, rows: int) -> float:

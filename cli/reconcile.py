@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from cli.client import Client
+from cli.following import followed, rate
 
 KINDS = ("missing_in_fs", "missing_in_scm", "differ", "in_doubt")
 console = Console(highlight=False, soft_wrap=True)
@@ -46,11 +45,10 @@ def reconcile(client: Client, args: argparse.Namespace) -> int:
     if args.no_follow:
         print(json.dumps(job, default=str)) if args.json else console.print(f"job {job['id']}: reconcile started")
         return 0
-    try:
-        job = follow(client, job, quiet=args.json)
-    except KeyboardInterrupt:
-        console.print(f"\nstopped following; the job goes on: fs-scm-sync jobs {job['id']}")
+    ended = followed(client, job, drift, console, quiet=args.json)
+    if ended is None:
         return 130
+    job = ended
     if args.json:
         print(json.dumps(job, default=str))
     else:
@@ -68,31 +66,8 @@ def outcome(job: dict[str, Any]) -> int:
     return 2 if found else 0
 
 
-def follow(client: Client, job: dict[str, Any], quiet: bool, interval: float = 0.5) -> dict[str, Any]:
-    """A progress bar (rows read of both sides, rate, ETA) until the job ends."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[rate]} rows/s · drift {task.fields[drift]}"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=False, disable=quiet) as progress:
-        task = progress.add_task(f"reconcile {job['entity']}", total=None, rate="–", drift=0)
-        while True:
-            job = client.call("GET", f"sync/jobs/{job['id']}")
-            counts = job["counts"]
-            progress.update(
-                task,
-                total=job["total"],
-                completed=counts["read"],
-                rate=job["rows_per_s"] or "–",
-                drift=sum(counts[kind] for kind in KINDS),
-            )
-            if job["state"] in ("succeeded", "failed"):
-                return job
-            time.sleep(interval)
+def drift(job: dict[str, Any]) -> str:
+    return f"{rate(job)} · drift {sum(job['counts'][kind] for kind in KINDS)}"
 
 
 def show(job: dict[str, Any]) -> None:

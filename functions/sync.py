@@ -1,4 +1,4 @@
-"""Jobs: start an initial sync, follow jobs, and run their chunks from the `sync-jobs` queue."""
+"""Jobs: start an initial sync or an import, follow jobs, and run their chunks from the `sync-jobs` queue."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import azure.functions as func
 
 from functions.http import from_host, to_host
 from shared import api, runtime
-from shared.jobs import http
+from shared.jobs import http, import_http
 from shared.jobs.runner import QUEUE
 
 bp = func.Blueprint()
@@ -17,6 +17,14 @@ bp = func.Blueprint()
 def initial_sync(req: func.HttpRequest) -> func.HttpResponse:
     entity = req.route_params.get("entity", "")
     return to_host(api.admin_request(from_host(req), lambda: http.start_initial_sync(entity, from_host(req))))
+
+
+@bp.function_name("sync_import")
+@bp.route(route="sync/{entity}/import", methods=["POST"])
+def sync_import(req: func.HttpRequest) -> func.HttpResponse:
+    """An export file as the body (`?side=fs|scm&format=csv|jsonl`): read whole, kept, loaded by a job."""
+    entity, request = req.route_params.get("entity", ""), from_host(req)
+    return to_host(api.admin_request(request, lambda: import_http.start_import(entity, request)))
 
 
 @bp.function_name("jobs")

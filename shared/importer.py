@@ -1,180 +1,216 @@
-"""Import: one system's export file (CSV or JSON lines) into that side's partition, as records the
-system already holds — no sync metadata, exactly what an initial sync then brings across.
+"""Loading records an export holds into their side's partition, as records that system already holds:
+no sync metadata, exactly what an initial sync or a reconcile then brings across.
 
-CSV headers are the side's field names in any letter case (the shape F&O data management and
-Dataverse exports use); a cell is taken as text where the field is text, else read as JSON (`30`,
-`true`, `12.5`), and an empty cell is no value. Every row is checked against that side's own field
-rules; a bad row is reported by its line number with the reasons, and the good rows go in, in
-transactions of 100 rows (50 where records have positions: each with its position's index row; a
-record imported again takes its old index row away if its position changed, the index being read
-once before the first row).
+Each record is checked against its side's field and record rules and the key rules (a configured
+company, characters a key may hold); a key the file spells more than once is refused on every line
+that spells it (which of them is right is the file's author's call). A refused record is reported by
+its line with every reason. The others are only ever created, never written over: rows go in
+transactions of creates (100 rows, 50 where records have positions, each with its position's index
+row), and a transaction whose create meets a row the side holds — a record, or a delete's tombstone,
+also one a sync write made after the file was read — fails whole and is sent again without that row,
+which is counted `exists`. So nothing the side holds is ever replaced.
+
+A job's rows name it (column `SyncImportJob`, which the sync ignores and its next write of the record
+drops): a chunk run again after a crash finds the rows it had created and counts them `loaded` again.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
+from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
-from pydantic import BaseModel, ValidationError
 
-from shared import geo, jsonio
-from shared.errors import BadRequestError
-from shared.identity import MAX_ROW_KEY
-from shared.keys import Key, bad_characters, trim
+from shared import exports, geo
+from shared.errors import Failure, RejectedError, TransientError
+from shared.identity import change_key
+from shared.keys import Key
+from shared.settings import Settings
 from shared.spec import EntitySpec, Side
-from shared.store import MAX_BATCH, PARTITION
-from shared.validation import check_fields, check_rules, dump, field_adapter
+from shared.store import MAX_BATCH, PARTITION, in_parallel
+from shared.store.entities import columns_of
+from shared.validation import check_fields, check_rules, dump
 
-Line = tuple[int, dict[str, Any]]
+MARK = "SyncImportJob"
+MAX_LINES_NAMED = 10  # lines a duplicate key's reason names
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A record that was not loaded: its line, its key as spelled (when it has one), every reason."""
+
+    line: int
+    key: dict[str, str] | None
+    failures: list[Failure]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "key": self.key, "reasons": [failure.as_dict() for failure in self.failures]}
 
 
 @dataclass
 class ImportReport:
     loaded: int = 0
-    failed: list[dict[str, Any]] = field(default_factory=list)  # {"line": n, "reasons": [...]}
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"loaded": self.loaded, "failed": len(self.failed), "errors": self.failed}
+    exists: int = 0  # the side held the key already (a record or a tombstone): left as it was
+    refused: list[Refusal] = field(default_factory=list)
 
 
-def read_lines(data: bytes, kind: str, spec: EntitySpec, side: Side) -> Iterator[Line | tuple[int, str]]:
-    """(line number, raw record) for each row of a CSV or JSON-lines file; (line, reason) for a row that
-    is not a record at all."""
-    if kind == "jsonl":
-        for number, text in enumerate(data.decode("utf-8-sig").splitlines(), start=1):
-            if not text.strip():
-                continue
-            try:
-                yield number, jsonio.loads_object(text)
-            except BadRequestError as exc:
-                yield number, exc.message
-        return
-    if kind != "csv":
-        raise BadRequestError(f"an export is csv or jsonl, not {kind!r}")
-    model = spec.side(side).model
-    names = {name.lower(): name for name in model.model_fields}
-    reader = csv.reader(io.StringIO(data.decode("utf-8-sig")))
-    header = next(reader, None)
-    if header is None:
-        return
-    columns = [names.get(column.strip().lower()) for column in header]
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        record = {
-            name: _cell(model, name, cell) for name, cell in zip(columns, row, strict=False) if name and cell.strip()
-        }
-        yield reader.line_num, record
+@dataclass(frozen=True)
+class _Row:
+    key: Key
+    operations: list[tuple[Any, ...]]  # the record's create, then its position's index row
 
 
-def load(client: TableClient, spec: EntitySpec, side: Side, lines: Iterable[Line | tuple[int, str]]) -> ImportReport:
-    """Check each record against its side's rules and write the good ones into the side's partition."""
+def load(
+    client: TableClient,
+    spec: EntitySpec,
+    side: Side,
+    records: Iterable[exports.Record],
+    *,
+    settings: Settings,
+    twice: Mapping[str, list[int]] | None = None,
+    job: str | None = None,
+) -> ImportReport:
+    """Check `records` ((line, raw record) pairs) and create the good ones in `side`'s partition.
+
+    `twice`: the keys the whole file spells more than once (exports.survey), when `records` are one
+    page of it; else they are found among `records`. `job`: the import job whose rows these are."""
+    records = list(records)
+    twice = exports.repeated(spec, side, records) if twice is None else twice
     report = ImportReport()
-    positions = _positions(client, spec, side)
-    batch: dict[str, list[tuple[Any, ...]]] = {}  # record RowKey → its operations, in file order
-    for number, raw in lines:
-        if isinstance(raw, str):
-            report.failed.append({"line": number, "reasons": [{"field": "(line)", "rule": "json", "message": raw}]})
+    per_transaction = MAX_BATCH // 2 if spec.geo else MAX_BATCH
+    batch: list[_Row] = []
+    for line, raw in records:
+        checked = _check(spec, settings, side, line, raw, twice, job)
+        if isinstance(checked, Refusal):
+            report.refused.append(checked)
             continue
-        entity, reasons = _entity(spec, side, raw)
-        if reasons:
-            report.failed.append({"line": number, "reasons": reasons})
-            continue
-        if entity["RowKey"] in batch:  # a key twice in a file: the last wins, written after the first
-            report.loaded += _flush(client, batch)
-        operations = _operations(spec, side, entity, positions)
-        if sum(len(ops) for ops in batch.values()) + len(operations) > MAX_BATCH:
-            report.loaded += _flush(client, batch)
-        batch[entity["RowKey"]] = operations
-    report.loaded += _flush(client, batch)
+        batch.append(checked)
+        if len(batch) == per_transaction:
+            _count(report, _create(client, side, batch, job))
+            batch = []
+    if batch:
+        _count(report, _create(client, side, batch, job))
     return report
 
 
-def _positions(client: TableClient, spec: EntitySpec, side: Side) -> dict[str, set[str]] | None:
-    """Where the side's position index (shared/geo.py) has each record: record RowKey → its index rows'
-    RowKeys (one range read); None for an entity without positions."""
-    if geo.locator(spec) is None:
-        return None
-    query, params = geo.index_query(PARTITION[side])
-    held: dict[str, set[str]] = {}
-    for row in client.query_entities(query, parameters=params, select=["RowKey"], results_per_page=1000):
-        held.setdefault(geo.record_key(row["RowKey"]), set()).add(row["RowKey"])
-    return held
+def _count(report: ImportReport, outcome: tuple[int, int]) -> None:
+    report.loaded += outcome[0]
+    report.exists += outcome[1]
 
 
-def _operations(
-    spec: EntitySpec, side: Side, entity: dict[str, Any], positions: dict[str, set[str]] | None
-) -> list[tuple[Any, ...]]:
-    """The record's row, and where it has a position, its position's index row, which the row names as
-    the sync's own writes do; the index rows the record had elsewhere go (a record imported again)."""
-    operations: list[tuple[Any, ...]] = [("upsert", entity, {"mode": UpdateMode.REPLACE})]
-    if positions is None:
-        return operations
-    point = geo.coordinates(spec, side, entity)
-    new: set[str] = set()
-    if point is not None:
-        entity["SyncGeo"] = geo.stamp(point)
-        index = geo.index_row(PARTITION[side], entity["RowKey"], point)
-        operations.append(("upsert", index, {"mode": UpdateMode.REPLACE}))
-        new.add(index["RowKey"])
-    gone = sorted(positions.get(entity["RowKey"], set()) - new)
-    operations += [("delete", {"PartitionKey": PARTITION[side], "RowKey": key}) for key in gone]
-    positions[entity["RowKey"]] = new
-    return operations
-
-
-def _entity(spec: EntitySpec, side: Side, raw: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
+def _check(
+    spec: EntitySpec,
+    settings: Settings,
+    side: Side,
+    line: int,
+    raw: dict[str, Any],
+    twice: Mapping[str, list[int]],
+    job: str | None,
+) -> _Row | Refusal:
+    """The record's row (and index row), or its refusal with every reason."""
     view = spec.side(side)
-    checked = check_fields(view, raw)
-    failures = checked.failures or check_rules(view, checked.values)
-    if failures:
-        return {}, [failure.as_dict() for failure in failures]
-    assert checked.model is not None, "a record that failed nothing has its model"
-    record = dump(checked.model)
-    company, ident = trim(record[view.company_field]), trim(record[view.id_field])
-    record[view.company_field], record[view.id_field] = company, ident
-    key = Key(company, ident)
-    if bad_characters(company) or bad_characters(ident) or len(key.row_key) > MAX_ROW_KEY:
-        return {}, [{"field": view.id_field, "rule": "key_characters", "side": side, "message": "not a usable key"}]
-    columns = {name: value for name, value in record.items() if value is not None}
-    return {"PartitionKey": PARTITION[side], "RowKey": key.row_key, **columns}, []
+    failures: list[Failure] = []
+    body: Mapping[str, Any] = raw
+    key: Key | None = None
+    try:
+        key, body = change_key(spec, settings, side, raw)
+    except RejectedError as exc:
+        failures += exc.failures
+    checked = check_fields(view, body)
+    reported = {(failure.field, failure.rule) for failure in failures}
+    failures += [failure for failure in checked.failures if (failure.field, failure.rule) not in reported]
+    if checked.ok:
+        failures += check_rules(view, checked.values)
+    if (lines := twice.get(exports.file_key(spec, side, raw) or "")) is not None:
+        failures.append(_spelled_twice(view.id_field, side, line, lines))
+    if failures or key is None or checked.model is None:
+        return Refusal(line, _spelled(view.company_field, view.id_field, raw), failures)
+    entity = {"PartitionKey": PARTITION[side], "RowKey": key.row_key, **columns_of(dump(checked.model))}
+    if job is not None:
+        entity[MARK] = job
+    return _Row(key, [("create", entity), *_position(spec, side, entity)])
 
 
-def _flush(client: TableClient, batch: dict[str, list[tuple[Any, ...]]]) -> int:
-    if not batch:
-        return 0
-    operations = [operation for operations in batch.values() for operation in operations]
-    while True:
+def _position(spec: EntitySpec, side: Side, entity: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The position's index row, named by the record's row as the sync's own writes name it. Written over
+    whatever holds its key: only a record that is not there yet (its create is in the same transaction)
+    gets one, so an index row already there names no record and is stale."""
+    point = geo.coordinates(spec, side, entity)
+    if point is None:
+        return []
+    entity["SyncGeo"] = geo.stamp(point)
+    return [("upsert", geo.index_row(PARTITION[side], entity["RowKey"], point), {"mode": UpdateMode.REPLACE})]
+
+
+def _spelled_twice(id_field: str, side: Side, line: int, lines: list[int]) -> Failure:
+    others = [str(number) for number in lines if number != line]
+    named = ", ".join(others[:MAX_LINES_NAMED]) + (" …" if len(others) > MAX_LINES_NAMED else "")
+    message = f"the file spells this key again on line {named} (keys compare trimmed and case-insensitively)"
+    return Failure(id_field, "duplicate_key", side, message)
+
+
+def _spelled(company_field: str, id_field: str, raw: Mapping[str, Any]) -> dict[str, str] | None:
+    company, ident = raw.get(company_field), raw.get(id_field)
+    if isinstance(company, str) and isinstance(ident, str):
+        return {"company": company.strip(), "id": ident.strip()}
+    return None
+
+
+def _create(client: TableClient, side: Side, rows: list[_Row], job: str | None) -> tuple[int, int]:
+    """Create the rows in one transaction: (loaded, exists). A create that meets a row the side holds fails
+    the transaction whole; the rows of the batch are then looked up at once (a second such failure is
+    a row created meanwhile: that one alone), and the transaction is sent again without those held."""
+    pending, loaded, exists = list(rows), 0, 0
+    for attempt in range(len(rows) + 2):
+        operations = [operation for row in pending for operation in row.operations]
+        if not operations:
+            return loaded, exists
         try:
-            client.submit_transaction(operations)
-            break
+            _submit(client, operations)
+            return loaded + len(pending), exists
         except TableTransactionError as exc:
-            # An old index row that a sync write moved away since the index was read: already gone.
-            if not (
-                exc.status_code == 404 and 0 <= exc.index < len(operations) and operations[exc.index][0] == "delete"
-            ):
-                raise
-            del operations[exc.index]
-    count = len(batch)
-    batch.clear()
-    return count
+            if exc.status_code != 409:
+                raise _failed() from exc
+            owners = [row for row in pending for _ in row.operations]
+            lost = [owners[exc.index]] if attempt > 0 and 0 <= exc.index < len(owners) else pending
+            held = _held(client, side, lost)
+        ours = [row for row in pending if job is not None and held.get(row.key.row_key) == job]
+        exists += sum(1 for row in pending if row.key.row_key in held) - len(ours)
+        loaded += len(ours)  # created by this job before a crash, in an earlier run of this chunk
+        pending = [row for row in pending if row.key.row_key not in held]
+    raise TransientError("rows kept appearing while the import created them; the chunk is run again")
 
 
-def _cell(model: type[BaseModel], name: str, cell: str) -> Any:
-    """A CSV cell as the field takes it: the cell read as JSON (`30`, `true`, `1.5`) where the field takes
-    that value as it is, else the text itself (validation then says what is wrong with it)."""
-    text = cell.strip()
+def _submit(client: TableClient, operations: list[tuple[Any, ...]]) -> None:
     try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return text
+        client.submit_transaction(operations)
+    except TableTransactionError:
+        raise
+    except AzureError as exc:
+        raise _failed() from exc
+
+
+def _held(client: TableClient, side: Side, rows: list[_Row]) -> dict[str, str]:
+    """Which of the rows' keys the side holds (a record or a tombstone): RowKey → the job that imported
+    it ('' when none did), read at once."""
+    futures: list[tuple[str, Future[str | None]]] = [
+        (row.key.row_key, in_parallel(_mark, client, PARTITION[side], row.key.row_key)) for row in rows
+    ]
+    return {row_key: mark for row_key, future in futures if (mark := future.result()) is not None}
+
+
+def _mark(client: TableClient, partition: str, row_key: str) -> str | None:
     try:
-        field_adapter(model, name).validate_python(value, strict=True)
-    except ValidationError:
-        return text
-    return value
+        entity = client.get_entity(partition, row_key, select=[MARK])
+    except ResourceNotFoundError:
+        return None
+    except AzureError as exc:
+        raise _failed() from exc
+    return str(entity.get(MARK) or "")
+
+
+def _failed() -> TransientError:
+    return TransientError("storage failed while importing; nothing more was written, the chunk is run again")

@@ -21,6 +21,7 @@ def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str 
         "recover": ("http", "operations/recover", ("POST",), None),
         "recovery_timer": ("timer", None, None, None),
         "initial_sync": ("http", "sync/{entity}/initial-sync", ("POST",), None),
+        "sync_import": ("http", "sync/{entity}/import", ("POST",), None),
         "jobs": ("http", "sync/jobs/{id?}", ("GET",), None),
         "sync_jobs_queue": ("queue", None, None, "sync-jobs"),
         "jobs_timer": ("timer", None, None, None),

@@ -20,6 +20,7 @@ from shared.callers.context import ExecutionContext
 from shared.callers.credentials import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from shared.callers.fno import BusinessEvent
 from shared.entities import ENTITIES
+from shared.exports import FORMATS
 from shared.operations import ui
 from shared.spec import SIDES, EntitySpec, Side
 
@@ -63,6 +64,7 @@ def document() -> dict[str, Any]:
         "get": _operation("openapi", "This description", [], {"200": {"description": "OpenAPI 3.1"}}, secure=False)
     }
     paths.update(_operator_page())
+    paths.update(_import())
     for path, method, summary in ADMIN_ROUTES:
         params = [_path(name) for name in re.findall(r"\{(\w+)\}", path)]
         operation = _operation(path.strip("/").replace("/", "-"), summary, params, {"200": _ANY, "202": _ANY}, "admin")
@@ -195,6 +197,27 @@ def _operator_page() -> dict[str, Any]:
     }
 
 
+def _import() -> dict[str, Any]:
+    """`POST /api/sync/{entity}/import`: the export file itself is the body, not JSON."""
+    side = _query("side", {"type": "string", "enum": list(SIDES)}, "whose export the file is") | {"required": True}
+    kind = _query("format", {"type": "string", "enum": list(FORMATS)}, "csv, or JSON lines") | {"required": True}
+    operation = _operation(
+        "import",
+        "Import an export file into one side's partition: read whole (400 naming the line it cannot read), "
+        "then 202 with the job that loads it",
+        [_path("entity"), side, kind],
+        {"202": _ANY},
+        "admin",
+    )
+    body = {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}
+    operation["requestBody"] = {
+        "required": True,
+        "description": "the export, up to 100 MB: CSV with a header row, or one JSON object a line; UTF-8",
+        "content": {media: body for media in ("text/csv", "application/x-ndjson", "application/octet-stream")},
+    }
+    return {"/api/sync/{entity}/import": {"post": operation}}
+
+
 def _security_schemes() -> dict[str, Any]:
     schemes: dict[str, Any] = {}
     for role, who in (("fs", "Field Service"), ("scm", "SCM"), ("admin", "an operator")):
@@ -208,7 +231,10 @@ def _security_schemes() -> dict[str, Any]:
             "type": "apiKey",
             "in": "header",
             "name": SIGNATURE_HEADER,
-            "description": f"sha256=<hex HMAC-SHA256 of '<{TIMESTAMP_HEADER}>.<body>'> with a secret of {who}",
+            "description": (
+                f"sha256=<hex HMAC-SHA256 of '<{TIMESTAMP_HEADER}>.<METHOD>.<path>.<body>'> with a secret of {who}; "
+                "<path>: the path and query as sent"
+            ),
         }
     return schemes
 

@@ -13,11 +13,10 @@ from playwright.sync_api import Page, expect
 
 from devhost import LocalHost
 from devtools.azurite import Azurite
-from shared import importer
 from shared.entities import ENTITIES
 from shared.operations import ui
 from tests.browser.conftest import ADMIN_KEY, anonymous, screenshot
-from tests.integration.support import Api, eventually, post_ok, send
+from tests.integration.support import Api, eventually, held, post_ok, send
 from tests.samples import sample
 
 expect.set_options(timeout=15_000)  # the page refreshes every 3 s; the app answers in well under a second
@@ -60,9 +59,8 @@ def test_no_path_reaches_another_file(host: LocalHost, path: str) -> None:
 
 def hold(tables: Any, slug: str, records: list[dict[str, Any]]) -> None:
     """Records FS already holds (no sync metadata), written with the import's own code."""
-    client = tables.create_table_if_not_exists(ENTITIES[slug].table)
-    report = importer.load(client, ENTITIES[slug], "fs", list(enumerate(records, start=1)))  # type: ignore[arg-type]
-    assert report.failed == [] and report.loaded == len(records), report
+    report = held(tables, slug, "fs", records)
+    assert report.refused == [] and report.loaded == len(records), report
 
 
 def open_with_key(page: Page) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import requests
@@ -11,8 +11,10 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient
 from azure.storage.queue import QueueClient, QueueServiceClient, TextBase64EncodePolicy
 
-from shared import jsonio
+from shared import importer, jsonio
+from shared.entities import ENTITIES
 from shared.keys import is_record_key
+from shared.settings import Settings
 
 T = TypeVar("T")
 
@@ -81,3 +83,13 @@ def eventually(probe: Callable[[], T], timeout: float = 15.0) -> T:
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(0.05)
+
+
+def held(
+    tables: TableServiceClient, slug: str, side: str, records: Sequence[Mapping[str, Any]]
+) -> importer.ImportReport:
+    """Write records a system already holds (no sync metadata) into its partition, as an import does: the
+    import's own checks and creates, the records numbered as the lines of a file, companies the defaults."""
+    client = tables.create_table_if_not_exists(ENTITIES[slug].table)
+    settings = Settings(storage_connection="UseDevelopmentStorage=true")  # only its companies are read
+    return importer.load(client, ENTITIES[slug], side, list(enumerate(records, start=1)), settings=settings)  # type: ignore[arg-type]

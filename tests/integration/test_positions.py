@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from azure.data.tables import TableServiceClient
 
-from shared import geo, importer, jsonio, runtime
+from shared import geo, importer, runtime
 from shared.entities import ENTITIES
 from shared.keys import GEO_PREFIX, Key
 from tests.integration.storage import assert_both_or_neither, pair, policy
-from tests.integration.support import Api
+from tests.integration.support import Api, held
 from tests.integration.test_recovery_index import Requests
 from tests.integration.test_scenarios import COORDINATES, listed, warehouse
 
@@ -72,11 +72,8 @@ def test_a_near_list_reads_the_circle_and_the_page_only(api: Api, tables: TableS
 
 
 def test_imported_warehouses_are_found_near(api: Api, tables: TableServiceClient) -> None:
-    records = [warehouse("scm", "IMP-1", SEATTLE), warehouse("scm", "IMP-2", None)]
-    data = b"\n".join(jsonio.dumps(record) for record in records)
-    client = tables.get_table_client(SPEC.table)
-    report = importer.load(client, SPEC, "scm", importer.read_lines(data, "jsonl", SPEC, "scm"))
-    assert report.loaded == 2 and not report.failed
+    report = load(tables, [warehouse("scm", "IMP-1", SEATTLE), warehouse("scm", "IMP-2", None)])
+    assert report.loaded == 2 and not report.refused
     assert index(tables, "SCM") == {Key("USMF", "IMP-1").row_key: SEATTLE}
     items = listed(api, f"scm/{SPEC.slug}", company="USMF", near="47.61,-122.33", radius_km="5")["items"]
     assert [item["key"]["id"] for item in items] == ["IMP-1"]
@@ -120,21 +117,23 @@ def near_ids(api: Api, side: str, point: tuple[float, float], radius_km: float =
 
 
 def load(tables: TableServiceClient, records: list[dict[str, Any]]) -> importer.ImportReport:
-    data = b"\n".join(jsonio.dumps(record) for record in records)
-    client = tables.get_table_client(SPEC.table)
-    return importer.load(client, SPEC, "scm", importer.read_lines(data, "jsonl", SPEC, "scm"))
+    """Records SCM holds, loaded as the import loads them (shared/importer.py)."""
+    return held(tables, SPEC.slug, "scm", records)
 
 
-def test_a_warehouse_imported_again_takes_its_old_index_row_away(api: Api, tables: TableServiceClient) -> None:
+def test_a_warehouse_imported_again_is_left_where_it_stands(api: Api, tables: TableServiceClient) -> None:
+    """An import never replaces a record the side holds: the record, its position and its index row stay."""
     row_key = Key("USMF", "AGAIN").row_key
     assert load(tables, [warehouse("scm", "AGAIN", SEATTLE)]).loaded == 1
     assert index(tables, "SCM") == {row_key: SEATTLE}
-    assert load(tables, [warehouse("scm", "AGAIN", PORTLAND)]).loaded == 1  # another band
-    assert index(tables, "SCM") == {row_key: PORTLAND}
-    assert near_ids(api, "scm", PORTLAND) == ["AGAIN"] and near_ids(api, "scm", SEATTLE) == []
-    # Twice in one file, the second time with no position: the last wins, and the index holds nothing.
-    assert load(tables, [warehouse("scm", "AGAIN", TACOMA), warehouse("scm", "AGAIN", None)]).loaded == 2
-    assert index(tables, "SCM") == {}
+    again = load(tables, [warehouse("scm", "AGAIN", PORTLAND)])  # another band
+    assert (again.loaded, again.exists) == (0, 1)
+    assert index(tables, "SCM") == {row_key: SEATTLE}
+    assert near_ids(api, "scm", SEATTLE) == ["AGAIN"] and near_ids(api, "scm", PORTLAND) == []
+    # Twice in one file: both refused, nothing written.
+    twice = load(tables, [warehouse("scm", "TWICE", TACOMA), warehouse("scm", "twice", None)])
+    assert (twice.loaded, [refusal.line for refusal in twice.refused]) == (0, [1, 2])
+    assert index(tables, "SCM") == {row_key: SEATTLE}
     assert recover(api)["unlocated"] == 0  # nothing left behind for the operator's pass
 
 
@@ -184,18 +183,12 @@ def test_a_move_between_the_passes_index_read_and_its_scan_keeps_the_new_index_r
     assert_both_or_neither(tables, SPEC, row_key)
 
 
-def test_an_import_whose_old_index_row_went_meanwhile_still_loads(api: Api, tables: TableServiceClient) -> None:
-    """The import reads the index once, before its first row: an old index row a sync write removed
-    after that read is taken as gone, and the row and its new index row still go in."""
+def test_an_index_row_naming_no_record_does_not_stop_an_import(api: Api, tables: TableServiceClient) -> None:
+    """An index row left behind with no record (a hand edit) at the very key a new record's index row
+    takes is written over: only a record created in the same transaction gets an index row."""
     row_key = Key("USMF", "GONE").row_key
-    assert load(tables, [warehouse("scm", "GONE", SEATTLE)]).loaded == 1
     client = tables.get_table_client(SPEC.table)
-
-    def lines() -> Any:  # read by the import after its index read
-        client.delete_entity("SCM", geo.index_key(SEATTLE, row_key))
-        yield 1, warehouse("scm", "GONE", PORTLAND)
-        yield 2, warehouse("scm", "OTHER", TACOMA)
-
-    report = importer.load(client, SPEC, "scm", lines())
-    assert (report.loaded, report.failed) == (2, [])
+    client.upsert_entity({**geo.index_row("SCM", row_key, PORTLAND), "Lat": 0.0})
+    report = load(tables, [warehouse("scm", "GONE", PORTLAND), warehouse("scm", "OTHER", TACOMA)])
+    assert (report.loaded, report.refused) == (2, [])
     assert index(tables, "SCM") == {row_key: PORTLAND, Key("USMF", "OTHER").row_key: TACOMA}
