@@ -41,8 +41,11 @@ ARGS ?=
 run: install
 	$(PY) -m devtools.run $(ARGS)
 
+# Two worker processes, each with its own Azurite and host; a test file stays on one worker.
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 test: install lint scan-tools
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The soak tests `make test` leaves out (10-25 minutes on 2 cores): a backlog of 10,000 changes drained.
 soak: install
