@@ -45,7 +45,7 @@ ERRORS = {
     "401": "no credentials, or wrong ones",
     "403": "credentials of another system or role",
     "404": "unknown company or key",
-    "409": "stale, or still referenced by other records",
+    "409": "stale, or still referenced by other records; job_running: another job that writes the entity runs",
     "413": "body over the size limit; or a Dataverse webhook whose row was left out (recorded for a re-sync)",
     "422": "a field or business rule of either side fails; details list every failure",
     "503": "storage failed or is contended; retry",
