@@ -24,7 +24,7 @@ from bench.records import COMPANY
 from shared import jsonio
 from shared.keys import Key
 
-BATCH = 100  # a transaction's limit (docs: AZURE.md)
+BATCH = 100  # a transaction's limit (Table Storage: at most 100 operations)
 IN_FLIGHT = 4  # transactions at once: keeps single-threaded Azurite busy while Python builds the next
 INT32 = range(-(2**31), 2**31)
 

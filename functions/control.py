@@ -1,4 +1,4 @@
-"""Pause, resume and status of the sync (DESIGN.md, "Operations contract"): thin triggers over
+"""Pause, resume and status of the sync (README, "Operating the sync"): thin triggers over
 shared/operations."""
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ class Recovered(_Answer):
 
 
 class Queued(_Answer):
-    """While the entity is paused (DESIGN.md, "Pause and catch-up"): accepted, applied on resume."""
+    """While the entity is paused (README, "Operating the sync"): accepted, applied on resume."""
 
     status: Literal["queued"]
     entity: str

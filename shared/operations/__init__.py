@@ -1,1 +1,1 @@
-"""Operating the sync: pause and catch-up, status, error-log retries, alerts (DESIGN.md, "Operations contract")."""
+"""Operating the sync: pause and catch-up, status, error-log retries, alerts (README, "Operating the sync")."""

@@ -1,4 +1,4 @@
-"""`GET /api/sync/status` (DESIGN.md, "Status"): per entity its state, records per side, backlog,
+"""`GET /api/sync/status` (README, "Operating the sync"): per entity its state, records per side, backlog,
 half-done operations, errors and last sync; and the recent jobs.
 
 What it costs: every count is a query that selects keys and a few sync columns (never a record's

@@ -1,4 +1,4 @@
-"""Key identity (DESIGN.md, "Keys"): simple case mapping, trimmed spellings, characters no key may hold."""
+"""Key identity (README, "Calling it"): simple case mapping, trimmed spellings, characters no key may hold."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def test_references_are_trimmed_like_keys(api: Api, tables: TableServiceClient) 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_no_change_moves_a_record_to_another_company(slug: str, api: Api, tables: TableServiceClient) -> None:
     """The company is part of the key: the same id in another company is another record, and the first
-    one keeps its company (DOMAIN.md: the company cannot change once a record exists)."""
+    one keeps its company (in both systems the company cannot change once a record exists)."""
     spec = ENTITIES[slug]
     assert api.post("fs", slug, sample(slug, "fs", "MOVE", 1, at=1)).status_code == 201
     other = api.post("scm", slug, sample(slug, "scm", "MOVE", 2, company="DEMF", at=2))

@@ -1,4 +1,4 @@
-"""Payment Terms over real HTTP through the local host: every status code of DESIGN.md that applies."""
+"""Payment Terms over real HTTP through the local host: every status code of the README's "Calling it" that applies."""
 
 from __future__ import annotations
 
