@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from shared import jsonio
-from shared.entities.common import SourceTime
+from shared.entities.common import MODIFIED_FIELD, SOURCE_TIME
 from shared.spec import Side
 
 KEY_COLUMNS = ("PartitionKey", "RowKey")
@@ -176,13 +176,9 @@ class Guard:
 
 
 SIDE_OF_PARTITION: dict[str, Side] = {"FS": "fs", "SCM": "scm"}
-# Where each side's records carry their system's modification time: the same column in every entity
-# (fs_side / scm_side in shared/entities/common.py).
-MODIFIED_FIELD: dict[Side, str] = {"fs": "modifiedon", "scm": "ModifiedDateTime"}
 # The version of a row with no time of its own: older than any timed change (and Table Storage's earliest
 # date, so that the row can be written back with it).
 OLDEST = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
-_SOURCE_TIME: TypeAdapter[dt.datetime] = TypeAdapter(SourceTime)
 
 
 def _held(entity: Any) -> SyncMeta:
@@ -201,7 +197,7 @@ def own_time(value: Any) -> dt.datetime:
     if value is None:
         return OLDEST
     try:
-        return _plain_utc(_SOURCE_TIME.validate_python(value))
+        return _plain_utc(SOURCE_TIME.validate_python(value))
     except ValidationError:
         return OLDEST
 

@@ -12,17 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from shared.entities.common import SourceTime
+from shared.entities.common import SOURCE_TIME
 from shared.errors import Failure, StaleError, rejected
 from shared.journal import Pair
 from shared.keys import Key
 from shared.rows import OLDEST
 from shared.settings import Settings
 from shared.spec import EntitySpec, Side, other
-
-_SOURCE_TIME: TypeAdapter[dt.datetime] = TypeAdapter(SourceTime)
 
 
 def as_time(value: Any) -> dt.datetime:
@@ -46,7 +44,7 @@ def delete_time(
     """A delete's own time (its `modifiedon` / `ModifiedDateTime`), checked like a change's."""
     name = spec.side(source).modified_field
     try:
-        at = _SOURCE_TIME.validate_python(modified)
+        at = SOURCE_TIME.validate_python(modified)
     except ValidationError as exc:
         reason = exc.errors(include_url=False, include_input=False)[0]["msg"]
         raise rejected(spec.title, key, [Failure(name, "type", source, f"the delete's time: {reason}")]) from None

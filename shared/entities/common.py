@@ -22,13 +22,14 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    TypeAdapter,
     create_model,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from shared.converters import SCM_NULL_DATE
-from shared.spec import Rule, SideSpec
+from shared.spec import Rule, Side, SideSpec
 
 INT32_MAX = 2**31 - 1
 MONEY_MAX = 922_337_203_685_477  # Dataverse's currency range, ±
@@ -230,6 +231,9 @@ def as_utc(value: dt.datetime) -> dt.datetime:
 
 # A record's modification time: ISO 8601 or WCF `/Date(ms)/`, zone-less taken as UTC.
 SourceTime = Annotated[dt.datetime, BeforeValidator(_parse_time), AfterValidator(as_utc)]
+SOURCE_TIME: TypeAdapter[dt.datetime] = TypeAdapter(SourceTime)
+# Where each side's records carry their system's modification time: the same column in every entity.
+MODIFIED_FIELD: dict[Side, str] = {"fs": "modifiedon", "scm": "ModifiedDateTime"}
 
 
 class FsRecord(_Record):
@@ -269,9 +273,9 @@ def with_options(base: type[M], names: Iterable[str], kind: Any) -> type[M]:
 
 def fs_side(entity_name: str, model: type[FsRecord], id_field: str, rules: tuple[Rule, ...] = ()) -> SideSpec:
     """FS's view of an entity: every FS record carries `msdyn_company` and `modifiedon`."""
-    return SideSpec("fs", entity_name, model, "msdyn_company", id_field, "modifiedon", rules)
+    return SideSpec("fs", entity_name, model, "msdyn_company", id_field, MODIFIED_FIELD["fs"], rules)
 
 
 def scm_side(entity_name: str, model: type[ScmRecord], id_field: str, rules: tuple[Rule, ...] = ()) -> SideSpec:
     """SCM's view of an entity: every SCM record carries `dataAreaId` and `ModifiedDateTime`."""
-    return SideSpec("scm", entity_name, model, "dataAreaId", id_field, "ModifiedDateTime", rules)
+    return SideSpec("scm", entity_name, model, "dataAreaId", id_field, MODIFIED_FIELD["scm"], rules)
