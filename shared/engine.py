@@ -99,11 +99,7 @@ class Engine:
     def upsert(self, source: Side, body: Mapping[str, Any], stamp: dt.datetime | None = None) -> Outcome:
         """Apply a created-or-changed record reported by `source` to both sides. A record without a time
         of its own takes `stamp` (a signed request's time), else its arrival."""
-        key, body = change_key(self.spec, self.settings, source, body)
-        modified = self.spec.side(source).modified_field
-        stamped = body.get(modified) is None
-        if stamped:  # stamped once: every retry decides on the same time
-            body = {**body, modified: stamp or self.clock()}
+        key, body, stamped = self._arrived(source, body, stamp)
         return self._with_retries(key, lambda attempt: self._upsert_once(source, key, body, stamped, attempt))
 
     def delete(
@@ -123,14 +119,22 @@ class Engine:
         """Copy a record that only `source` holds (its row at `etag`) to the other side: a repair. It is judged
         against the other side's row alone (versions.as_judged). A record without a time of its own is
         stamped now, so that the copy carries one."""
-        key, body = change_key(self.spec, self.settings, source, record)
-        modified = self.spec.side(source).modified_field
-        stamped = body.get(modified) is None
-        if stamped:
-            body = {**body, modified: self.clock()}
+        key, body, stamped = self._arrived(source, record)
         return self._with_retries(
             key, lambda attempt: self._upsert_once(source, key, body, stamped, attempt), copy_of=etag
         )
+
+    def _arrived(
+        self, source: Side, body: Mapping[str, Any], stamp: dt.datetime | None = None
+    ) -> tuple[Key, Mapping[str, Any], bool]:
+        """The change's key and record, and whether it carried no time of its own: then it is stamped, once,
+        with `stamp` (a signed request's time), else now, so that every retry decides on the same time."""
+        key, body = change_key(self.spec, self.settings, source, body)
+        modified = self.spec.side(source).modified_field
+        stamped = body.get(modified) is None
+        if stamped:
+            body = {**body, modified: stamp or self.clock()}
+        return key, body, stamped
 
     def _upsert_once(self, source: Side, key: Key, body: Mapping[str, Any], stamped: bool, attempt: Attempt) -> Outcome:
         stored = self.journal.settle(key)
