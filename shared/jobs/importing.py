@@ -12,15 +12,9 @@ and the report lists the first of them.
 from __future__ import annotations
 
 import logging
-from contextlib import suppress
-from functools import lru_cache
 from typing import Any
 
-from azure.core.exceptions import ResourceExistsError
-from azure.data.tables import TableClient
-
 from shared import exports, importer, jsonio
-from shared.connections import transport
 from shared.engine import Engine
 from shared.errorlog import ErrorEntry, ErrorLog
 from shared.errors import RejectedError
@@ -57,7 +51,7 @@ class Import:
             data = self.files.page(self.folder, layout.span(index))
             records = exports.page(data, layout, index, self.spec, self.side)
             report = importer.load(
-                self._table(),
+                self.engine.store.client(),
                 self.spec,
                 self.side,
                 records,
@@ -103,19 +97,6 @@ class Import:
                 job_id=self.job.id,
             )
         )
-
-    def _table(self) -> TableClient:
-        settings = self.engine.settings
-        return _table(settings.storage_connection.get_secret_value(), self.spec.table, settings.storage_connections)
-
-
-@lru_cache(maxsize=16)
-def _table(connection: str, table: str, pool: int) -> TableClient:
-    """The entity's table, made on first use like the store's."""
-    client = TableClient.from_connection_string(connection, table, transport=transport(pool))
-    with suppress(ResourceExistsError):
-        client.create_table()
-    return client
 
 
 def view(job: Job) -> dict[str, Any]:

@@ -105,6 +105,11 @@ class TableAccess:
         self._ready = False
         self._lock = threading.Lock()
 
+    def client(self) -> TableClient:
+        """The table's client, the table made on first use: for a writer that sends requests of its own
+        (the import's creates)."""
+        return self._table()
+
     def _table(self) -> TableClient:
         if not self._ready:
             with self._lock, storage(f"create table {self.table}"):
