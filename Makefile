@@ -53,12 +53,14 @@ soak: install
 
 # The zip that is deployed (dist/app.zip): the app without the local tooling; see the README, "Deploying".
 package: $(PY_OK)
+	$(PY) -m deploy.template   # the template's tables and queues, from the entity registry
 	$(PY) -m deploy.package
 
 lint: $(PY_OK)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache   # the layers contract in pyproject.toml
 
 # On demand, never part of `make test` (3-4 minutes); e.g. make bench ARGS="--n 100 --recovery-rows 1000,10000"
 bench: install

@@ -1,21 +1,10 @@
-"""The Function App: one blueprint per entity, plus the operational routes. Nothing else lives here."""
+"""The Function App: the blueprints of functions/, nothing else. Entities' triggers come from the registry."""
 
 import azure.functions as func
 
-from functions import (
-    control,
-    customer_assets,
-    errors,
-    operations,
-    payment_terms,
-    reconcile,
-    ship_via,
-    sync,
-    ui,
-    warehouses,
-)
+from functions import entities, jobs, operations, operator
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
-for module in (warehouses, customer_assets, payment_terms, ship_via, sync, reconcile, control, errors, ui, operations):
+for module in (entities, jobs, operator, operations):
     app.register_functions(module.bp)

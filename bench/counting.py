@@ -1,7 +1,7 @@
 """Counting the HTTP requests the Azure SDKs send to storage.
 
 Tables: `RequestCounter` is an azure-core pipeline policy, given as `per_call_policies=[counter]` to a
-`TableClient.from_connection_string` (in-process scenarios) or through `shared.runtime.add_request_policy`
+`TableClient.from_connection_string` (in-process scenarios) or through `functions.runtime.add_request_policy`
 (the hosted app builds its table clients that way). Only a TableClient made on its own honours it:
 azure-data-tables 12.7 drops the `per_call_policies` given to a TableServiceClient (the table clients it
 hands out are built from its own policy list), so never count through one. A per-call policy runs

@@ -1,6 +1,6 @@
 """The app behind the local host: HTTP POSTs and queue messages, with the app's storage requests counted.
 
-The app builds its own clients. Its table clients take pipeline policies from shared.runtime, so the
+The app builds its own clients. Its table clients take pipeline policies from functions.runtime, so the
 counter goes in through `runtime.add_request_policy` for the block. The queue SDK takes no policies:
 devhost's `queue_client` is replaced by a counting stand-in for the block. Only this process is affected.
 The app's recovery timer is not run: once a minute it scans every table, requests that belong to no
@@ -29,8 +29,9 @@ from bench.records import batch, payment_term, times
 from devhost import LocalHost
 from devhost.hostconfig import HostConfig
 from devhost.loader import describe, import_app
-from functions.triggers import queue_name
-from shared import jsonio, runtime
+from functions import runtime
+from functions.entities import queue_name
+from shared import jsonio
 from shared.entities.payment_terms import SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,7 +96,7 @@ def serving(connection: str) -> Iterator[Hosted]:
     with contextlib.ExitStack() as stack:
         stack.enter_context(pointed_at(connection))
         if not hasattr(runtime, "add_request_policy"):
-            raise BenchError("shared.runtime no longer takes request policies: update bench/hosted.py")
+            raise BenchError("functions.runtime no longer takes request policies: update bench/hosted.py")
         runtime.add_request_policy(tables)  # resets the runtime: every table client from now on counts
         stack.callback(runtime.remove_request_policy, tables)
         queue_counted = stack.enter_context(replaced(devhost.queues, "queue_client", _queue_factory(queue)))

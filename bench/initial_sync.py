@@ -43,8 +43,8 @@ def record(slug: str, n: int) -> dict[str, Any]:
 def hold(connection: str, slug: str, rows: int) -> None:
     from azure.data.tables import TableServiceClient
 
-    from shared import importer
     from shared.entities import ENTITIES
+    from shared.jobs import importer
     from shared.settings import Settings
 
     client = TableServiceClient.from_connection_string(connection).create_table_if_not_exists(ENTITIES[slug].table)
@@ -95,7 +95,7 @@ def floor(connection: str, slug: str, rows: int) -> float:
 
 def job(connection: str, slug: str, rows: int) -> tuple[float, dict[str, int]]:
     os.environ["AzureWebJobsStorage"] = connection
-    from shared import runtime
+    from functions import runtime
     from shared.errors import TransientError
     from shared.jobs.initial_sync import InitialSync
     from shared.jobs.model import Job, new_job_id

@@ -12,14 +12,14 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from bench.counting import RequestCounter, counted_table
 from bench.measure import BenchError, Result, expect, timed
 from bench.records import COMPANY, batch, changed, payment_term, times
-from shared import recovery
-from shared.engine import Engine, Outcome
 from shared.entities.payment_terms import SPEC
 from shared.keys import Key, pending_row_key
-from shared.rows import Row
 from shared.settings import Settings
-from shared.store import PARTITION, EntityStore
-from shared.store.access import in_parallel
+from shared.sync import recovery
+from shared.sync.engine import Engine, Outcome
+from shared.sync.rows import Row
+from shared.sync.store import PARTITION, EntityStore
+from shared.sync.store.access import in_parallel
 
 BASELINE_TABLE = "BenchBaseline"
 

@@ -7,7 +7,7 @@ that reads every row costs at least). Each figure is the median of several GETs 
 
 The tables are filled fast (bench/fill.py) with rows made from one record of each entity written by
 the app itself, so every column is what the app stores; each filled record gets its own key, search
-fields and position, and the warehouses their position index rows (shared/geo.py), as the app writes
+fields and position, and the warehouses their position index rows (shared/sync/geo.py), as the app writes
 them. Warehouses stand at random points of the contiguous United States (a fixed seed); the 50 km
 circle is around Kansas City. On demand, never part of the tests: about 3-4 minutes at its defaults,
 most of it filling.
@@ -34,9 +34,11 @@ from bench.fill import Filler
 from bench.hosted import host_without_timers, pointed_at
 from bench.measure import BenchError, expect
 from devtools.azurite import Azurite
-from shared import geo, jsonio, runtime
+from functions import runtime
+from shared import jsonio
 from shared.entities import ENTITIES
 from shared.keys import Key, company_range
+from shared.sync import geo
 
 COMPANY = "USMF"
 WAREHOUSES, ASSETS = ENTITIES["warehouses"], ENTITIES["customer-assets"]

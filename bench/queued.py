@@ -10,7 +10,7 @@ from bench.measure import BenchError
 from bench.records import COMPANY
 from shared.entities.payment_terms import SPEC
 from shared.keys import Key, decode_row_key
-from shared.store import PARTITION
+from shared.sync.store import PARTITION
 
 POLL = 0.1  # seconds; each poll is one (uncounted) query that Azurite also has to answer
 

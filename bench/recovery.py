@@ -1,4 +1,4 @@
-"""Recovery at two table sizes: `shared.recovery.recover(engine)` with the same few operations in flight.
+"""Recovery at two table sizes: `shared.sync.recovery.recover(engine)` with the same few operations in flight.
 
 The table (both partitions) is filled with synced rows, raw and fast (bench/fill.py); then a few real
 half-done operations are made through the engine itself: an update whose lead row (with its intent)
@@ -28,14 +28,14 @@ from bench.fill import Filler
 from bench.inprocess import templates
 from bench.measure import BenchError, expect
 from bench.records import COMPANY, changed, payment_term, times
-from shared.engine import Engine
 from shared.entities.payment_terms import SPEC
 from shared.errors import TransientError
-from shared.journal import FOLLOWER, LEAD, in_doubt
 from shared.keys import Key
-from shared.recovery import recover
 from shared.settings import Settings
-from shared.store import PARTITION, EntityStore
+from shared.sync.engine import Engine
+from shared.sync.journal import FOLLOWER, LEAD, in_doubt
+from shared.sync.recovery import recover
+from shared.sync.store import PARTITION, EntityStore
 
 PREFIX = "R"  # filled records are R0, R1, …: at most 10 characters up to 10^9 rows
 

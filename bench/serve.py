@@ -20,7 +20,7 @@ from devhost.hostconfig import HostConfig
 from devhost.loader import describe, import_app
 from devhost.settings import load_local_settings
 from devtools.run import EXAMPLE_SETTINGS, ROOT
-from shared import runtime
+from functions import runtime
 
 READY = "READY"
 COUNT = "COUNT"

@@ -4,7 +4,7 @@ It runs what the app's FunctionApp declares — HTTP routes, queue triggers, tim
 nothing else of the app. See `LocalHost` and `python -m devhost --help`.
 """
 
-from .errors import AppLoadError, DevHostError, HostConfigError, PortInUseError, StorageError
+from .failures import AppLoadError, DevHostError, HostConfigError, PortInUseError, StorageError
 from .host import LocalHost
 from .loader import FunctionInfo
 

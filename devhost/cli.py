@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .errors import DevHostError
+from .failures import DevHostError
 from .host import LocalHost
 from .loader import FunctionInfo
 from .settings import load_local_settings, resolve

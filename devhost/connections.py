@@ -14,7 +14,7 @@ import binascii
 import re
 from urllib.parse import urlsplit
 
-from .errors import HostConfigError
+from .failures import HostConfigError
 
 DEV_STORAGE = "UseDevelopmentStorage=true"
 ENDPOINTS = ("BlobEndpoint", "QueueEndpoint", "TableEndpoint", "FileEndpoint")

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .errors import HostConfigError
+from .failures import HostConfigError
 from .hostconfig import HostConfig
 from .invoke import Invoker
 from .loader import FunctionInfo, describe, import_app

@@ -18,7 +18,7 @@ from typing import Any
 
 from azure.functions.decorators.function_app import Function, FunctionRegister
 
-from .errors import AppLoadError
+from .failures import AppLoadError
 
 HTTP, QUEUE, TIMER = "httpTrigger", "queueTrigger", "timerTrigger"
 _KINDS = {HTTP: "http", QUEUE: "queue", TIMER: "timer"}

@@ -20,7 +20,7 @@ from azure.core.exceptions import AzureError
 from azure.functions.queue import QueueMessage as TriggerMessage
 from azure.storage.queue import QueueMessage
 
-from .errors import StorageError
+from .failures import StorageError
 from .hostconfig import QueueSettings
 from .invoke import Invoker
 from .loader import FunctionInfo

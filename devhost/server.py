@@ -23,7 +23,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from .errors import HostConfigError, PortInUseError
+from .failures import HostConfigError, PortInUseError
 from .httperrors import JSON, error_body
 
 log = logging.getLogger("devhost")

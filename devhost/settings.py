@@ -13,7 +13,7 @@ from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 from .connections import checked_connection
-from .errors import HostConfigError
+from .failures import HostConfigError
 
 _EXPRESSION = re.compile(r"%([^%]+)%")
 DEFAULT_CONNECTION = "AzureWebJobsStorage"

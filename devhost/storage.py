@@ -15,7 +15,7 @@ import threading
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import LinearRetry, QueueClient
 
-from .errors import HostConfigError
+from .failures import HostConfigError
 
 _WHITESPACE = re.compile(r"\s+")
 

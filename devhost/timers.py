@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from azure.functions.timer import TimerRequest
 from croniter import croniter
 
-from .errors import HostConfigError
+from .failures import HostConfigError
 from .hostconfig import parse_timespan
 from .invoke import Invoker
 from .loader import FunctionInfo

@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 
 from devhost.cli import stop_on_signals
-from devhost.errors import HostConfigError
+from devhost.failures import HostConfigError
 from devhost.settings import load_local_settings
 from devtools.azurite import ACCOUNT, DEFAULT_PORTS, HOST, Azurite, AzuriteError, port_in_use
 from devtools.lifetime import die_with_parent

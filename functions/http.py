@@ -1,4 +1,4 @@
-"""Adapting the host's HTTP objects to the host-free API in shared.api, and back."""
+"""Adapting the host's HTTP objects to the host-free API in shared.edge.api, and back."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import azure.functions as func
 
 from shared import jsonio
-from shared.api import Answer, Request
+from shared.edge.request import Answer, Request
 
 
 def from_host(req: func.HttpRequest) -> Request:

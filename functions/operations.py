@@ -7,10 +7,11 @@ import datetime as dt
 import azure.functions as func
 
 from functions.http import from_host, to_host
-from shared import api, runtime
-from shared.callers import credentials, openapi
+from functions.runtime import PROCESS, engines
+from shared.edge import api
+from shared.edge.callers import credentials, openapi
 from shared.entities import ENTITIES
-from shared.recovery import TIMER_GRACE, recover_all
+from shared.sync.recovery import TIMER_GRACE, recover_all
 
 bp = func.Blueprint()
 credentials.warn_at_start()  # locally, routes of a system without secrets are open: say so once, at start
@@ -33,14 +34,14 @@ def openapi_document(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="operations/recover", methods=["POST"])
 def recover(req: func.HttpRequest) -> func.HttpResponse:
     """Finish half-done operations now; `grace_seconds` leaves younger ones to their writers (default 0)."""
-    return to_host(api.admin_request(from_host(req), lambda: api.recover(req.params.get("grace_seconds"))))
+    return to_host(api.admin_request(from_host(req), lambda: api.recover(PROCESS, req.params.get("grace_seconds"))))
 
 
 @bp.function_name("recovery_timer")
 @bp.timer_trigger(arg_name="timer", schedule="0 * * * * *")
 def recovery_timer(timer: func.TimerRequest) -> None:
     # Purging tombstones scans each partition: once an hour is plenty for a retention counted in days.
-    recover_all(runtime.engines(), TIMER_GRACE, purge=dt.datetime.now(dt.UTC).minute == 0)
+    recover_all(engines(), TIMER_GRACE, purge=dt.datetime.now(dt.UTC).minute == 0)
 
 
 @bp.function_name("not_found")

@@ -5,8 +5,11 @@ Messages name the entity, the key and the rule that failed — never the record'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from pydantic import ValidationError
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,43 @@ class Failure:
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
+
+
+# pydantic's error types, named as the rules the error shape reports
+_RULES = {
+    "missing": "required",
+    "string_too_short": "min_length",
+    "string_too_long": "max_length",
+    "greater_than_equal": "minimum",
+    "greater_than": "minimum",
+    "less_than_equal": "maximum",
+    "less_than": "maximum",
+    "literal_error": "allowed_values",
+    "enum": "allowed_values",
+}
+
+
+def failures_of(
+    exc: ValidationError, side: str, *, whole: str = "(body)", required: Callable[[str], str] | None = None
+) -> list[Failure]:
+    """Every error of a pydantic validation as a Failure — where, which rule, whose, why — never the input.
+    `whole` names an error of the whole value; `required(field)` words a missing value (or a null or blank
+    one where that means missing) in the words of the side that requires it."""
+    failures = []
+    for error in exc.errors(include_url=False):
+        location = ".".join(str(part) for part in error["loc"]) or whole
+        kind = error["type"]
+        rule = _RULES.get(kind, "type" if kind.endswith(("_type", "_parsing")) else kind)
+        if required is not None and (rule == "required" or (rule == "type" and error.get("input", "") is None)):
+            failures.append(Failure(location, "required", side, required(location)))
+        else:
+            failures.append(Failure(location, rule, side, error["msg"]))
+    return failures
+
+
+def problems(failures: list[Failure]) -> list[dict[str, str]]:
+    """Failures as a 400's details: which part of the request, and what is wrong with it."""
+    return [{"field": failure.field, "problem": failure.message} for failure in failures]
 
 
 class SyncError(Exception):

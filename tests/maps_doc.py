@@ -23,7 +23,7 @@ from pydantic.fields import FieldInfo
 from shared.converters import IDENTITY
 from shared.entities import ENTITIES
 from shared.entities.common import INT32_MAX, Length
-from shared.spec import Direction, EntitySpec, FieldPair, Side
+from shared.entities.spec import Direction, EntitySpec, FieldPair, Side
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 _SPECIAL = {INT32_MAX: "2³¹−1", -INT32_MAX - 1: "−2³¹"}

@@ -29,7 +29,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from shared.converters import SCM_NULL_DATE
-from shared.spec import Rule, Side, SideSpec
+from shared.entities.spec import Rule, Side, SideSpec
 
 INT32_MAX = 2**31 - 1
 MONEY_MAX = 922_337_203_685_477  # Dataverse's currency range, ±

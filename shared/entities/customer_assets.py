@@ -29,8 +29,8 @@ from shared.entities.common import (
     fs_side,
     scm_side,
 )
-from shared.references import exists, names, no_cycle
-from shared.spec import ContextRule, Direction, EntitySpec, FieldPair, Reference
+from shared.entities.references import exists, names, no_cycle
+from shared.entities.spec import ContextRule, Direction, EntitySpec, FieldPair, Reference
 
 AssetId = Annotated[str, Length(1, 20)]  # also the type, model, manufacturer, ... an asset looks up
 AssetName = Annotated[str, Length(1, 100)]

@@ -27,8 +27,8 @@ from shared.entities.common import (
     fs_side,
     scm_side,
 )
+from shared.entities.spec import ContextRule, Direction, EntitySpec, FieldPair, Lookup, Record, Rule
 from shared.keys import normalise
-from shared.spec import ContextRule, Direction, EntitySpec, FieldPair, Lookup, Record, Rule
 
 # Dataverse option sets ⇄ F&O enums (PaymTermType, CreditCardPaymentType, CreditCardCreditCheckType)
 PaymentMethodValue = Literal[806380991, 806380992, 806380993, 806380994, 806380995, 806380996, 806380997]
@@ -102,6 +102,7 @@ SPEC = EntitySpec(
     slug="payment-terms",
     table="PaymentTerms",
     title="Payment Terms",
+    event_name="PaymentTerm",
     fs=fs_side("msdyn_paymentterm", FsPaymentTerm, "msdyn_name"),
     scm=scm_side(
         "PaymentTermEntity",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from shared.entities.common import GUID_NOTE, FsRecord, Guid, Length, Memo, ScmRecord, Text60, fs_side, scm_side
-from shared.spec import Direction, EntitySpec, FieldPair
+from shared.entities.spec import Direction, EntitySpec, FieldPair
 
 
 class FsShipVia(FsRecord):

@@ -36,8 +36,8 @@ from shared.entities.common import (
     scm_side,
     with_options,
 )
-from shared.references import exists, is_kind, keeps_kind, names
-from shared.spec import ContextRule, Direction, EntitySpec, FieldPair, Reference
+from shared.entities.references import exists, is_kind, keeps_kind, names
+from shared.entities.spec import ContextRule, Direction, EntitySpec, FieldPair, Reference
 
 # Dataverse option set msdyn_warehousetype ⇄ F&O enum InventLocationType, value for value
 WarehouseTypeValue = Literal[192350000, 192350001, 192350002, 192350003, 192350004, 192350005]

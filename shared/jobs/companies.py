@@ -3,10 +3,10 @@ of every route. Jobs copy and repair none of them: each is a row the job fails, 
 
 from __future__ import annotations
 
+from shared.entities.spec import EntitySpec, Side
 from shared.errors import Failure
 from shared.keys import Key, normalise, printable
 from shared.settings import Settings
-from shared.spec import EntitySpec, Side
 
 
 def known(settings: Settings, key: Key) -> bool:

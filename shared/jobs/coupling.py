@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from shared.engine import differs
+from shared.entities.spec import EntitySpec, Side, other
 from shared.errors import Failure
-from shared.journal import LEAD, OperationLookup, Pair
 from shared.keys import Key
-from shared.rows import Row
-from shared.spec import EntitySpec, Side, other
-from shared.translate import Records, translate
+from shared.sync.engine import differs
+from shared.sync.journal import LEAD, OperationLookup, Pair
+from shared.sync.rows import Row
+from shared.sync.translate import Records, translate
 
 Kind = Literal["created", "coupled", "updated", "unchanged", "conflicts", "failed", "deferred"]
 WRITES: tuple[Kind, ...] = ("created", "coupled", "updated")
@@ -68,7 +68,7 @@ def decide(spec: EntitySpec, source: Side, key: Key, pair: Pair, conflicts: str)
 
 def time_of(spec: EntitySpec, side: Side, row: Row | None) -> dt.datetime:
     """A row's version: the modification time its system gave it, else the one its sync metadata says (a row
-    written outside the sync without a time of its own is older than any timed change, shared/rows.py)."""
+    written outside the sync without a time of its own is older than any timed change, shared/sync/rows.py)."""
     if row is None:
         return dt.datetime.min.replace(tzinfo=dt.UTC)
     value = row.record.get(spec.side(side).modified_field)

@@ -4,7 +4,7 @@ A key is in step when neither side holds a record (tombstones are no records), o
 and the SCM content the FS record maps to equals the SCM record on every field the map carries
 both ways (the key's company and the modification time aside). Otherwise it is missing on one
 side, differs (naming the fields), or is in doubt: the lead row carries an operation that has not
-reached the follower yet (shared/journal.py), which recovery or the next writer finishes.
+reached the follower yet (shared/sync/journal.py), which recovery or the next writer finishes.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from shared.entities.spec import EntitySpec, Side
 from shared.jobs.coupling import time_of
-from shared.journal import FOLLOWER, LEAD, Pair, in_doubt
 from shared.keys import Key
-from shared.mapping import map_fields
-from shared.rows import Row
-from shared.spec import EntitySpec, Side
-from shared.translate import translate
+from shared.sync.journal import FOLLOWER, LEAD, Pair, in_doubt
+from shared.sync.mapping import map_fields
+from shared.sync.rows import Row
+from shared.sync.translate import translate
 
 Kind = Literal["missing_in_fs", "missing_in_scm", "differ", "in_doubt"]
 KINDS: tuple[Kind, ...] = ("missing_in_fs", "missing_in_scm", "differ", "in_doubt")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from shared.errors import JobRunningError, NotFoundError, TransientError
 from shared.jobs.model import Job, Lock
 from shared.jobs.table import JobTable
-from shared.rows import WriteConflictError
+from shared.storage import WriteConflictError
 
 log = logging.getLogger(__name__)
 

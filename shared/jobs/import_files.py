@@ -19,7 +19,7 @@ from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from shared.connections import transport
 from shared.errors import TransientError
-from shared.exports import Layout
+from shared.jobs.exports import Layout
 from shared.settings import Settings
 
 CONTAINER = "sync-imports"

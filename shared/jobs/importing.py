@@ -1,7 +1,7 @@
-"""Import, one chunk at a time: one page of the uploaded file (shared/exports.py) per chunk.
+"""Import, one chunk at a time: one page of the uploaded file (shared/jobs/exports.py) per chunk.
 
 A chunk reads the file's layout and its page's bytes from `sync-imports`, checks the page's records
-and creates the good ones (shared/importer.py), and counts them; the runner then checkpoints the job,
+and creates the good ones (shared/jobs/importer.py), and counts them; the runner then checkpoints the job,
 so a restart goes on with the next page. A chunk run again after a crash between its writes and its
 checkpoint finds the rows it had created (they name the job) and counts them as it did the first
 time; its refused rows' error log entries are keyed by job and line, so they are written over, not
@@ -14,15 +14,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from shared import exports, importer, jsonio
-from shared.engine import Engine
-from shared.errorlog import ErrorEntry, ErrorLog
+from shared import jsonio
+from shared.entities.spec import Side, other
 from shared.errors import RejectedError
-from shared.importer import Refusal
+from shared.jobs import exports, importer
 from shared.jobs.import_files import import_files
-from shared.jobs.model import VIEWS, Job
+from shared.jobs.importer import Refusal
+from shared.jobs.model import Job
 from shared.jobs.table import JobTable
-from shared.spec import Side, other
+from shared.sync.engine import Engine
+from shared.sync.errorlog import ErrorEntry, ErrorLog
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,3 @@ def view(job: Job) -> dict[str, Any]:
         "errors": {"table": "SyncErrors", "source": "job", "job": job.id},
     }
     return {"counts": {name: job.counts[name] for name in COUNTS}, "report": report, "total": job.params.get("rows")}
-
-
-VIEWS[KIND] = view

@@ -22,22 +22,22 @@ import logging
 from itertools import islice
 from typing import Any
 
-from shared.engine import Engine
-from shared.errorlog import ErrorEntry, ErrorLog
+from shared.entities.references import named
+from shared.entities.spec import Side, other
 from shared.errors import ConflictError, Failure, rejected
 from shared.jobs.companies import known, unknown_company
 from shared.jobs.coupling import WRITES, ChunkLookup, Decision, decide
 from shared.jobs.model import Job
 from shared.jobs.table import JobTable
 from shared.jobs.writes import ChunkWriter
-from shared.journal import FOLLOWER, LEAD, Pair, in_doubt
 from shared.keys import Key, decode_row_key, normalise
-from shared.mapping import content_hash
-from shared.references import named
-from shared.rows import Guard, Row, SyncMeta
-from shared.spec import Side, other
-from shared.translate import translate
-from shared.validation import check_context
+from shared.sync.engine import Engine
+from shared.sync.errorlog import ErrorEntry, ErrorLog
+from shared.sync.journal import FOLLOWER, LEAD, Pair, in_doubt
+from shared.sync.mapping import content_hash
+from shared.sync.rows import Guard, Row, SyncMeta
+from shared.sync.translate import translate
+from shared.sync.validation import check_context
 
 log = logging.getLogger(__name__)
 

@@ -62,10 +62,10 @@ class Job:
     updated_at: dt.datetime | None = None  # when the row was last written (its Timestamp)
     etag: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        """The job as `GET /api/sync/jobs/{id}` shows it; a kind in VIEWS shows counts and a report of its own."""
+    def as_dict(self, view: View | None = None) -> dict[str, Any]:
+        """The job as `GET /api/sync/jobs/{id}` shows it; a kind's `view` gives counts and a report of its own."""
         shown = self._as_dict()
-        return shown | VIEWS[self.kind](self) if self.kind in VIEWS else shown
+        return shown | view(self) if view is not None else shown
 
     def _as_dict(self) -> dict[str, Any]:
         end = self.finished_at or dt.datetime.now(dt.UTC)
@@ -170,8 +170,8 @@ class Lock:
         return cls(entity["RowKey"], entity["JobId"], entity["Kind"], _utc(entity["TakenAt"]), entity.metadata["etag"])
 
 
-# job kinds whose counts and report differ from initial sync's: job -> {"counts": ..., "report": ...}
-VIEWS: dict[str, Callable[[Job], dict[str, Any]]] = {}
+# a job kind whose counts and report differ from initial sync's: job -> {"counts": ..., "report": ...}
+View = Callable[[Job], dict[str, Any]]
 
 
 def _utc(value: Any) -> Any:

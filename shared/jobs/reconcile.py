@@ -26,17 +26,17 @@ from itertools import islice
 from typing import Any, cast
 
 from shared import jsonio
-from shared.engine import Engine
-from shared.errorlog import ErrorEntry, ErrorLog
+from shared.entities.spec import SIDES, Side, other
 from shared.errors import StaleError, SyncError, TransientError, rejected
 from shared.jobs.companies import known, unknown_company
 from shared.jobs.drift import KINDS, Finding, Repair, classify, source_of
-from shared.jobs.model import VIEWS, Job
+from shared.jobs.model import Job
 from shared.jobs.table import JobTable
-from shared.journal import LEAD, Pair, in_doubt
 from shared.keys import Key, decode_row_key
-from shared.rows import Row
-from shared.spec import SIDES, Side, other
+from shared.sync.engine import Engine
+from shared.sync.errorlog import ErrorEntry, ErrorLog
+from shared.sync.journal import LEAD, Pair, in_doubt
+from shared.sync.rows import Row
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +227,3 @@ def view(job: Job) -> dict[str, Any]:
         report["errors"] = {"table": "SyncErrors", "source": "job", "job": job.id}
     shown = ("read", "keys", *KINDS, "unknown_company", "to_repair", "repaired", "in_step", "failed")
     return {"counts": {name: counts[name] for name in shown}, "report": report}
-
-
-VIEWS["reconcile"] = view

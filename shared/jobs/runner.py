@@ -8,31 +8,34 @@ sends the current chunk's message again (the crash between checkpoint and send).
 
 Every job starts through `start`: a job that writes records first takes its entity (exclusion.py), so
 that another one of the entity is refused (409 `job_running`) until it ends; a job that only reads
-(see READS_ONLY) runs beside anything.
+(`Kind.reads_only`) runs beside anything.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueClient
 
 from shared import jsonio
-from shared.engine import Engine
-from shared.errorlog import ErrorLog
 from shared.errors import BadRequestError, NotFoundError, TransientError
 from shared.jobs.exclusion import EntityLocks
 from shared.jobs.importing import Import
+from shared.jobs.importing import view as import_view
 from shared.jobs.initial_sync import InitialSync
-from shared.jobs.model import InitialSyncRequest, Job, new_job_id
+from shared.jobs.model import InitialSyncRequest, Job, View, new_job_id
 from shared.jobs.reconcile import Reconcile
+from shared.jobs.reconcile import view as reconcile_view
 from shared.jobs.table import JobTable
-from shared.rows import WriteConflictError
+from shared.storage import WriteConflictError
+from shared.sync.engine import Engine
+from shared.sync.errorlog import ErrorLog
 
 log = logging.getLogger(__name__)
 
@@ -47,21 +50,25 @@ class ChunkRun(Protocol):
         """Do the job's current chunk and move its cursor, counts and phase (`done` when finished)."""
 
 
-# each job kind: how to run one chunk of it (a module adding a kind adds itself here)
-KINDS: dict[str, Callable[[Engine, JobTable, ErrorLog, Job], ChunkRun]] = {
-    "initial-sync": InitialSync,
-    "reconcile": Reconcile,
-    "import": Import,
-}
-# the kinds that may only read, with the parameters that make them so; every other job writes records
-READS_ONLY: dict[str, Callable[[dict[str, Any]], bool]] = {
-    "reconcile": lambda params: not params.get("repair"),
-}
+@dataclass(frozen=True)
+class Kind:
+    """A kind of job: how to run one chunk of it, how `GET /api/sync/jobs/{id}` shows it (initial sync's
+    counts and report when None), and the parameters that make it only read (None: it always writes)."""
+
+    run: Callable[[Engine, JobTable, ErrorLog, Job], ChunkRun]
+    view: View | None = None
+    reads_only: Callable[[dict[str, Any]], bool] | None = None
+
+    def writes(self, params: dict[str, Any]) -> bool:
+        return self.reads_only is None or not self.reads_only(params)
 
 
-def writes(kind: str, params: dict[str, Any]) -> bool:
-    reads_only = READS_ONLY.get(kind)
-    return reads_only is None or not reads_only(params)
+# the kinds of this layer; the wiring adds the operations' (catch-up) when it builds the runner
+KINDS: dict[str, Kind] = {
+    "initial-sync": Kind(InitialSync),
+    "reconcile": Kind(Reconcile, reconcile_view, reads_only=lambda params: not params.get("repair")),
+    "import": Kind(Import, import_view),
+}
 
 
 def utcnow() -> dt.datetime:
@@ -75,9 +82,11 @@ class JobRunner:
         queue: QueueClient,
         engine: Callable[[str], Engine],
         errors: ErrorLog,
+        kinds: Mapping[str, Kind] = KINDS,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.jobs, self.queue, self.engine, self.errors, self.clock = jobs, queue, engine, errors, clock
+        self.kinds = kinds
         self.locks = EntityLocks(jobs, clock)
 
     def start_initial_sync(self, slug: str, request: InitialSyncRequest) -> Job:
@@ -96,16 +105,21 @@ class JobRunner:
         that writes the entity has not ended), its row, then its first chunk's message."""
         now = self.clock()
         job = Job(new_job_id(now), kind, self.engine(slug).spec.slug, params, created_at=now)
-        if writes(kind, params):
+        if self.kinds[kind].writes(params):
             self.locks.take(job)
         try:
             self.jobs.create(job)
         except Exception:
             self._free(job)
             raise
-        self._send(job)
+        self.send(job)
         log.info("job %s: %s of %s queued", job.id, kind, job.entity, extra={"job": job.id})
         return job
+
+    def show(self, job: Job) -> dict[str, Any]:
+        """The job as `GET /api/sync/jobs/{id}` shows it, in its kind's view."""
+        kind = self.kinds.get(job.kind)
+        return job.as_dict(kind.view if kind else None)
 
     def handle(self, body: bytes) -> str:
         """Run the chunk a message names, if it is the job's current one; what happened, for logs."""
@@ -119,7 +133,7 @@ class JobRunner:
         now = self.clock()
         if chunk != job.chunk:
             if chunk == job.chunk - 1 and job.updated_at and now - job.updated_at > LEASE:
-                self._send(job)  # the next message was lost after the checkpoint
+                self.send(job)  # the next message was lost after the checkpoint
             return "stale"
         if job.lease_until is not None and job.lease_until > now:
             return "busy"
@@ -136,7 +150,7 @@ class JobRunner:
         try:
             for tries in range(1, CHUNK_TRIES + 1):
                 try:
-                    KINDS[job.kind](engine, self.jobs, self.errors, job).run_chunk()
+                    self.kinds[job.kind].run(engine, self.jobs, self.errors, job).run_chunk()
                     break
                 except WriteConflictError:
                     if tries == CHUNK_TRIES:
@@ -154,7 +168,7 @@ class JobRunner:
         except WriteConflictError:
             return "busy"  # another runner took the job over after our lease ran out: its checkpoint counts
         if job.state == "running":
-            self._send(job)
+            self.send(job)
         else:
             self._free(job)
         log.info(
@@ -185,7 +199,8 @@ class JobRunner:
     def _free(self, job: Job) -> None:
         """The job's entity, free for the next job that writes. Failing here leaves a lock naming a job that
         has ended (or never came), which the next start takes over."""
-        if not writes(job.kind, job.params):
+        kind = self.kinds.get(job.kind)
+        if kind is None or not kind.writes(job.params):
             return
         try:
             self.locks.release(job)
@@ -202,11 +217,12 @@ class JobRunner:
             idle = job.updated_at is None or now - job.updated_at > LEASE
             free = job.lease_until is None or job.lease_until <= now
             if job.state in ("queued", "running") and idle and free:
-                self._send(job)
+                self.send(job)
                 kicked += 1
         return kicked
 
-    def _send(self, job: Job) -> None:
+    def send(self, job: Job) -> None:
+        """Queue the message that runs the job's current chunk."""
         text = jsonio.dumps({"job": job.id, "chunk": job.chunk}).decode()
         try:
             try:

@@ -4,18 +4,16 @@ row of the job that writes its records (partition `lock`)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from typing import Any, TypeVar
 
 from azure.core import MatchConditions
-from azure.core.exceptions import AzureError, ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, UpdateMode
 
-from shared.errors import NotFoundError, TransientError
+from shared.errors import NotFoundError
 from shared.jobs.model import JOB_PARTITION, LOCK_PARTITION, Job, Lock
-from shared.rows import WriteConflictError
+from shared.storage import Table, WriteConflictError, row_absent
 
 T = TypeVar("T")
 MAX_BATCH = 100
@@ -25,28 +23,10 @@ class JobTable:
     """Jobs and their deferred rows. Thread-safe; creates its table on first use (and again if dropped)."""
 
     def __init__(self, client: TableClient) -> None:
-        self._client = client
-        self._ready = False
-        self._lock = threading.Lock()
+        self._table = Table(client)
 
     def _call(self, action: str, call: Callable[[TableClient], T]) -> T:
-        for retry in (False, True):
-            try:
-                if not self._ready:
-                    with self._lock, suppress(ResourceExistsError):
-                        self._client.create_table()
-                    self._ready = True
-                return call(self._client)
-            except (ResourceModifiedError, ResourceExistsError) as exc:
-                raise WriteConflictError(action) from exc
-            except ResourceNotFoundError as exc:
-                if "TableNotFound" in str(exc) and not retry:
-                    self._ready = False
-                    continue
-                raise
-            except AzureError as exc:
-                raise TransientError(f"storage failed while trying to {action}; retry") from exc
-        raise TransientError(f"storage failed while trying to {action}: the jobs table is missing")
+        return self._table.call(action, call)
 
     def create(self, job: Job) -> Job:
         result = self._call("create a job", lambda client: client.create_entity(job.columns()))
@@ -58,8 +38,7 @@ class JobTable:
             try:
                 return Job.from_entity(client.get_entity(JOB_PARTITION, job_id))
             except ResourceNotFoundError as exc:
-                if "TableNotFound" in str(exc):
-                    raise
+                row_absent(exc)
                 raise NotFoundError(f"no job {job_id!r}") from None
 
         return self._call(f"read job {job_id}", read)
@@ -91,8 +70,7 @@ class JobTable:
             try:
                 return Lock.from_entity(client.get_entity(LOCK_PARTITION, entity))
             except ResourceNotFoundError as exc:
-                if "TableNotFound" in str(exc):
-                    raise
+                row_absent(exc)
                 return None
 
         return self._call(f"read the lock of {entity}", read)
@@ -112,8 +90,7 @@ class JobTable:
                     match_condition=MatchConditions.IfNotModified,
                 )
             except ResourceNotFoundError as exc:
-                if "TableNotFound" in str(exc):
-                    raise
+                row_absent(exc)
                 raise WriteConflictError(f"take the lock of {lock.entity}") from exc
 
         lock.etag = self._call(f"take the lock of {lock.entity}", write)["etag"]

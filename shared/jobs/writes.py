@@ -17,12 +17,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 
-from shared.engine import Engine
 from shared.jobs.coupling import WRITES, Decision
-from shared.journal import FOLLOWER, LEAD, Pair
 from shared.keys import normalise
-from shared.rows import Guard, Intent, Row, SyncMeta, WriteConflictError
-from shared.store import Write
+from shared.storage import WriteConflictError
+from shared.sync.engine import Engine
+from shared.sync.journal import FOLLOWER, LEAD, Pair
+from shared.sync.rows import Guard, Intent, Row, SyncMeta
+from shared.sync.store import Write
 
 # Rows per transaction (at most 100 operations): a lead row goes with its intent's index row and one
 # operation is left for the guard; where records have positions, each may also move its position's
@@ -89,7 +90,7 @@ class ChunkWriter:
     def _write_followers(
         self, batch: list[tuple[Decision, Row]], stored: dict[str, Pair], metas: dict[str, SyncMeta]
     ) -> None:
-        """The followers' rows; then the leads' intents are cleared (shared/confirmations.py), as the live
+        """The followers' rows; then the leads' intents are cleared (shared/sync/confirmations.py), as the live
         path's writer does, so that recovery has nothing to confirm."""
         writes: list[Write] = []
         for decision, _ in batch:

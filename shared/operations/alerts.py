@@ -10,17 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from shared.errorlog import ErrorEntry, ErrorLog
 from shared.errors import SyncError
 from shared.keys import printable
-from shared.operations.control import Control
+from shared.operations.states import PauseStates
 from shared.settings import Settings
+from shared.sync.errorlog import ErrorEntry, ErrorLog
 
 log = logging.getLogger(__name__)
 QUIET_SOURCES = ("job",)
 
 
-def watch(errors: ErrorLog, control: Control, settings: Settings, entry: ErrorEntry) -> None:
+def watch(errors: ErrorLog, control: PauseStates, settings: Settings, entry: ErrorEntry) -> None:
     """Pause `entry.entity` when it has failed more than `alert_failures` times within `alert_minutes`."""
     if entry.source in QUIET_SOURCES:
         return

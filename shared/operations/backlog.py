@@ -17,16 +17,16 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
-from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient
 
 from shared import jsonio
-from shared.errors import PayloadTooLargeError, TransientError
-from shared.spec import Side
+from shared.entities.spec import Side
+from shared.errors import PayloadTooLargeError
+from shared.storage import Table, row_absent
 
 T = TypeVar("T")
 TABLE = "SyncBacklog"
@@ -129,9 +129,7 @@ class Backlog:
     """Held changes per entity. Thread-safe; creates its table on first use (and again if dropped)."""
 
     def __init__(self, client: TableClient) -> None:
-        self._client = client
-        self._ready = False
-        self._lock = threading.Lock()
+        self._table = Table(client)
 
     def add(self, held: Held) -> Held:
         """Store a change (a new row, never overwriting one); the stored change with its RowKey."""
@@ -159,8 +157,7 @@ class Backlog:
             try:
                 client.delete_entity(held.entity, held.row_key)
             except ResourceNotFoundError as exc:
-                if "TableNotFound" in str(exc):
-                    raise
+                row_absent(exc)
 
         self._call("drop an applied change", drop)
 
@@ -174,18 +171,4 @@ class Backlog:
         )
 
     def _call(self, action: str, call: Callable[[TableClient], T]) -> T:
-        for retry in (False, True):
-            try:
-                if not self._ready:
-                    with self._lock, suppress(ResourceExistsError):
-                        self._client.create_table()
-                    self._ready = True
-                return call(self._client)
-            except ResourceNotFoundError as exc:
-                if "TableNotFound" in str(exc) and not retry:
-                    self._ready = False
-                    continue
-                raise TransientError(f"storage failed while trying to {action}; retry") from exc
-            except AzureError as exc:
-                raise TransientError(f"storage failed while trying to {action}; retry") from exc
-        raise TransientError(f"storage failed while trying to {action}: table {TABLE} is missing")
+        return self._table.call(action, call)

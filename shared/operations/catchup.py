@@ -11,7 +11,7 @@ applied before the pause) is counted `superseded` and dropped, which is no error
 of order. A change that breaks a rule goes to the error log with `source: "catch-up"` and the rest go
 on; a storage failure fails the chunk, which the runner retries.
 
-The entity stays held (paused, reason `catching up (job …)`) until a chunk finds the backlog empty:
+The entity stays held (paused, its state's `catch_up_job` naming the job) until a chunk finds the backlog empty:
 then it is marked running. Another instance may still hold a change for up to the control cache's
 second; the `final` phase waits SETTLE seconds after that and applies what came in meanwhile.
 If an operator pauses the entity during the catch-up, the job stops; the rest waits for the next resume.
@@ -22,24 +22,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, Protocol
 
-from shared import jsonio, runtime
-from shared.callers import native
-from shared.callers.changes import Delete
-from shared.engine import Engine
-from shared.errorlog import ErrorEntry, ErrorLog
-from shared.errors import NotFoundError, StaleError, SyncError, TransientError
-from shared.jobs.model import COUNTS, VIEWS, Job, new_job_id
-from shared.jobs.runner import KINDS
+from shared.entities.spec import other
+from shared.errors import StaleError, SyncError, TransientError
+from shared.jobs.model import COUNTS, Job, new_job_id
+from shared.jobs.runner import JobRunner, Kind
 from shared.jobs.table import JobTable
 from shared.keys import printable
-from shared.messages import DeleteMessage, apply_message, message_key, parse_message
-from shared.operations import status
-from shared.operations.backlog import Held
-from shared.operations.control import CACHE_SECONDS
-from shared.operations.pause import CATCHING_UP
-from shared.spec import other
+from shared.operations.backlog import Backlog, Held
+from shared.operations.states import CACHE_SECONDS, PauseStates
+from shared.sync.engine import Engine
+from shared.sync.errorlog import ErrorEntry, ErrorLog
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +46,31 @@ CHUNK_SECONDS = 8.0  # … and at most this long (the runner's lease is 15 s)
 SETTLE = 2 * CACHE_SECONDS  # after marking running: how long other instances may still hold changes
 
 
-def start(slug: str) -> Job:
-    """Queue a catch-up of the entity and keep it held (reason `catching up (job …)`) until it is done."""
-    runner = runtime.job_runner()
+class Replay(Protocol):
+    """How a held change is applied and logged: the edge reads requests and queue messages as they came."""
+
+    def apply(self, engine: Engine, held: Held) -> str:
+        """Apply one held change as the live path would have on its arrival; the outcome's status."""
+
+    def key(self, engine: Engine, held: Held) -> tuple[str | None, str | None]:
+        """The company and id a held change names, as far as they can be read."""
+
+    def replayable(self, held: Held) -> bytes:
+        """What a retry from the error log runs again."""
+
+
+def kind(states: PauseStates, backlog: Backlog, replay: Replay, touch: Callable[[str], None]) -> Kind:
+    """The catch-up job kind, with what its chunks need (the wiring adds it to the runner's kinds)."""
+    return Kind(partial(CatchUp, states=states, backlog=backlog, replay=replay, touch=touch), view)
+
+
+def start(runner: JobRunner, states: PauseStates, backlog: Backlog, slug: str) -> Job:
+    """Queue a catch-up of the entity and keep it held (its state names the job) until it is done."""
     now = dt.datetime.now(dt.UTC)
-    job = Job(new_job_id(now), KIND, slug, {}, created_at=now, total=runtime.backlog().count(slug))
-    runtime.control().pause([slug], f"{CATCHING_UP} (job {job.id})")
+    job = Job(new_job_id(now), KIND, slug, {}, created_at=now, total=backlog.count(slug))
+    states.catch_up(slug, job.id)
     runner.jobs.create(job)
-    runner._send(job)
+    runner.send(job)
     log.info("job %s: catch-up of %s queued, %d held", job.id, slug, job.total, extra={"job": job.id})
     return job
 
@@ -65,15 +78,26 @@ def start(slug: str) -> Job:
 class CatchUp:
     """Runs chunks of one catch-up job; the runner (shared/jobs/runner.py) loads and checkpoints the job."""
 
-    def __init__(self, engine: Engine, jobs: JobTable, errors: ErrorLog, job: Job) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        jobs: JobTable,
+        errors: ErrorLog,
+        job: Job,
+        *,
+        states: PauseStates,
+        backlog: Backlog,
+        replay: Replay,
+        touch: Callable[[str], None],
+    ) -> None:
         self.engine, self.errors, self.job = engine, errors, job
         self.slug = engine.spec.slug
-        self.backlog = runtime.backlog()
+        self.states, self.backlog, self.replay, self.touch = states, backlog, replay, touch
 
     def run_chunk(self) -> None:
-        job, control = self.job, runtime.control()
+        job, control = self.job, self.states
         if job.phase == "scan":
-            if control.state(self.slug).reason != f"{CATCHING_UP} (job {job.id})":
+            if control.state(self.slug).catch_up_job != job.id:
                 job.phase, job.counts["stopped"] = "done", 1  # paused again (or resumed by a newer job)
                 return
             if not self._drain():
@@ -107,14 +131,14 @@ class CatchUp:
             if time.monotonic() > deadline:
                 break
         if applied:
-            status.touch(self.slug)
+            self.touch(self.slug)
         return applied
 
     def _apply(self, held: Held) -> None:
         at = self.engine_at(held.arrived)
         self.job.counts["read"] += 1
         try:
-            outcome = apply(at, held)
+            outcome = self.replay.apply(at, held)
         except TransientError:
             raise
         except StaleError as exc:  # a newer change of the key came first: no rule broken, nothing to retry
@@ -144,7 +168,7 @@ class CatchUp:
     def _log_failure(self, held: Held, exc: SyncError) -> None:
         company, ident = held.company, held.ident
         if held.origin == "queue":
-            company, ident = _message_key(self.engine, held)
+            company, ident = self.replay.key(self.engine, held)
         entry = ErrorEntry(
             entity=self.slug,
             direction=f"{held.side}-to-{other(held.side)}",
@@ -155,7 +179,7 @@ class CatchUp:
             error=exc,
             source="catch-up",
             job_id=self.job.id,
-            change=_replayable(held),
+            change=self.replay.replayable(held),
         )
         self.errors.record(entry)
         log.warning(
@@ -166,35 +190,6 @@ class CatchUp:
             printable(exc.message),
             extra={"entity": self.slug, "job": self.job.id, "key": printable(f"{company}/{ident}")},
         )
-
-
-def apply(engine: Engine, held: Held) -> str:
-    """Apply one held change as the live path would have on its arrival; the outcome's status."""
-    if held.origin == "queue":
-        message = parse_message(held.body)
-        if isinstance(message, DeleteMessage):
-            return _delete(engine, held, message.key.company, message.key.id, message.modified)
-        return apply_message(engine, held.side, message).status
-    if held.method == "DELETE":
-        return _delete(engine, held, held.company or "", held.ident or "", held.modified)
-    change = native.parse(engine, held.side, jsonio.loads_object(held.body), held.headers)
-    if isinstance(change, Delete):
-        return _delete(engine, held, change.company, change.ident, change.modified)
-    return engine.upsert(held.side, change.record).status
-
-
-def _delete(engine: Engine, held: Held, company: str, ident: str, modified: Any) -> str:
-    try:
-        return engine.delete(held.side, company, ident, modified).status
-    except NotFoundError:  # already gone (or never there): a delete with nothing to delete is done
-        return "absent"
-
-
-def _message_key(engine: Engine, held: Held) -> tuple[str | None, str | None]:
-    try:
-        return message_key(engine, held.side, parse_message(held.body))
-    except SyncError:
-        return None, None
 
 
 def view(job: Job) -> dict[str, Any]:
@@ -208,17 +203,3 @@ def view(job: Job) -> dict[str, Any]:
         "errors": {"table": "SyncErrors", "source": "catch-up", "job": job.id},
     }
     return {"counts": counts, "report": report}
-
-
-KINDS[KIND] = CatchUp
-VIEWS[KIND] = view
-
-
-def _replayable(held: Held) -> bytes:
-    """What a retry from the error log runs again: the body as it came, or a delete message for an HTTP
-    DELETE (its key is in the route; its time is the caller's, else its arrival)."""
-    if held.method != "DELETE" or held.origin == "queue":
-        return held.body
-    modified = held.modified if held.modified is not None else held.arrived.isoformat()
-    key = {"company": held.company, "id": held.ident}
-    return jsonio.dumps({"operation": "delete", "key": key, "modified": modified})

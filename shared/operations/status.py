@@ -21,78 +21,84 @@ import time
 from typing import Any
 
 from azure.core.exceptions import AzureError, ResourceNotFoundError
-from azure.data.tables import TableClient, UpdateMode
+from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 
-from shared import runtime
 from shared.entities import ENTITIES
+from shared.entities.spec import SIDES
 from shared.errors import TransientError
-from shared.journal import FOLLOWER, LEAD
 from shared.keys import is_record_key
-from shared.operations.control import TABLE as CONTROL_TABLE
-from shared.operations.control import EntityState
-from shared.settings import get_settings
-from shared.spec import SIDES
-from shared.store import PARTITION
+from shared.operations.backlog import Backlog
+from shared.operations.states import TABLE as STATES_TABLE
+from shared.operations.states import EntityState, PauseStates
+from shared.sync.journal import FOLLOWER, LEAD
+from shared.sync.store import PARTITION
 
 log = logging.getLogger(__name__)
 
 STATS_PARTITION = "last-sync"
 TOUCH_SECONDS = 5.0
-RECENT_JOBS = 10
-
-_touched: dict[str, float] = {}
-_touch_lock = threading.Lock()
 
 
-def touch(slug: str) -> None:
-    """Note that the entity synced a change now (written at most every TOUCH_SECONDS; never fails a change)."""
-    now = time.monotonic()
-    with _touch_lock:
-        if now - _touched.get(slug, -TOUCH_SECONDS) < TOUCH_SECONDS:
-            return
-        _touched[slug] = now
-    row = {"PartitionKey": STATS_PARTITION, "RowKey": slug, "LastSync": dt.datetime.now(dt.UTC)}
-    try:
-        _stats().upsert_entity(row, mode=UpdateMode.MERGE)
-    except AzureError:  # the control table appears on first pause or status; the next touch writes it
-        log.debug("could not note the last sync of %s", slug)
+class StatusBoard:
+    """Each entity's status, and the last-sync note every successful change may touch."""
 
+    def __init__(self, tables: TableServiceClient, states: PauseStates, backlog: Backlog, error_table: str) -> None:
+        self.tables, self.states, self.backlog, self.error_table = tables, states, backlog, error_table
+        self._touched: dict[str, float] = {}
+        self._touch_lock = threading.Lock()
 
-def _stats() -> TableClient:
-    return runtime.table_service().get_table_client(CONTROL_TABLE)
+    def touch(self, slug: str) -> None:
+        """Note that the entity synced a change now (written at most every TOUCH_SECONDS; never fails a change)."""
+        now = time.monotonic()
+        with self._touch_lock:
+            if now - self._touched.get(slug, -TOUCH_SECONDS) < TOUCH_SECONDS:
+                return
+            self._touched[slug] = now
+        row = {"PartitionKey": STATS_PARTITION, "RowKey": slug, "LastSync": dt.datetime.now(dt.UTC)}
+        try:
+            self._stats().upsert_entity(row, mode=UpdateMode.MERGE)
+        except AzureError:  # the pause-state table appears on first pause or status; the next touch writes it
+            log.debug("could not note the last sync of %s", slug)
 
+    def _stats(self) -> TableClient:
+        return self.tables.get_table_client(STATES_TABLE)
 
-def report(slugs: list[str] | None = None) -> dict[str, Any]:
-    """The whole status: every entity (or those named) and the recent jobs."""
-    entries = entries_of(slugs or list(ENTITIES))
-    jobs = [job.as_dict() for job in runtime.job_runner().jobs.recent(RECENT_JOBS)]
-    return {"entities": entries, "jobs": jobs}
+    def entries_of(self, slugs: list[str]) -> list[dict[str, Any]]:
+        states = self.states.states()
+        last = self._last_syncs()
+        return [self.entry(slug, states.get(slug) or EntityState(slug), last.get(slug)) for slug in slugs]
 
+    def entry(self, slug: str, state: EntityState, last_sync: dt.datetime | None) -> dict[str, Any]:
+        client = self.tables.get_table_client(ENTITIES[slug].table)
+        sides = {side: _query(client, "PartitionKey eq @pk", {"pk": PARTITION[side]}, _COLUMNS) for side in SIDES}
+        return {
+            "entity": slug,
+            "state": "running" if state.catching_up or not state.paused else "paused",
+            "catching_up": state.catching_up,
+            "reason": state.reason,
+            "since": state.since,
+            "rows": {"fs": _records(sides["fs"]), "scm": _records(sides["scm"])},
+            "backlog": self.backlog.count(slug),
+            "pending": _pending(sides[LEAD], sides[FOLLOWER]),
+            "errors": self._errors(slug),
+            "last_sync": last_sync,
+        }
 
-def entries_of(slugs: list[str]) -> list[dict[str, Any]]:
-    states = runtime.control().states()
-    last = _last_syncs()
-    return [entry(slug, states.get(slug) or EntityState(slug), last.get(slug)) for slug in slugs]
+    def _errors(self, slug: str) -> dict[str, int]:
+        """Rows of the error table for the entity: open (State is not `resolved`), and logged in the last hour."""
+        client = self.tables.get_table_client(self.error_table)
+        hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        rows = _query(client, "PartitionKey eq @pk", {"pk": slug}, ["RowKey", "State", "LoggedAt"])
+        open_rows = last_hour = 0
+        for row in rows:
+            open_rows += row.get("State") != "resolved"
+            logged = row.get("LoggedAt")
+            last_hour += logged is not None and logged >= hour_ago
+        return {"open": open_rows, "last_hour": last_hour}
 
-
-def entry(slug: str, state: EntityState, last_sync: dt.datetime | None) -> dict[str, Any]:
-    from shared.operations.pause import catching_up
-
-    client = runtime.table_service().get_table_client(ENTITIES[slug].table)
-    sides = {side: _query(client, "PartitionKey eq @pk", {"pk": PARTITION[side]}, _COLUMNS) for side in SIDES}
-    up = catching_up(state)
-    return {
-        "entity": slug,
-        "state": "running" if up or not state.paused else "paused",
-        "catching_up": up,
-        "reason": state.reason,
-        "since": state.since,
-        "rows": {"fs": _records(sides["fs"]), "scm": _records(sides["scm"])},
-        "backlog": runtime.backlog().count(slug),
-        "pending": _pending(sides[LEAD], sides[FOLLOWER]),
-        "errors": _errors(slug),
-        "last_sync": last_sync,
-    }
+    def _last_syncs(self) -> dict[str, dt.datetime]:
+        rows = _query(self._stats(), "PartitionKey eq @pk", {"pk": STATS_PARTITION}, ["RowKey", "LastSync"])
+        return {row["RowKey"]: row["LastSync"] for row in rows if row.get("LastSync")}
 
 
 _COLUMNS = ["RowKey", "SyncDeleted", "SyncPending", "SyncOperationId"]  # never a record's own fields
@@ -112,24 +118,6 @@ def _pending(leads: list[Any], followers: list[Any]) -> int:
         for row in leads
         if row.get("SyncPending") and (row["RowKey"] not in done or done[row["RowKey"]] != row.get("SyncOperationId"))
     )
-
-
-def _errors(slug: str) -> dict[str, int]:
-    """Rows of the error table for the entity: open (State is not `resolved`), and logged in the last hour."""
-    client = runtime.table_service().get_table_client(get_settings().error_table)
-    hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    rows = _query(client, "PartitionKey eq @pk", {"pk": slug}, ["RowKey", "State", "LoggedAt"])
-    open_rows = last_hour = 0
-    for row in rows:
-        open_rows += row.get("State") != "resolved"
-        logged = row.get("LoggedAt")
-        last_hour += logged is not None and logged >= hour_ago
-    return {"open": open_rows, "last_hour": last_hour}
-
-
-def _last_syncs() -> dict[str, dt.datetime]:
-    rows = _query(_stats(), "PartitionKey eq @pk", {"pk": STATS_PARTITION}, ["RowKey", "LastSync"])
-    return {row["RowKey"]: row["LastSync"] for row in rows if row.get("LastSync")}
 
 
 def _query(client: TableClient, query: str, params: dict[str, Any], select: list[str]) -> list[Any]:

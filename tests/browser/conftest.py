@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from devhost import LocalHost
 from devtools.azurite import Azurite
-from shared import runtime
+from functions import runtime
 from shared.entities import ENTITIES
 from tests.integration.support import Api
 

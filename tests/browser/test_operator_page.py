@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 
 from devhost import LocalHost
 from devtools.azurite import Azurite
+from shared.edge import ui
 from shared.entities import ENTITIES
-from shared.operations import ui
 from tests.browser.conftest import ADMIN_KEY, anonymous, screenshot
 from tests.integration.support import Api, eventually, held, post_ok, send
 from tests.samples import sample

@@ -14,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 import function_app
+from deploy import template
 from devhost.loader import describe
 from shared.entities import ENTITIES
 from shared.settings import Settings
@@ -69,6 +70,15 @@ def test_the_tables_and_queues_the_app_uses_are_created() -> None:
     assert {spec.table for spec in ENTITIES.values()} | {"SyncErrors"} <= set(variables["tables"])
     queues = {f.queue for f in describe(function_app.app) if f.kind == "queue"}
     assert set(variables["queues"]) == queues
+
+
+def test_the_template_is_written_from_the_entity_registry() -> None:
+    """`python -m deploy.template` writes the tables and queues (make package runs it); the committed template
+    is what it writes, and a template missing an entity's table is rewritten whole."""
+    assert template.main(["--check"]) == 0
+    stale = json.loads(template.TEMPLATE.read_text(encoding="utf-8"))
+    stale["variables"]["tables"].remove(next(iter(ENTITIES.values())).table)
+    assert json.loads(template.rendered(stale))["variables"] == TEMPLATE["variables"]
 
 
 def test_a_python_3_11_function_app_on_linux_functions_v4() -> None:

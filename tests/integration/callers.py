@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from shared import jsonio, runtime
-from shared.callers.credentials import Signable, sign
+from functions import runtime
+from shared import jsonio
+from shared.edge.callers.credentials import Signable, sign
 from tests.fixtures.dataverse import COMPANY_GUIDS
 from tests.integration.support import Api
 

@@ -13,7 +13,7 @@ from azure.storage.queue import QueueServiceClient
 
 from devhost import LocalHost
 from devtools.azurite import Azurite
-from shared import runtime
+from functions import runtime
 from shared.entities import ENTITIES
 from tests.integration.support import Api
 
@@ -62,7 +62,7 @@ def queues(connection: str) -> QueueServiceClient:
 @pytest.fixture
 def clean(tables: TableServiceClient, queues: QueueServiceClient) -> None:
     """Every test starts with empty entity tables, error log and queues, and no confirmation of an earlier
-    test's change still waiting in the app (shared/confirmations.py) to be sent during this one."""
+    test's change still waiting in the app (shared/sync/confirmations.py) to be sent during this one."""
     for engine in runtime.engines():
         engine.journal.confirmations.flush()
     for table in [spec.table for spec in ENTITIES.values()] + ["SyncErrors", "SyncJobs"]:

@@ -14,11 +14,12 @@ from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.data.tables import TableServiceClient
 
-from shared import geo, runtime
-from shared.mapping import content_hash
-from shared.spec import EntitySpec
-from shared.store import calling_thread
-from shared.translate import translate
+from functions import runtime
+from shared.entities.spec import EntitySpec
+from shared.sync import geo
+from shared.sync.mapping import content_hash
+from shared.sync.store import calling_thread
+from shared.sync.translate import translate
 
 TIMER_THREADS = "devhost-timer-"  # devhost/timers.py names each timer's thread so
 
@@ -167,7 +168,7 @@ def assert_both_or_neither(tables: TableServiceClient, spec: EntitySpec, row_key
 def assert_located(
     tables: TableServiceClient, spec: EntitySpec, row_key: str, rows: dict[str, dict[str, Any] | None]
 ) -> None:
-    """On each side, the record's position index rows (shared/geo.py) are exactly the one its position
+    """On each side, the record's position index rows (shared/sync/geo.py) are exactly the one its position
     calls for (none for a record without one, a tombstone, or no row), and the row names that position."""
     if spec.geo is None:
         return

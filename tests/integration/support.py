@@ -11,8 +11,9 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient
 from azure.storage.queue import QueueClient, QueueServiceClient, TextBase64EncodePolicy
 
-from shared import importer, jsonio
+from shared import jsonio
 from shared.entities import ENTITIES
+from shared.jobs import importer
 from shared.keys import is_record_key
 from shared.settings import Settings
 

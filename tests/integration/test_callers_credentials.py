@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from shared import jsonio, runtime
+from functions import runtime
+from shared import jsonio
 from tests.integration.callers import ADMIN_KEY, FS_KEY, FS_NEXT, SCM_KEY, key, secured, signed
 from tests.integration.support import Api
 from tests.samples import sample

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from azure.data.tables import TableServiceClient
 
-from shared.callers.fno import BUSINESS_EVENTS
+from shared.edge.callers.fno import BUSINESS_EVENTS
 from shared.entities import ENTITIES
 from shared.keys import Key
 from tests.fixtures.dataverse import option

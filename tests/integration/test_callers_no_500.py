@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.callers.fno import BUSINESS_EVENTS, virtual_table
+from shared.edge.callers.fno import BUSINESS_EVENTS, virtual_table
 from shared.entities import ENTITIES
 from tests.fixtures import dataverse as dv
 from tests.integration.support import Api

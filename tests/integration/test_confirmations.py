@@ -1,4 +1,4 @@
-"""A change's intent is cleared together with other changes' (shared/confirmations.py), by its writer.
+"""A change's intent is cleared together with other changes' (shared/sync/confirmations.py), by its writer.
 
 The writer that saw its follower write succeed hands the lead row as written to its entity's
 confirmations, which clear up to 50 intents and their index rows in one transaction, each only if the
@@ -15,10 +15,11 @@ from collections.abc import Iterator
 import pytest
 from azure.data.tables import TableServiceClient
 
-from shared import confirmations, journal, runtime
-from shared.confirmations import Confirmations
+from functions import runtime
 from shared.entities import ENTITIES
 from shared.keys import PENDING_PREFIX, Key
+from shared.sync import confirmations, journal
+from shared.sync.confirmations import Confirmations
 from tests.integration.storage import Fault, StorageRequests, assert_both_or_neither, pair, policy
 from tests.integration.support import Api, eventually
 from tests.integration.test_recovery_index import Requests, index_rows, recover

@@ -8,7 +8,7 @@ from azure.storage.queue import QueueServiceClient
 
 from shared import jsonio
 from shared.entities import ENTITIES
-from shared.spec import other
+from shared.entities.spec import other
 from tests.integration.support import Api, eventually, peek, rows, send
 from tests.samples import sample
 

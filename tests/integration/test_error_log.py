@@ -10,9 +10,10 @@ import requests
 from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueServiceClient
 
-from shared import jsonio, runtime
-from shared.errorlog import ErrorEntry, stored_change
+from functions import runtime
+from shared import jsonio
 from shared.errors import RejectedError
+from shared.sync.errorlog import ErrorEntry, stored_change
 from tests.integration.support import Api, eventually, peek, rows, send
 from tests.samples import sample
 
@@ -48,7 +49,7 @@ def logged(api: Api, count: int, **params: Any) -> list[dict[str, Any]]:
 def resumed() -> Iterator[None]:
     """Leave every entity running after the test (the alert or the test may pause one)."""
     yield
-    runtime.control().resume(["warehouses", ASSETS, "payment-terms", "ship-via"])
+    runtime.pause_states().resume(["warehouses", ASSETS, "payment-terms", "ship-via"])
 
 
 def test_a_child_asset_waiting_for_its_parent_goes_through_on_retry(
@@ -132,7 +133,7 @@ def test_retry_all_with_filters(api: Api, connection: str, tables: TableServiceC
 def test_a_paused_entity_is_not_retried(api: Api, connection: str, resumed: None) -> None:
     send(connection, ASSET_QUEUE, {"operation": "upsert", "record": child()})
     [entry] = logged(api, 1)
-    runtime.control().pause([ASSETS], reason="maintenance")
+    runtime.pause_states().pause([ASSETS], reason="maintenance")
     answer = retry(api, entry["id"])
     assert answer.status_code == 409 and "paused" in answer.json()["error"]["message"]
     assert retry_all(api, entity=ASSETS).status_code == 409
@@ -182,14 +183,14 @@ def test_too_many_failures_pause_the_entity(
         for n in range(3):
             send(connection, ASSET_QUEUE, {"operation": "upsert", "record": child(f"F{n}", "NOPE")})
         logged(api, 3)
-        assert not runtime.control().is_paused(ASSETS)  # three is not more than three
+        assert not runtime.pause_states().is_paused(ASSETS)  # three is not more than three
         send(connection, ASSET_QUEUE, {"operation": "upsert", "record": child("F3", "NOPE")})
-        state = eventually(lambda: runtime.control().state(ASSETS).paused and runtime.control().state(ASSETS))
+        state = eventually(lambda: runtime.pause_states().state(ASSETS).paused and runtime.pause_states().state(ASSETS))
         assert state.reason and "4 failures in 5 minutes (more than 3)" in state.reason
         assert "validation_failed" in state.reason and "v0" not in state.reason  # why, never the record
-        assert not runtime.control().is_paused("payment-terms")
-        runtime.control().resume([ASSETS])
-        assert runtime.control().state(ASSETS).reason is None
+        assert not runtime.pause_states().is_paused("payment-terms")
+        runtime.pause_states().resume([ASSETS])
+        assert runtime.pause_states().state(ASSETS).reason is None
     finally:
         monkeypatch.undo()
         runtime.reset()

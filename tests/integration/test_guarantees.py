@@ -15,8 +15,8 @@ import pytest
 from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueServiceClient
 
-from shared import runtime
-from shared.callers.lookups import guid_column
+from functions import runtime
+from shared.edge.callers.lookups import guid_column
 from shared.entities import ENTITIES
 from shared.keys import Key
 from tests.integration.storage import StorageRequests, assert_both_or_neither, pair, policy, version_hash

@@ -18,10 +18,10 @@ from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient
 
 from devhost import LocalHost
-from shared import importer
+from shared.edge import job_routes
 from shared.entities import ENTITIES
 from shared.errors import TransientError
-from shared.jobs import import_http, importing
+from shared.jobs import importer, importing
 from shared.jobs.import_files import CONTAINER
 from shared.keys import Key
 from tests.integration import test_writing_jobs as writing
@@ -244,7 +244,7 @@ def test_bad_options_and_sizes_are_refused(
     assert {detail["field"] for detail in answer.json()["error"]["details"]} == {"side", "format"}
     assert upload(api, data, slug="trucks").status_code == 404
     assert upload(api, b"").status_code == 400
-    monkeypatch.setattr(import_http, "MAX_FILE_BYTES", len(data) - 1)
+    monkeypatch.setattr(job_routes, "MAX_FILE_BYTES", len(data) - 1)
     assert upload(api, data).json()["error"]["code"] == "payload_too_large"
     nothing_written(api, tables)
 

@@ -19,7 +19,7 @@ import pytest
 import requests
 from azure.data.tables import TableServiceClient
 
-from shared import runtime
+from functions import runtime
 from shared.entities import ENTITIES
 from shared.keys import Key
 from tests.integration.storage import Fault, assert_both_or_neither, pair, policy, version_hash

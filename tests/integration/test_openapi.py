@@ -28,7 +28,7 @@ from schemathesis.checks import (
 import function_app
 from devhost import LocalHost
 from devhost.loader import describe
-from shared.callers import openapi
+from shared.edge.callers import openapi
 from shared.entities import ENTITIES
 from tests.samples import sample
 

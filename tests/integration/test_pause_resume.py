@@ -19,10 +19,10 @@ from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueServiceClient
 
 from devtools.azurite import Azurite
-from shared import jsonio, runtime
+from functions import runtime
+from shared import jsonio
 from shared.entities import ENTITIES
 from shared.keys import Key
-from shared.operations import status
 from shared.operations.backlog import Held, arrival_key
 from tests.integration.support import Api, eventually, peek, rows, send
 from tests.processes import ROOT, Running, environment
@@ -38,8 +38,8 @@ def forget_pauses(tables: TableServiceClient) -> None:
         client = tables.create_table_if_not_exists(name)
         for row in client.list_entities(select=["PartitionKey", "RowKey"]):
             client.delete_entity(row["PartitionKey"], row["RowKey"])
-    runtime.control.cache_clear()  # the app runs in this process: its 1 s cache of the states goes too
-    status._touched.clear()
+    runtime.pause_states.cache_clear()  # the app runs in this process: its 1 s cache of the states goes too
+    runtime.status_board.cache_clear()  # and its note of when each entity last touched its last-sync row
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from azure.data.tables import TableServiceClient
 
 from devhost.cli import QUIET_LOGGERS
 from shared.errors import TransientError
-from shared.store import EntityStore
+from shared.sync.store import EntityStore
 from tests.integration.support import Api, rows
 
 E = "payment-terms"
@@ -52,7 +52,7 @@ def test_a_change_leaves_one_info_line(api: Api, caplog: pytest.LogCaptureFixtur
     assert api.post("fs", E, FS_NET30).status_code == 201
     # The request's own thread: the host's pollers and timers log on theirs, whenever they like.
     lines = [r for r in caplog.records if "process_request_thread" in (r.threadName or "")]
-    assert [(r.levelno, r.name) for r in lines] == [(logging.INFO, "shared.engine")]
+    assert [(r.levelno, r.name) for r in lines] == [(logging.INFO, "shared.sync.engine")]
     assert "payment-terms USMF/NET30 created from fs" in lines[0].getMessage()
 
 

@@ -7,9 +7,9 @@ from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueServiceClient
 
 from shared import jsonio
-from shared.errorlog import stored_change
 from shared.errors import TransientError
-from shared.store import EntityStore
+from shared.sync.errorlog import stored_change
+from shared.sync.store import EntityStore
 from tests.integration.support import Api, eventually, peek, rows, send
 
 FS_QUEUE, SCM_QUEUE = "fs-to-scm-payment-terms", "scm-to-fs-payment-terms"

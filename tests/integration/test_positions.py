@@ -1,4 +1,4 @@
-"""The position index (shared/geo.py): a `near=` list reads the index rows of the circle, not the records.
+"""The position index (shared/sync/geo.py): a `near=` list reads the index rows of the circle, not the records.
 
 Each warehouse with a position has an index row in its side's partition, written in the same transaction
 as the row; a move, a position removed and a delete take the old one away in that transaction too. The
@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from azure.data.tables import TableServiceClient
 
-from shared import geo, importer, runtime
+from functions import runtime
 from shared.entities import ENTITIES
+from shared.jobs import importer
 from shared.keys import GEO_PREFIX, Key
+from shared.sync import geo
 from tests.integration.storage import assert_both_or_neither, pair, policy
 from tests.integration.support import Api, held
 from tests.integration.test_recovery_index import Requests
@@ -117,7 +119,7 @@ def near_ids(api: Api, side: str, point: tuple[float, float], radius_km: float =
 
 
 def load(tables: TableServiceClient, records: list[dict[str, Any]]) -> importer.ImportReport:
-    """Records SCM holds, loaded as the import loads them (shared/importer.py)."""
+    """Records SCM holds, loaded as the import loads them (shared/jobs/importer.py)."""
     return held(tables, SPEC.slug, "scm", records)
 
 

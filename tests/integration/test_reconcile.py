@@ -21,9 +21,9 @@ from shared import jsonio
 from shared.entities import ENTITIES
 from shared.jobs import reconcile as reconcile_job
 from shared.keys import Key, company_range
-from shared.mapping import content_hash
-from shared.rows import Intent, SyncMeta
-from shared.translate import translate
+from shared.sync.mapping import content_hash
+from shared.sync.rows import Intent, SyncMeta
+from shared.sync.translate import translate
 from tests.integration.storage import Fault, assert_both_or_neither, policy
 from tests.integration.support import Api, eventually, held, post_ok
 from tests.integration.test_job_resume import job, start_host

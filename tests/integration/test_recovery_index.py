@@ -18,9 +18,11 @@ from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.data.tables import TableClient, TableServiceClient
 
-from shared import jsonio, recovery, runtime
+from functions import runtime
+from shared import jsonio
 from shared.entities import ENTITIES
 from shared.keys import PENDING_PREFIX, Key
+from shared.sync import recovery
 from tests.integration.storage import Fault, assert_both_or_neither, pair, policy, version_hash
 from tests.integration.support import Api
 from tests.samples import sample
@@ -109,7 +111,7 @@ def test_the_timer_pass_costs_the_operations_in_flight_not_the_rows_stored(
             )
     assert len(sent[5]) == len(sent[45]), sent
     # one range read of the index, then per operation: the pair's 2 reads and the follower write; then one
-    # transaction clearing both intents (shared/confirmations.py)
+    # transaction clearing both intents (shared/sync/confirmations.py)
     assert len(sent[45]) == 1 + 2 * 3 + 1, sent[45]
     assert sum("$batch" in request for request in sent[45]) == 1, sent[45]
     queries = [request for request in sent[45] if "$filter" in request]

@@ -17,11 +17,11 @@ import pytest
 import requests
 from azure.data.tables import TableClient, TableServiceClient
 
-from shared.engine import Engine
 from shared.entities import ENTITIES
 from shared.keys import Key
 from shared.settings import get_settings
-from shared.store import EntityStore
+from shared.sync.engine import Engine
+from shared.sync.store import EntityStore
 from tests.integration.storage import Fault, Pause, assert_both_or_neither, policy
 from tests.integration.support import Api, rows
 

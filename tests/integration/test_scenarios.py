@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared.geo import haversine_km
+from shared.sync.geo import haversine_km
 from tests.integration.support import Api
 from tests.samples import sample
 

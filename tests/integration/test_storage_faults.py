@@ -90,12 +90,14 @@ def test_log_lines_escape_caller_text_and_carry_structured_fields(
     send(connection, "fs-to-scm-ship-via", {"operation": "delete", "key": {"company": "USMF", "id": forged}})
     assert api.post("fs", "ship-via", sample("ship-via", "fs", "LOGGED", 1, at=1)).status_code == 201
     eventually(
-        lambda: any("FORGED" in record.getMessage() for record in caplog.records if record.name == "shared.messages")
+        lambda: any(
+            "FORGED" in record.getMessage() for record in caplog.records if record.name == "shared.edge.messages"
+        )
     )
     for record in caplog.records:
         if not record.name.startswith("azure"):  # the SDK's own HTTP logging is not ours
             assert "\n" not in record.getMessage(), record.getMessage()
-    created = [r for r in caplog.records if r.name == "shared.engine" and "LOGGED" in r.getMessage()]
+    created = [r for r in caplog.records if r.name == "shared.sync.engine" and "LOGGED" in r.getMessage()]
     assert created, [r.getMessage() for r in caplog.records]
     fields = {name: getattr(created[0], name, None) for name in ("entity", "key", "side", "operation_id")}
     assert fields["entity"] == "ship-via" and fields["key"] == "USMF/LOGGED" and fields["side"] == "fs"

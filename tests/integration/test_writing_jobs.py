@@ -18,7 +18,7 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.data.tables import TableServiceClient
 
 from shared.entities import ENTITIES
-from shared.store import calling_thread
+from shared.sync.store import calling_thread
 from tests.integration.storage import Pause, policy
 from tests.integration.support import Api, eventually
 from tests.integration.test_initial_sync import finished, hold, initial_sync

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import strategies as st
 
 from shared.entities.common import utf16_units
-from shared.spec import Direction, EntitySpec, Side
-from shared.translate import translate
+from shared.entities.spec import Direction, EntitySpec, Side
+from shared.sync.translate import translate
 
 Row = tuple[str, Any, str, Any]  # FS field, FS value, SCM field, SCM value (as each side's record holds it)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shared.callers.fno import BUSINESS_EVENTS
+from shared.edge.callers.fno import BUSINESS_EVENTS
 from shared.entities import ENTITIES
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from functions.http import sent_path
-from shared.callers import credentials
-from shared.callers.credentials import Signable, authorise, sign, signed_text
+from shared.edge.callers import credentials
+from shared.edge.callers.credentials import Signable, authorise, sign, signed_text
 from shared.errors import ConfigurationError, ForbiddenError, UnauthorizedError
 from shared.settings import Settings, load_settings
 

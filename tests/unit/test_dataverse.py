@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from shared.callers import context, fno
-from shared.callers.context import Reference, plain
-from shared.callers.lookups import guid_column, resolve
+from shared.edge.callers import context, fno
+from shared.edge.callers.context import Reference, plain
+from shared.edge.callers.lookups import guid_column, resolve
 from shared.entities import ENTITIES
 from shared.errors import BadRequestError
 from shared.settings import Settings

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.errorlog import CHUNK_BYTES, SAFE_ROW_KEY, ErrorEntry, change_columns, row_key, stored_change
 from shared.errors import NotFoundError, RejectedError, SyncError
 from shared.operations import alerts
-from shared.operations.errors import item, parse, split_id
+from shared.operations.error_entries import item, parse, split_id
 from shared.settings import Settings
+from shared.sync.errorlog import CHUNK_BYTES, SAFE_ROW_KEY, ErrorEntry, change_columns, row_key, stored_change
 
 
 @given(st.text(min_size=1, max_size=300))

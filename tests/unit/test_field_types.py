@@ -16,9 +16,9 @@ from shared.entities.common import Length, utf16_units
 from shared.entities.customer_assets import SPEC as ASSETS
 from shared.entities.payment_terms import SPEC as TERMS
 from shared.entities.ship_via import SPEC as SHIP_VIA
+from shared.entities.spec import EntitySpec
 from shared.entities.warehouses import SPEC as WAREHOUSES
-from shared.spec import EntitySpec
-from shared.translate import translate
+from shared.sync.translate import translate
 
 TERM = {"msdyn_company": "USMF", "msdyn_name": "NET10", "msdyn_days": 10}
 SCM_TERM = {"dataAreaId": "USMF", "Name": "NET10", "NumberOfDays": 10}

@@ -1,4 +1,4 @@
-"""The position index's key ranges (shared/geo.py): every point within the radius is inside one of them."""
+"""The position index's key ranges (shared/sync/geo.py): every point within the radius is inside one of them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from shared import geo
 from shared.keys import Key
+from shared.sync import geo
 
 ROW_KEY = Key("USMF", "WH-1").row_key
 latitudes = st.floats(-90, 90, allow_nan=False)

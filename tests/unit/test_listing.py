@@ -13,12 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from shared import geo, listing
+from shared.edge import listing
+from shared.edge.listing import Query
+from shared.entities.spec import EntitySpec, FieldPair, SideSpec
 from shared.errors import BadRequestError
 from shared.keys import Key
-from shared.listing import Query
-from shared.rows import Row, SyncMeta
-from shared.spec import EntitySpec, FieldPair, SideSpec
+from shared.sync import geo
+from shared.sync.rows import Row, SyncMeta
 
 
 class _Model(BaseModel):

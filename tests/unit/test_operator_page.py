@@ -15,7 +15,7 @@ import pytest
 import function_app
 from deploy.package import build
 from devhost.loader import describe
-from shared.operations import ui
+from shared.edge import ui
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPES = {"index.html": "text/html", "app.js": "text/javascript", "app.css": "text/css"}
@@ -86,7 +86,7 @@ def test_the_function_answers_the_type_with_its_charset(name: str | None) -> Non
         "index.htm",
         "app.js/",
         "/etc/passwd",
-        "shared/api.py",
+        "shared/edge/api.py",
         "app.js\x00.css",
         "x" * 5000,
     ],
@@ -126,7 +126,7 @@ def test_the_script_calls_the_contracts_routes_and_writes_no_html() -> None:
 
 def test_the_deployed_package_holds_the_page(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(build(tmp_path / "app.zip")).namelist())
-    assert {f"shared/operations/ui/{name}" for name in TYPES} <= names
+    assert {f"shared/edge/ui/{name}" for name in TYPES} <= names
     assert not [name for name in names if name.startswith("test-output/")]
 
 

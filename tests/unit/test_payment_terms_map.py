@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.entities.payment_terms import SPEC
-from shared.translate import translate
+from shared.sync.translate import translate
 from tests.unit import golden
 
 T0 = dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.UTC)

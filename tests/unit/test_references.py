@@ -1,4 +1,4 @@
-"""Reference checks (shared/references.py) against an in-memory Lookup: existence, kind, cycles."""
+"""Reference checks (shared/entities/references.py) against an in-memory Lookup: existence, kind, cycles."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from shared.entities import customer_assets, warehouses
+from shared.entities.references import exists, keeps_kind, no_cycle
+from shared.entities.spec import Side
 from shared.keys import normalise
-from shared.references import exists, keeps_kind, no_cycle
-from shared.spec import Side
 
 
 class Records:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from shared.entities import ENTITIES
-from shared.translate import translate
+from shared.sync.translate import translate
 from tests.samples import BUILDERS, sample
 
 

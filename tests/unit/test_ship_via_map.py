@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from shared.entities.ship_via import SPEC
-from shared.translate import translate
+from shared.sync.translate import translate
 
 T0 = "2026-03-01T12:30:00Z"
 FS = {"msdyn_company": "USMF", "modifiedon": T0, "msdyn_name": "Truck", "msdyn_description": "Truck delivery"}

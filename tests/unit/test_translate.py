@@ -10,8 +10,8 @@ import pytest
 from pydantic import BaseModel, TypeAdapter
 
 from shared.entities import ENTITIES
-from shared.spec import Direction, Side, other
-from shared.translate import translate
+from shared.entities.spec import Direction, Side, other
+from shared.sync.translate import translate
 from tests.samples import sample
 
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.entities.warehouses import SPEC
-from shared.translate import translate
+from shared.sync.translate import translate
 from tests.unit import golden
 
 T0 = "2026-03-01T12:30:00Z"

@@ -1,6 +1,0 @@
-"""Customer Assets: HTTP and queue triggers, FS→SCM and SCM→FS."""
-
-from functions.triggers import entity_blueprint
-from shared.entities.customer_assets import SPEC
-
-bp = entity_blueprint(SPEC)

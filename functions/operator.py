@@ -1,0 +1,62 @@
+"""The operator's routes: status, pause and resume; the error log and its retries; the operator page
+(docs/operating.md)."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from functions.http import from_host, to_host
+from functions.runtime import PROCESS, error_log
+from shared.edge import api, control_routes, retry, ui
+from shared.operations import error_entries
+
+bp = func.Blueprint()
+
+
+@bp.function_name("sync_status")
+@bp.route(route="sync/status", methods=["GET"])
+def sync_status(req: func.HttpRequest) -> func.HttpResponse:
+    return to_host(api.admin_request(from_host(req), lambda: control_routes.status(PROCESS)))
+
+
+@bp.function_name("sync_pause")
+@bp.route(route="sync/{entity}/pause", methods=["POST"])
+def sync_pause(req: func.HttpRequest) -> func.HttpResponse:
+    entity, request = req.route_params["entity"], from_host(req)
+    return to_host(api.admin_request(request, lambda: control_routes.pause_route(PROCESS, entity, request)))
+
+
+@bp.function_name("sync_resume")
+@bp.route(route="sync/{entity}/resume", methods=["POST"])
+def sync_resume(req: func.HttpRequest) -> func.HttpResponse:
+    entity = req.route_params["entity"]
+    return to_host(api.admin_request(from_host(req), lambda: control_routes.resume_route(PROCESS, entity)))
+
+
+@bp.function_name("errors")
+@bp.route(route="sync/errors", methods=["GET"])
+def list_errors(req: func.HttpRequest) -> func.HttpResponse:
+    request = from_host(req)
+    return to_host(api.admin_request(request, lambda: (200, error_entries.list_entries(error_log(), request.params))))
+
+
+@bp.function_name("errors_retry")
+@bp.route(route="sync/errors/retry", methods=["POST"])
+def retry_errors(req: func.HttpRequest) -> func.HttpResponse:
+    request = from_host(req)
+    return to_host(api.admin_request(request, lambda: (200, retry.retry_matching(PROCESS, request.params))))
+
+
+@bp.function_name("error_retry")
+@bp.route(route="sync/errors/{id}/retry", methods=["POST"])
+def retry_error(req: func.HttpRequest) -> func.HttpResponse:
+    entry_id = req.route_params.get("id", "")
+    return to_host(api.admin_request(from_host(req), lambda: (200, retry.retry_entry(PROCESS, entry_id))))
+
+
+@bp.function_name("operator_page")
+@bp.route(route="sync/ui/{asset?}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def operator_page(req: func.HttpRequest) -> func.HttpResponse:
+    """The page's static files, anonymous; its API calls carry the admin key."""
+    found = ui.asset(req.route_params.get("asset"))
+    return func.HttpResponse(found.body, status_code=found.status, headers=found.headers, mimetype=found.media_type)

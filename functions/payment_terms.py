@@ -1,6 +1,0 @@
-"""Payment Terms: HTTP and queue triggers, FS→SCM and SCM→FS."""
-
-from functions.triggers import entity_blueprint
-from shared.entities.payment_terms import SPEC
-
-bp = entity_blueprint(SPEC)

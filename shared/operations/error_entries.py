@@ -1,0 +1,167 @@
+"""`GET /api/sync/errors`: the error log's entries, filtered and paged, as the README lists their fields.
+
+Entries come in table order (entity, then entry id), `limit` at a time; `continuation` carries on.
+Every bad filter is a 422 naming the parameter. The stored change is never part of an item.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared import jsonio
+from shared.entities import ENTITIES
+from shared.errors import BadRequestError, Failure, NotFoundError, rejected
+from shared.sync.errorlog import SAFE_ROW_KEY, SOURCES, STATES, SUMMARY, ErrorLog
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+DIRECTIONS = ("fs-to-scm", "scm-to-fs")
+FILTERS = ("entity", "company", "id", "direction", "source", "state", "since")
+_COLUMNS = {"entity": "PartitionKey", "company": "Company", "id": "Id", "direction": "Direction"}
+_COLUMNS |= {"source": "Source", "state": "State"}
+
+
+@dataclass(frozen=True)
+class Query:
+    odata: str
+    parameters: dict[str, Any]
+    limit: int
+    token: dict[str, str] | None
+
+
+def parse(params: Mapping[str, str], *, state: str | None = None) -> Query:
+    """The OData filter for the query parameters; one 422 listing every bad one."""
+    failures: list[Failure] = []
+    values = {name: params[name] for name in FILTERS if params.get(name) not in (None, "")}
+    if state is not None:
+        values["state"] = state
+    for name, allowed in (("entity", tuple(ENTITIES)), ("direction", DIRECTIONS), ("source", SOURCES)):
+        if name in values and values[name] not in allowed:
+            failures.append(_bad(name, "one_of", f"{name} must be one of {', '.join(allowed)}"))
+    if "state" in values and values["state"] not in STATES:
+        failures.append(_bad("state", "one_of", f"state must be one of {', '.join(STATES)}"))
+    for name in ("company", "id"):
+        if name in values and len(values[name]) > 256:
+            failures.append(_bad(name, "max_length", f"{name} is longer than 256 characters"))
+    since = _since(values.pop("since", None), failures)
+    limit = _limit(params.get("limit"), failures)
+    token = _token(params.get("continuation"), failures)
+    if failures:
+        raise rejected("error log filter", None, failures)
+    clauses = [f"{_COLUMNS[name]} eq @{name}" for name in values]
+    parameters: dict[str, Any] = dict(values)
+    if since is not None:
+        clauses.append("LoggedAt ge @since")
+        parameters["since"] = since
+    return Query(" and ".join(clauses) or "PartitionKey ne ''", parameters, limit, token)
+
+
+def list_entries(log: ErrorLog, params: Mapping[str, str]) -> dict[str, Any]:
+    query = parse(params)
+    rows, token = log.query(query.odata, query.parameters, query.limit, query.token, SUMMARY)
+    return {"items": [item(row) for row in rows], "continuation": _encode(token)}
+
+
+def matching(log: ErrorLog, query: Query) -> Iterator[dict[str, Any]]:
+    """Every entry the query matches, page after page: their keys and whether they keep a change."""
+    token = query.token
+    while True:
+        rows, token = log.query(
+            query.odata, query.parameters, query.limit, token, ["PartitionKey", "RowKey", "ChangeParts"]
+        )
+        yield from rows
+        if not token:
+            return
+
+
+def item(row: Mapping[str, Any]) -> dict[str, Any]:
+    company, ident = row.get("Company"), row.get("Id")
+    return {
+        "id": entry_id(row["PartitionKey"], row["RowKey"]),
+        "entity": row["PartitionKey"],
+        "direction": row.get("Direction"),
+        "key": {"company": company, "id": ident} if company is not None or ident is not None else None,
+        "source": row.get("Source") or "queue",  # a column a select names but a row lacks reads as None
+        "at": _iso(row.get("LoggedAt")),
+        "attempts": row.get("Attempts") or row.get("DequeueCount") or 1,
+        "state": row.get("State") or "open",
+        "resolved_at": _iso(row.get("ResolvedAt")),
+        "job": row.get("JobId"),
+        "code": row.get("Code"),
+        "message": row.get("Message"),
+        "reasons": _reasons(row.get("Reasons")),
+        "retryable": isinstance(row.get("ChangeParts"), int),
+    }
+
+
+def entry_id(entity: str, row_key: str) -> str:
+    return f"{entity}~{row_key}"
+
+
+def split_id(value: str) -> tuple[str, str]:
+    """An entry id's entity and RowKey; 404 for anything that is not an id this API gave out."""
+    entity, sep, key = value.partition("~")
+    if not sep or entity not in ENTITIES or not SAFE_ROW_KEY.fullmatch(key):
+        raise NotFoundError(
+            "no such error log entry: ids look like <entity>~<message id>, as GET /api/sync/errors lists"
+        )
+    return entity, key
+
+
+def _reasons(raw: Any) -> list[Any]:
+    try:
+        reasons = jsonio.loads(raw) if isinstance(raw, str) else []
+    except BadRequestError:  # a truncated column: no reasons rather than a failed list
+        return []
+    return reasons if isinstance(reasons, list) else []
+
+
+def _iso(value: Any) -> str | None:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if isinstance(value, dt.datetime) else None
+
+
+def _bad(name: str, rule: str, message: str) -> Failure:
+    return Failure(field=name, rule=rule, side="request", message=message)
+
+
+def _since(raw: str | None, failures: list[Failure]) -> dt.datetime | None:
+    if raw is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        failures.append(_bad("since", "datetime", "since must be an ISO 8601 time, e.g. 2026-11-29T03:00:00Z"))
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _limit(raw: str | None, failures: list[Failure]) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
+        failures.append(_bad("limit", "range", f"limit must be a whole number from 1 to {MAX_LIMIT}"))
+        return DEFAULT_LIMIT
+    return int(raw)
+
+
+def _token(raw: str | None, failures: list[Failure]) -> dict[str, str] | None:
+    if not raw:
+        return None
+    try:
+        token = jsonio.loads(base64.urlsafe_b64decode(raw.encode("ascii") + b"=" * (-len(raw) % 4)))
+    except (ValueError, binascii.Error, BadRequestError):  # UnicodeEncodeError is a ValueError
+        token = None
+    if not (isinstance(token, dict) and token and all(isinstance(v, str) for v in token.values())):
+        failures.append(_bad("continuation", "token", "continuation is not a token this API gave out"))
+        return None
+    return token
+
+
+def _encode(token: Any) -> str | None:
+    return base64.urlsafe_b64encode(jsonio.dumps(token)).decode("ascii").rstrip("=") if token else None

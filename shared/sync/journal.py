@@ -1,0 +1,177 @@
+"""The journal: how a change reaches both sides though they share no transaction (docs/sync-protocol.md).
+
+Every change writes the lead side's row first. When the follower must change too, the lead row
+carries an intent — the follower's new record and the follower's ETag as read — until the follower
+is written. Anyone who finds an intent whose operation has not reached the follower finishes it,
+conditionally, so a newer write is never overwritten: the next writer of the key (`settle`), or
+recovery (shared/sync/recovery.py). Rules that read other records read the lead first (`OperationLookup`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from shared.entities.spec import EntitySpec, Side
+from shared.keys import Key
+from shared.logs import log_fields
+from shared.storage import WriteConflictError
+from shared.sync.confirmations import Confirmations
+from shared.sync.rows import Intent, Row
+from shared.sync.store import EntityStore
+
+log = logging.getLogger(__name__)
+
+# Every operation writes the lead side's row first (docs/sync-protocol.md). Fixed, never configured:
+# instances that disagreed on it would break the protocol. FS leads because its intent then holds
+# the SCM record, which is all mapped content: FS-only fields (a customer asset's account) never
+# reach the SCM partition, not even in the journal.
+LEAD: Side = "fs"
+FOLLOWER: Side = "scm"
+
+Pair = dict[Side, Row | None]
+
+
+class Journal:
+    """Settles and finishes the operations of one entity's table."""
+
+    def __init__(self, spec: EntitySpec, store: EntityStore) -> None:
+        self.spec = spec
+        self.store = store
+        self.confirmations = Confirmations(store, LEAD)
+
+    def read_pair(self, key: Key) -> Pair:
+        return self.store.read_pair(key)
+
+    def settle(self, key: Key) -> Pair:
+        """Both sides' rows, after finishing an operation that a crash or a fault left half done.
+
+        A settled pair holds no intent in doubt: what it holds (records, or tombstones of a delete) is
+        what both sides agree on.
+        """
+        pair = self.read_pair(key)
+        lead = pair[LEAD]
+        if lead is not None and in_doubt(lead, pair[FOLLOWER]):
+            log.warning(
+                "%s %s: finishing operation %s left half done",
+                self.spec.slug,
+                key,
+                lead.meta.operation_id,
+                extra=log_fields(self.spec.slug, key, LEAD, lead.meta.operation_id),
+            )
+            self.finish(key, lead, pair[FOLLOWER])
+            pair = self.read_pair(key)
+            if (lead := pair[LEAD]) is not None and in_doubt(lead, pair[FOLLOWER]):
+                raise WriteConflictError(f"settle {key}")  # someone else started another: decide again
+        return pair
+
+    def finish(self, key: Key, lead: Row, follower: Row | None) -> str:
+        """Complete the operation whose intent `lead` carries: what was done, for logs and reports.
+
+        Every write is conditional: the follower is written only if it is still as the operation read
+        it, so a newer write is never overwritten (a lost race raises WriteConflictError).
+        """
+        intent = lead.intent
+        if intent is None:
+            return "settled"
+        if follower is not None and follower.meta.operation_id == lead.meta.operation_id:
+            return "settled"
+        if _as_read(intent, follower):
+            self.write_follower(key, lead, follower)
+            return "deleted" if lead.deleted else "completed"
+        # the follower changed after the operation read it, outside this protocol: keep the newer write
+        log.error(
+            "%s %s: %s changed outside the sync while operation %s was in progress; kept it, dropped the intent",
+            self.spec.slug,
+            key,
+            FOLLOWER.upper(),
+            lead.meta.operation_id,
+            extra=log_fields(self.spec.slug, key, FOLLOWER, lead.meta.operation_id),
+        )
+        self.clear(key, lead)
+        return "abandoned"
+
+    def complete(self, key: Key, lead: Row, follower: Row | None) -> Row:
+        """A live writer's second write: the follower, as `write_follower`; then the lead row as written goes
+        to the confirmations, which clear its intent with others' (shared/sync/confirmations.py)."""
+        written = self.write_follower(key, lead, follower)
+        self.confirmations.add(key, lead)
+        return written
+
+    def write_follower(self, key: Key, lead: Row, follower: Row | None) -> Row:
+        """Write what the lead's intent promises the follower (its record, or a tombstone), conditionally,
+        over `follower` as the operation read it.
+
+        A follower tombstone that the purge removed meanwhile is no newer write: the row is created.
+        """
+        intent = lead.intent
+        assert intent is not None, "only an operation with an intent writes the follower"
+        record, deleted = ({}, True) if intent.record is None else (intent.record, False)
+        located = follower.geo if follower else None
+        try:
+            return self.store.write(
+                FOLLOWER, key, record, lead.meta, intent.follower_etag, deleted=deleted, located=located
+            )
+        except WriteConflictError:
+            if not intent.over_tombstone or self.store.read(FOLLOWER, key) is not None:
+                raise
+            return self.store.write(FOLLOWER, key, record, lead.meta, None, deleted=deleted)
+
+    def clear(self, key: Key, lead: Row) -> None:
+        """Drop the lead row's intent and its index row (its operation is done, or given up), if the row is
+        still as read."""
+        self.store.write(
+            LEAD, key, lead.record, lead.meta, lead.etag, deleted=lead.deleted, indexed=lead.indexed, located=lead.geo
+        )
+
+
+class OperationLookup:
+    """The store as context rules see it during one operation.
+
+    The record being changed is served from the pair the operation has already read. Other records
+    are read from the lead side first, which every change reaches before the follower: a tombstone
+    there means deleted, and an intent there holds the follower's record as last decided, whether
+    or not it has reached the follower yet. So a rule sees every change committed before the
+    company's guard was read, and the guard makes sure nothing it depends on commits after.
+    """
+
+    def __init__(self, spec: EntitySpec, store: EntityStore, key: Key, stored: Pair) -> None:
+        self._spec, self._store, self._key, self._stored = spec, store, key, stored
+
+    def get(self, side: Side, company: str, ident: str) -> dict[str, Any] | None:
+        key = Key(company, ident)
+        if key.row_key == self._key.row_key:
+            row = self._stored[side]
+            return row.record if row else None
+        lead = self._store.read(LEAD, key)
+        if lead is not None and lead.deleted:  # deleted, or being deleted
+            return None
+        if side == LEAD and lead is not None:
+            return lead.record
+        if side == FOLLOWER and lead is not None and lead.intent is not None and lead.intent.record is not None:
+            return lead.intent.record
+        return self._store.get(side, company, ident)
+
+    def find(self, side: Side, company: str, equals: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return self._store.find(side, company, equals)
+
+    def referring(self, side: Side, company: str, fields: tuple[str, ...], ident: str) -> list[str]:
+        """Asked of the lead side (see the class), under the lead's names of the same references."""
+        lead_names = {reference.name(side): reference.name(LEAD) for reference in self._spec.references}
+        lead_fields = tuple(lead_names.get(name, name) for name in fields)
+        return self._store.referring(LEAD, company, lead_fields, ident)
+
+
+def in_doubt(lead: Row, follower: Row | None) -> bool:
+    """Whether the lead row's operation (a change or a delete) may not have reached the follower yet."""
+    if lead.intent is None:
+        return False
+    return follower is None or follower.meta.operation_id != lead.meta.operation_id
+
+
+def _as_read(intent: Intent, follower: Row | None) -> bool:
+    """Whether the follower is still as the operation read it (or was a tombstone the purge removed)."""
+    if follower is None:
+        return intent.follower_etag is None or intent.over_tombstone
+    return follower.etag == intent.follower_etag

@@ -1,0 +1,138 @@
+"""Writing rows: one row with what goes with it in its transaction, several rows at once, intents cleared."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.data.tables import TableClient, TableTransactionError, UpdateMode
+
+from shared.entities.spec import Side
+from shared.keys import (
+    Key,
+)
+from shared.storage import table_missing
+from shared.sync import geo
+from shared.sync.rows import Guard, Intent, Row, RowConflictError, SyncMeta
+from shared.sync.store.access import TableAccess
+from shared.sync.store.entities import (
+    MAX_BATCH,
+    Write,
+    columns_of,
+    geo_change,
+    guard_put,
+    index_change,
+    put,
+    row_entity,
+)
+
+
+class Writes(TableAccess):
+    """Conditional writes of one entity table's rows, each with the index rows that go with it."""
+
+    def write(
+        self,
+        side: Side,
+        key: Key,
+        record: Mapping[str, Any],
+        meta: SyncMeta,
+        etag: str | None,
+        intent: Intent | None = None,
+        deleted: bool = False,
+        guard: Guard | None = None,
+        indexed: bool = False,
+        located: str | None = None,
+    ) -> Row:
+        """Create the row (etag None) or replace it only if it is unchanged since it was read.
+
+        Other rows of the partition go in the same transaction (one request, all or nothing): the
+        index row of an intent (written with an intent when the row as read had no `indexed` one;
+        removed when it had and the new row has none); the index row of the record's position, moved
+        or removed with it (`located`: the position the row as read names); and with a guard, the
+        company's guard row, only if that is unchanged too."""
+        position = self.position(side, record, deleted)
+        entity = row_entity(side, key, record, meta, intent, deleted, position)
+        others = index_change(side, key, meta, intent, indexed) + geo_change(side, key, located, position)
+        if guard is not None:
+            others.append(guard_put(side, guard, meta.operation_id))
+
+        def send(client: TableClient) -> Any:
+            if others:
+                return client.submit_transaction([put(entity, etag), *others])[0]
+            if etag is None:
+                return client.create_entity(entity)
+            return client.update_entity(
+                entity, mode=UpdateMode.REPLACE, etag=etag, match_condition=MatchConditions.IfNotModified
+            )
+
+        result = self._call(f"write {self.table} {key}", send)
+        return Row(
+            record=columns_of(record), meta=meta, etag=result["etag"], intent=intent, deleted=deleted, geo=position
+        )
+
+    def position(self, side: Side, record: Mapping[str, Any], deleted: bool) -> str | None:
+        """Where the record stands, as its row names it (shared/sync/geo.py), or None."""
+        point = None if self._locate is None or deleted else self._locate(side, record)
+        return None if point is None else geo.stamp(point)
+
+    def write_many(
+        self, side: Side, writes: Sequence[Write], guards: Sequence[Guard] = ()
+    ) -> tuple[list[Row], list[str]]:
+        """Several rows of one side in one transaction (atomic, at most MAX_BATCH operations with their
+        intents' and positions' index rows and the guards), each created or replaced only if unchanged
+        since read; the rows as written, in order, and the guards' new ETags."""
+        positions = [self.position(side, write.record, False) for write in writes]
+        entities = [
+            put(row_entity(side, w.key, w.record, w.meta, w.intent, False, position), w.etag)
+            for w, position in zip(writes, positions, strict=True)
+        ]
+        indexes = [op for w in writes for op in index_change(side, w.key, w.meta, w.intent, False)]
+        moves = zip(writes, positions, strict=True)
+        indexes += [op for w, position in moves for op in geo_change(side, w.key, w.located, position)]
+        guarded = [guard_put(side, guard) for guard in guards]
+        if not entities:
+            return [], []
+        if len(entities) + len(indexes) + len(guarded) > MAX_BATCH:
+            raise ValueError(f"a transaction holds at most {MAX_BATCH} operations")
+        results = self._call(
+            f"write {len(entities)} rows of {self.table}",
+            lambda client: client.submit_transaction(entities + indexes + guarded),
+        )
+        written = [
+            Row(columns_of(w.record), w.meta, result["etag"], w.intent, geo=position)
+            for w, position, result in zip(writes, positions, results, strict=False)
+        ]
+        return written, [result["etag"] for result in results[len(entities) + len(indexes) :]]
+
+    def clear_intents(self, side: Side, rows: Sequence[tuple[Key, Row]]) -> list[str]:
+        """Drop several rows' intents (their operations are done) and their index rows, in one transaction:
+        each row only if unchanged since it was read or written. A row that changed meanwhile fails the
+        whole transaction with RowConflictError, which says which row, so that the others can be sent
+        again. The rows' new ETags, in order."""
+        operations: list[tuple[Any, ...]] = []
+        owners: list[int] = []  # the row each operation belongs to
+        starts: list[int] = []  # each row's own operation
+        for position, (key, row) in enumerate(rows):
+            entity = row_entity(side, key, row.record, row.meta, None, row.deleted, row.geo)
+            changes = [put(entity, row.etag), *index_change(side, key, row.meta, None, row.indexed)]
+            starts.append(len(operations))
+            operations += changes
+            owners += [position] * len(changes)
+        if not operations:
+            return []
+        if len(operations) > MAX_BATCH:
+            raise ValueError(f"a transaction holds at most {MAX_BATCH} operations")
+        action = f"confirm {len(rows)} operations of {self.table}"
+
+        def submit(client: TableClient) -> Any:
+            try:
+                return client.submit_transaction(operations)
+            except TableTransactionError as exc:
+                lost = exc.status_code in (404, 409, 412) and not table_missing(exc)
+                if lost and 0 <= exc.index < len(owners):
+                    raise RowConflictError(action, owners[exc.index]) from exc
+                raise
+
+        results = self._call(action, submit)
+        return [results[start]["etag"] for start in starts]
