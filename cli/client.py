@@ -6,6 +6,9 @@ from typing import Any
 
 import requests
 
+from shared.entities import ENTITIES
+
+ENTITY_HELP = " | ".join(ENTITIES)  # what an entity argument takes, from the registry
 UPLOAD_TIMEOUT = 900  # seconds for the answer to an upload: the app reads a file of up to 100 MB whole first
 
 

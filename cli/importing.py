@@ -24,7 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from cli.client import Client, CommandError
+from cli.client import ENTITY_HELP, Client, CommandError
 from cli.following import followed
 
 # a terminal's width (or COLUMNS); piped (grep, a log) wide enough that a refused row stays on one line
@@ -42,7 +42,7 @@ def register(commands: Any) -> None:
         description="Upload an export file to the app (--url) and follow its import job. Records the side "
         "already holds (or has deleted) are left as they are and counted `exists`.",
     )
-    load.add_argument("entity", help="warehouses, customer-assets, payment-terms or ship-via")
+    load.add_argument("entity", help=ENTITY_HELP)
     load.add_argument("file", type=Path, help="the export: .csv, or .jsonl (one JSON object a line)")
     load.add_argument("--side", required=True, choices=("fs", "scm"), help="whose export it is")
     load.add_argument("--format", choices=("csv", "jsonl"), help="default: from the file's extension")

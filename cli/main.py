@@ -12,12 +12,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from cli import control, errors, importing, reconcile
-from cli.client import Client, CommandError
+from cli import control, error_log, importing, reconcile
+from cli.client import ENTITY_HELP, Client, CommandError
 from cli.following import followed, rate
 
 # operator subcommands that live in modules of their own, each with `register(subparsers)`
-OPERATOR_COMMANDS: tuple[Any, ...] = (control, errors, reconcile, importing)
+OPERATOR_COMMANDS: tuple[Any, ...] = (control, error_log, reconcile, importing)
 
 COUNTS = ("read", "created", "coupled", "updated", "unchanged", "conflicts", "failed")
 console = Console(highlight=False, soft_wrap=True)  # whole lines, also when piped
@@ -37,7 +37,7 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
 
     sync = commands.add_parser("initial-sync", help="bring one side's records across, and follow the job")
-    sync.add_argument("entity", help="warehouses, customer-assets, payment-terms or ship-via")
+    sync.add_argument("entity", help=ENTITY_HELP)
     sync.add_argument(
         "--from", dest="source", required=True, choices=("fs", "scm"), help="whose records to bring across"
     )

@@ -13,7 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from cli.client import Client
+from cli.client import ENTITY_HELP, Client
 from cli.following import followed, rate
 
 KINDS = ("missing_in_fs", "missing_in_scm", "differ", "in_doubt")
@@ -24,7 +24,7 @@ def register(commands: Any) -> None:
     command = commands.add_parser(
         "reconcile", help="compare an entity's FS and SCM records key by key; --repair brings them in step"
     )
-    command.add_argument("entity", help="warehouses, customer-assets, payment-terms or ship-via")
+    command.add_argument("entity", help=ENTITY_HELP)
     command.add_argument("--company", help="one company only (default: all)")
     command.add_argument(
         "--repair",
