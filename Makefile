@@ -51,13 +51,13 @@ test: install lint scan-tools
 soak: install
 	$(PY) -m pytest -m soak -s
 
-# The zip that is deployed (dist/app.zip): the app without the local tooling; see the README, "Deploying".
+# The zip that is deployed (dist/app.zip): the app without the local tooling; see docs/deploying.md.
 package: $(PY_OK)
 	$(PY) -m deploy.package
 
 lint: $(PY_OK)
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
+	$(PY) -m ruff format --check .   # also the Python blocks of README.md and docs/*.md
 	$(PY) -m mypy
 
 # On demand, never part of `make test` (3-4 minutes); e.g. make bench ARGS="--n 100 --recovery-rows 1000,10000"

@@ -1,4 +1,4 @@
-"""Pause, resume and status of the sync (README, "Operating the sync"): thin triggers over
+"""Pause, resume and status of the sync (docs/operating.md, "Pause, resume and status"): thin triggers over
 shared/operations."""
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from shared.spec import EntitySpec
 PREFIX = "mserp_"
 MESSAGES = {"onexternalcreated": "upsert", "onexternalupdated": "upsert", "onexternaldeleted": "delete"}
 EventAction = Literal["upsert", "delete"]
-# The business event ids each entity's route takes, and what each does (the README lists the same).
+# The business event ids each entity's route takes, and what each does (docs/connecting.md lists the same).
 BUSINESS_EVENTS: dict[str, dict[str, EventAction]] = {
     "warehouses": {"FsScmSyncWarehouseChanged": "upsert", "FsScmSyncWarehouseDeleted": "delete"},
     "customer-assets": {"FsScmSyncCustomerAssetChanged": "upsert", "FsScmSyncCustomerAssetDeleted": "delete"},

@@ -1,4 +1,4 @@
-"""Pause and resume (README, "Operating the sync"): holding a paused entity's changes at arrival,
+"""Pause and resume (docs/operating.md, "Pause, resume and status"): holding a paused entity's changes at arrival,
 and starting the catch-up that applies them.
 
 An entity holds its changes while its SyncControl row says paused. Resume does not mark it running
