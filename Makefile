@@ -51,14 +51,14 @@ test: install lint scan-tools
 soak: install
 	$(PY) -m pytest -m soak -s
 
-# The zip that is deployed (dist/app.zip): the app without the local tooling; see the README, "Deploying".
+# The zip that is deployed (dist/app.zip): the app without the local tooling; see docs/deploying.md.
 package: $(PY_OK)
 	$(PY) -m deploy.template   # the template's tables and queues, from the entity registry
 	$(PY) -m deploy.package
 
 lint: $(PY_OK)
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
+	$(PY) -m ruff format --check .   # also the Python blocks of README.md and docs/*.md
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports --no-cache   # the layers contract in pyproject.toml
 

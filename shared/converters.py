@@ -2,7 +2,7 @@
 
 Each converter turns a valid FS value into the SCM value (`to_scm`) and back (`to_fs`), with
 `to_fs(to_scm(x)) == x` for every valid x. A value it cannot convert raises ConversionError.
-`doc` says in a few words what it does, for the README's map tables; a value map also keeps its `table`.
+`doc` says in a few words what it does, for the map tables of docs/maps.md; a value map also keeps its `table`.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         le=1024,
         description="Connections kept open to storage, shared by every client: at least the functions run at once.",
     )
-    # Callers and credentials (README, "Credentials"): a secret list per system and role, several while one is rotated.
+    # Callers and credentials (docs/calling.md): a secret list per system and role, several while one is rotated.
     fs_secrets: Secrets = Field(default=(), description="Secrets that /api/fs/... callers (Field Service) send.")
     scm_secrets: Secrets = Field(default=(), description="Secrets that /api/scm/... callers (SCM) send.")
     admin_secrets: Secrets = Field(default=(), description="Secrets of /api/sync/... and /api/operations/...")

@@ -1,10 +1,10 @@
-"""The README's map tables, generated from the entity specs, so that they cannot drift from the code.
+"""The map tables of docs/maps.md, generated from the entity specs, so that they cannot drift from the code.
 
-Each table stands in README.md between `<!-- map:{slug} -->` and `<!-- /map:{slug} -->`;
-tests/unit/test_readme_maps.py checks that it is exactly what `table(spec)` renders.
+Each table stands in docs/maps.md between `<!-- map:{slug} -->` and `<!-- /map:{slug} -->`;
+tests/unit/test_maps_doc.py checks that it is exactly what `table(spec)` renders.
 
     .venv/bin/python -m tests.maps_doc            # print every table
-    .venv/bin/python -m tests.maps_doc --write    # replace them in README.md
+    .venv/bin/python -m tests.maps_doc --write    # replace them in docs/maps.md
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from shared.entities import ENTITIES
 from shared.entities.common import INT32_MAX, Length
 from shared.entities.spec import Direction, EntitySpec, FieldPair, Side
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "maps.md"
 _SPECIAL = {INT32_MAX: "2³¹−1", -INT32_MAX - 1: "−2³¹"}
 
 
@@ -127,8 +127,8 @@ def block(slug: str) -> tuple[str, str]:
     return f"<!-- map:{slug} -->\n", f"\n<!-- /map:{slug} -->"
 
 
-def in_readme(text: str, slug: str) -> str | None:
-    """The table the README holds for an entity, or None when it has no markers for it."""
+def in_doc(text: str, slug: str) -> str | None:
+    """The table the document holds for an entity, or None when it has no markers for it."""
     start, end = block(slug)
     match = re.search(re.escape(start) + "(.*?)" + re.escape(end), text, re.DOTALL)
     return match.group(1) if match else None
@@ -139,12 +139,12 @@ def main(argv: list[str]) -> None:
         for slug, spec in ENTITIES.items():
             print("".join((block(slug)[0], table(spec), block(slug)[1])), end="\n\n")
         return
-    text = README.read_text(encoding="utf-8")
+    text = DOC.read_text(encoding="utf-8")
     for slug, spec in ENTITIES.items():
-        if (old := in_readme(text, slug)) is not None:
+        if (old := in_doc(text, slug)) is not None:
             start, end = block(slug)
             text = text.replace(start + old + end, start + table(spec) + end)
-    README.write_text(text, encoding="utf-8")
+    DOC.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ class Direction(Enum):
 class FieldPair:
     """One field of each side and how values cross. `lookup` names the key column of the row an FS lookup
     column refers to (the template's `msdyn_x.msdyn_y`): such a column is carried as that row's code.
-    `note` is the rule or remark the README's map table shows beside the field's types."""
+    `note` is the rule or remark the map table in docs/maps.md shows beside the field's types."""
 
     fs: str | None
     scm: str | None

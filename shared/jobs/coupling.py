@@ -1,7 +1,7 @@
 """One source record against what the other side holds: create, couple, update, or a conflict.
 
-Pure decisions over rows already read; the chunk (initial_sync.py) reads and writes. As the README's
-"Bringing existing records in" says: a record missing on the target is created there; one whose content is
+Pure decisions over rows already read; the chunk (initial_sync.py) reads and writes. As docs/operating.md,
+"Initial sync", says: a record missing on the target is created there; one whose content is
 the same after mapping is coupled (both marked as one synced pair); one that differs is decided by
 `conflicts`: skip (listed, nothing written), fs / scm (that side's version wins on both), newest.
 """

@@ -1,1 +1,1 @@
-"""Operating the sync: pause and catch-up, status, error-log retries, alerts (README, "Operating the sync")."""
+"""Operating the sync: pause and catch-up, status, error-log retries, alerts (docs/operating.md)."""

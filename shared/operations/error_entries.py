@@ -1,4 +1,4 @@
-"""`GET /api/sync/errors`: the error log's entries, filtered and paged, as the README lists their fields.
+"""`GET /api/sync/errors`: the error log's entries, filtered and paged, as docs/operating.md lists their fields.
 
 Entries come in table order (entity, then entry id), `limit` at a time; `continuation` carries on.
 Every bad filter is a 422 naming the parameter. The stored change is never part of an item.

@@ -1,4 +1,5 @@
-"""Pause and resume (docs/operating.md): which entities hold their changes, and the catch-up a resume starts.
+"""Pause and resume (docs/operating.md, "Pause, resume and status"): which entities hold their changes, and
+the catch-up a resume starts.
 
 An entity holds its changes while its pause state says paused. Resume does not mark it running at once:
 it starts a catch-up job and keeps the entity held with that job in the state's `catch_up_job`, so that

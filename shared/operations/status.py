@@ -1,5 +1,5 @@
-"""`GET /api/sync/status` (README, "Operating the sync"): per entity its state, records per side, backlog,
-half-done operations, errors and last sync; and the recent jobs.
+"""`GET /api/sync/status` (docs/operating.md, "Pause, resume and status"): per entity its state, records per
+side, backlog, half-done operations, errors and last sync; and the recent jobs.
 
 What it costs: every count is a query that selects keys and a few sync columns (never a record's
 fields), ~1,000 rows a page. Each side's partition is read once, for its records and for the

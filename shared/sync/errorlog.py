@@ -43,7 +43,7 @@ class ErrorEntry:
     message_id: str
     dequeue_count: int
     error: SyncError
-    source: str = "queue"  # queue | poison | catch-up | job | webhook (README, "Operating the sync")
+    source: str = "queue"  # queue | poison | catch-up | job | webhook (docs/operating.md, "Error log, retry, …")
     job_id: str | None = None
     change: bytes | None = None  # the message or HTTP body, kept for a retry
 

@@ -1,4 +1,4 @@
-"""Which version wins: a change's version is its source time (README, "Calling it").
+"""Which version wins: a change's version is its source time (docs/calling.md, "How a change is judged").
 
 Each side's row keeps the newest time seen for its key: of a change, of a change that left the
 content as it was, and of a delete (its tombstone, which a delete that finds nothing to delete leaves

@@ -1,4 +1,4 @@
-"""Per-system credentials on every route family (README, "Credentials"), over real HTTP."""
+"""Per-system credentials on every route family (docs/calling.md, "Credentials and signatures"), over real HTTP."""
 
 from __future__ import annotations
 

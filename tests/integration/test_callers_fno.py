@@ -126,7 +126,7 @@ def test_the_flat_odata_record_keeps_working(api: Api, secured: None) -> None:
 def test_each_entitys_business_events_upsert_and_delete(
     slug: str, api: Api, tables: TableServiceClient, secured: None
 ) -> None:
-    changed, deleted = BUSINESS_EVENTS[slug]  # as the README lists them: changed, then deleted
+    changed, deleted = BUSINESS_EVENTS[slug]  # as docs/connecting.md lists them: changed, then deleted
     record = sample(slug, "scm", "BE-1", 1)
     made = post(api, "scm", slug, business_event(changed, "USMF", record, at(1)))
     assert made.status_code == 201, made.text

@@ -1,4 +1,5 @@
-"""Key identity (README, "Calling it"): simple case mapping, trimmed spellings, characters no key may hold."""
+"""Key identity (docs/calling.md, "How a change is judged"): simple case mapping, trimmed spellings,
+characters no key may hold."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Payment Terms over real HTTP through the local host: every status code of the README's "Calling it" that applies."""
+"""Payment Terms over real HTTP through the local host: every status code of docs/calling.md
+("Status codes and the error shape") that applies."""
 
 from __future__ import annotations
 

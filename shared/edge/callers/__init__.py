@@ -1,3 +1,3 @@
 """What real callers send and who they are: credentials per system and role, Dataverse webhooks, F&O
-events, lookups by GUID, and the OpenAPI description of every route (README, "Credentials" and
-"Connecting Field Service and SCM")."""
+events, lookups by GUID, and the OpenAPI description of every route (docs/calling.md,
+"Credentials and signatures", and docs/connecting.md)."""

@@ -65,7 +65,7 @@ class Recovered(_Answer):
 
 
 class Queued(_Answer):
-    """While the entity is paused (README, "Operating the sync"): accepted, applied on resume."""
+    """While the entity is paused (docs/operating.md, "Pause, resume and status"): accepted, applied on resume."""
 
     status: Literal["queued"]
     entity: str

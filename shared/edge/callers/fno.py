@@ -33,7 +33,7 @@ from shared.sync.engine import Engine
 PREFIX = "mserp_"
 MESSAGES = {"onexternalcreated": "upsert", "onexternalupdated": "upsert", "onexternaldeleted": "delete"}
 EventAction = Literal["upsert", "delete"]
-# The business event ids each entity's route takes, and what each does (the README lists the same).
+# The business event ids each entity's route takes, and what each does (docs/connecting.md lists the same).
 BUSINESS_EVENTS: dict[str, dict[str, EventAction]] = {slug: spec.business_events for slug, spec in ENTITIES.items()}
 
 

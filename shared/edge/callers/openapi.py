@@ -25,7 +25,7 @@ from shared.entities.spec import SIDES, EntitySpec, Side
 from shared.jobs.exports import FORMATS
 
 REF = "#/components/schemas/{model}"
-# The operators' routes (README, "Operating the sync"), by route: their bodies are described as
+# The operators' routes (docs/operating.md), by route: their bodies are described as
 # JSON objects until their models are wired in here. A route missing here fails tests/integration/test_openapi.py.
 ADMIN_ROUTES = (
     ("/api/sync/{entity}/initial-sync", "post", "Start an initial sync of an entity: 202 with the job"),
