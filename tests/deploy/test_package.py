@@ -21,7 +21,7 @@ LOCAL_ONLY = ("devhost/", "devtools/", "tests/", "bench/", "deploy/", "docs/", "
 
 def test_the_package_holds_the_app_and_no_local_tooling(tmp_path: Path) -> None:
     names = zipfile.ZipFile(build(tmp_path / "app.zip")).namelist()
-    assert {"function_app.py", "host.json", "requirements.txt", "shared/edge/api.py", "functions/triggers.py"} <= set(
+    assert {"function_app.py", "host.json", "requirements.txt", "shared/edge/api.py", "functions/entities.py"} <= set(
         names
     )
     assert not [name for name in names if name.startswith(LOCAL_ONLY) or name.endswith(".pyc")]
