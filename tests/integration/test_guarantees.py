@@ -21,9 +21,9 @@ from shared.entities import ENTITIES
 from shared.keys import Key
 from tests.integration.storage import StorageRequests, assert_both_or_neither, pair, policy, version_hash
 from tests.integration.support import Api, eventually, peek, send
-from tests.samples import BUILDERS, sample
+from tests.samples import SAMPLES, sample
 
-SLUGS = sorted(BUILDERS)
+SLUGS = sorted(SAMPLES)
 
 
 def row_key(ident: str) -> str:

@@ -9,9 +9,9 @@ from shared.entities import ENTITIES
 from shared.keys import Key
 from tests.integration.storage import pair
 from tests.integration.support import Api, rows
-from tests.samples import BUILDERS, sample
+from tests.samples import SAMPLES, sample
 
-SLUGS = sorted(BUILDERS)
+SLUGS = sorted(SAMPLES)
 
 
 @pytest.mark.parametrize(
