@@ -10,6 +10,7 @@ from functions import (
     payment_terms,
     reconcile,
     ship_via,
+    sites,
     sync,
     ui,
     warehouses,
@@ -17,5 +18,17 @@ from functions import (
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
-for module in (warehouses, customer_assets, payment_terms, ship_via, sync, reconcile, control, errors, ui, operations):
+for module in (
+    warehouses,
+    customer_assets,
+    payment_terms,
+    ship_via,
+    sites,
+    sync,
+    reconcile,
+    control,
+    errors,
+    ui,
+    operations,
+):
     app.register_functions(module.bp)

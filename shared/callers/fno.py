@@ -38,6 +38,7 @@ BUSINESS_EVENTS: dict[str, dict[str, EventAction]] = {
     "customer-assets": {"FsScmSyncCustomerAssetChanged": "upsert", "FsScmSyncCustomerAssetDeleted": "delete"},
     "payment-terms": {"FsScmSyncPaymentTermChanged": "upsert", "FsScmSyncPaymentTermDeleted": "delete"},
     "ship-via": {"FsScmSyncShipViaChanged": "upsert", "FsScmSyncShipViaDeleted": "delete"},
+    "sites": {"FsScmSyncSiteChanged": "upsert", "FsScmSyncSiteDeleted": "delete"},
 }
 
 

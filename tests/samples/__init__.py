@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Any
 
 from shared.entities import ENTITIES
-from tests.samples import customer_assets, payment_terms, ship_via, warehouses
+from tests.samples import customer_assets, payment_terms, ship_via, sites, warehouses
 from tests.samples.model import T0, EntitySamples
 
 SAMPLES: dict[str, EntitySamples] = {
@@ -24,6 +24,7 @@ SAMPLES: dict[str, EntitySamples] = {
     "customer-assets": customer_assets.SAMPLES,
     "payment-terms": payment_terms.SAMPLES,
     "ship-via": ship_via.SAMPLES,
+    "sites": sites.SAMPLES,
 }
 
 
