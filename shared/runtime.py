@@ -20,6 +20,7 @@ from shared.errors import NotFoundError
 from shared.geo import locator
 from shared.jobs.runner import QUEUE, JobRunner
 from shared.jobs.table import JobTable
+from shared.neighbours import Neighbours
 from shared.operations.alerts import watch as watch_failures
 from shared.operations.backlog import TABLE as BACKLOG_TABLE
 from shared.operations.backlog import Backlog
@@ -71,7 +72,11 @@ def engine(slug: str) -> Engine:
     spec = ENTITIES.get(slug)
     if spec is None:
         raise NotFoundError(f"unknown entity {slug!r}; known: {', '.join(ENTITIES)}")
-    return Engine(spec, EntityStore(table_client(spec.table), locator(spec)), get_settings())
+    store = EntityStore(table_client(spec.table), locator(spec))
+    # the other entities' stores, each read through its own engine's when first needed (engines that name
+    # each other are built one at a time)
+    neighbours = Neighbours(ENTITIES, lambda other: engine(other).store)
+    return Engine(spec, store, get_settings(), neighbours=neighbours)
 
 
 def engines() -> list[Engine]:

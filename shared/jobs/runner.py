@@ -25,7 +25,7 @@ from azure.storage.queue import QueueClient
 from shared import jsonio
 from shared.engine import Engine
 from shared.errorlog import ErrorLog
-from shared.errors import BadRequestError, NotFoundError, TransientError
+from shared.errors import BadRequestError, JobRunningError, NotFoundError, TransientError
 from shared.jobs.exclusion import EntityLocks
 from shared.jobs.importing import Import
 from shared.jobs.initial_sync import InitialSync
@@ -33,6 +33,7 @@ from shared.jobs.model import InitialSyncRequest, Job, new_job_id
 from shared.jobs.reconcile import Reconcile
 from shared.jobs.table import JobTable
 from shared.rows import WriteConflictError
+from shared.spec import EntitySpec
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,10 @@ KINDS: dict[str, Callable[[Engine, JobTable, ErrorLog, Job], ChunkRun]] = {
 READS_ONLY: dict[str, Callable[[dict[str, Any]], bool]] = {
     "reconcile": lambda params: not params.get("repair"),
 }
+# the writing kinds that check the records a record names in another entity (a warehouse's site): they
+# start only once no job that writes that entity is running, so that they judge by its records as that
+# job leaves them (an import only loads records as a system holds them, and checks no reference)
+AFTER_NAMED = ("initial-sync", "reconcile")
 
 
 def writes(kind: str, params: dict[str, Any]) -> bool:
@@ -95,8 +100,11 @@ class JobRunner:
         """Queue a job of any kind in KINDS: its entity taken if it writes (JobRunningError while another job
         that writes the entity has not ended), its row, then its first chunk's message."""
         now = self.clock()
-        job = Job(new_job_id(now), kind, self.engine(slug).spec.slug, params, created_at=now)
+        spec = self.engine(slug).spec
+        job = Job(new_job_id(now), kind, spec.slug, params, created_at=now)
         if writes(kind, params):
+            if kind in AFTER_NAMED:
+                self._after_named(kind, spec)
             self.locks.take(job)
         try:
             self.jobs.create(job)
@@ -106,6 +114,20 @@ class JobRunner:
         self._send(job)
         log.info("job %s: %s of %s queued", job.id, kind, job.entity, extra={"job": job.id})
         return job
+
+    def _after_named(self, kind: str, spec: EntitySpec) -> None:
+        """JobRunningError (409) while a job that writes an entity whose records these records name is running:
+        e.g. warehouses are brought across after their sites, else each one whose site is not there yet fails."""
+        for entity in sorted({ref.entity for ref in spec.foreign}):
+            refusal = self.locks.running(entity)
+            if refusal is not None:
+                holder = refusal.details[0]
+                raise JobRunningError(
+                    f"{spec.slug} are brought across after the {entity} they name: start this {kind} once the "
+                    f"{holder['kind']} job {holder['job']} of {entity} has ended (it is {holder['state']}; "
+                    f"GET /api/sync/jobs/{holder['job']}); nothing was started",
+                    details=refusal.details,
+                )
 
     def handle(self, body: bytes) -> str:
         """Run the chunk a message names, if it is the job's current one; what happened, for logs."""

@@ -70,6 +70,15 @@ class Writes(TableAccess):
             record=columns_of(record), meta=meta, etag=result["etag"], intent=intent, deleted=deleted, geo=position
         )
 
+    def touch_guard(self, side: Side, guard: Guard, operation_id: str) -> Guard:
+        """Rewrite a company's guard row alone, only if unchanged since read (WriteConflictError if not): the
+        writes that read it before commit no more, and decide again (shared/neighbours.py)."""
+        result = self._call(
+            f"write the guard of {self.table} {guard.company}",
+            lambda client: client.submit_transaction([guard_put(side, guard, operation_id)])[0],
+        )
+        return Guard(guard.company, result["etag"])
+
     def position(self, side: Side, record: Mapping[str, Any], deleted: bool) -> str | None:
         """Where the record stands, as its row names it (shared/geo.py), or None."""
         point = None if self._locate is None or deleted else self._locate(side, record)

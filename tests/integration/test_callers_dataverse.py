@@ -19,6 +19,8 @@ from tests.integration.callers import failures, post, secured
 from tests.integration.support import Api, rows
 from tests.samples import samples_of
 
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
+
 __all__ = ["secured"]
 SLUGS = sorted(ENTITIES)
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -18,6 +18,8 @@ from tests.integration.callers import failures, post, secured
 from tests.integration.support import Api, rows
 from tests.samples import sample
 
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
+
 __all__ = ["secured"]
 SLUGS = sorted(ENTITIES)
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)

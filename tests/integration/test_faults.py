@@ -24,6 +24,8 @@ from tests.integration.support import Api, rows
 from tests.processes import ROOT, Running, environment
 from tests.samples import SAMPLES, sample
 
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
+
 SLUGS = sorted(SAMPLES)
 SIDES = ("fs", "scm")
 OPERATIONS = ["create-fs", "create-scm", "update-fs", "update-scm", "delete-fs", "delete-scm"]

@@ -11,6 +11,8 @@ from tests.integration.storage import pair
 from tests.integration.support import Api, rows
 from tests.samples import SAMPLES, sample
 
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
+
 SLUGS = sorted(SAMPLES)
 
 

@@ -26,6 +26,8 @@ from tests.integration.storage import Fault, assert_both_or_neither, pair, polic
 from tests.integration.support import Api, eventually, send
 from tests.samples import SAMPLES, T0, sample
 
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
+
 SLUGS = sorted(SAMPLES)
 
 

@@ -1,4 +1,4 @@
-"""Warehouse samples: each names site "1" of its company."""
+"""Warehouse samples: each names site "1" of its company, which a test creates first (`needs`)."""
 
 from __future__ import annotations
 
@@ -61,4 +61,4 @@ def fno(ident: str, version: int, code: str) -> tuple[Record, dict[str, str]]:
     return columns, {"mserp_warehousetype": "Standard", "mserp_isfallbackwarehouse": "Yes"}
 
 
-SAMPLES = EntitySamples(fs, scm, dataverse, fno, ("msdyn_description", "WarehouseName"))
+SAMPLES = EntitySamples(fs, scm, dataverse, fno, ("msdyn_description", "WarehouseName"), needs=(("sites", SITE),))

@@ -11,7 +11,7 @@ import pytest
 from shared.callers.fno import PREFIX
 from shared.entities import ENTITIES
 from shared.translate import translate
-from tests.samples import SAMPLES, sample, samples_of
+from tests.samples import SAMPLES, needs, sample, samples_of
 from tests.samples.model import EntitySamples
 
 
@@ -68,3 +68,12 @@ def test_native_columns_carry_the_key_under_the_real_names(slug: str) -> None:
     assert columns[spec.fs.id_field] == "N1" and spec.fs.company_field in columns
     row, _ = samples.fno("N1", 1, "USMF")
     assert row[PREFIX + spec.scm.id_field.lower()] == "N1" and row[PREFIX + "dataareaid"] == "usmf"
+
+
+@pytest.mark.parametrize("slug", sorted(ENTITIES))
+def test_what_samples_name_is_declared_and_sampled(slug: str) -> None:
+    """Every record a sample names is one of its `needs`, and each need is an entity with samples."""
+    for entity, record in needs(slug):
+        assert entity in ENTITIES and translate(ENTITIES[entity], "fs", record)[1] == []
+    named = {(ref.entity, sample(slug, "fs", "S1")[ref.fs]) for ref in ENTITIES[slug].foreign}
+    assert named <= set(samples_of(slug).needs)
