@@ -4,7 +4,9 @@ Each table stands in README.md between `<!-- map:{slug} -->` and `<!-- /map:{slu
 tests/unit/test_readme_maps.py checks that it is exactly what `table(spec)` renders.
 
     .venv/bin/python -m tests.maps_doc            # print every table
-    .venv/bin/python -m tests.maps_doc --write    # replace them in README.md
+    .venv/bin/python -m tests.maps_doc --write    # replace them in README.md (a new entity's gets a section)
+
+The business events table (`<!-- business-events -->`) is written from shared/callers/fno.py the same way.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from shared.callers.fno import BUSINESS_EVENTS
 from shared.converters import IDENTITY
 from shared.entities import ENTITIES
 from shared.entities.common import INT32_MAX, Length
-from shared.spec import Direction, EntitySpec, FieldPair, Side
+from shared.spec import Direction, EntitySpec, FieldPair, Foreign, Side
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+KINDS = ("upsert", "delete")
 _SPECIAL = {INT32_MAX: "2³¹−1", -INT32_MAX - 1: "−2³¹"}
 
 
@@ -52,8 +56,17 @@ def _row(spec: EntitySpec, pair: FieldPair) -> str:
         "" if pair.converter.table else _types(spec, pair, required=not key),  # a value map says it all
         "" if pair.converter is IDENTITY else pair.converter.doc,
         pair.note,
+        *(_foreign(spec, ref) for ref in spec.foreign if (ref.fs, ref.scm) == (pair.fs, pair.scm)),
     ]
     return f"| {fs_cell} | {_direction(pair)} | {scm_cell} | {'; '.join(part for part in rules if part)} |"
+
+
+def _foreign(spec: EntitySpec, ref: Foreign) -> str:
+    named = ENTITIES[ref.entity].title.lower()
+    return (
+        f"a {named} of the same company that each side holds (rule `{ref.rule}`); "
+        f"a {named} that a {spec.title.lower()} names is not deleted"
+    )
 
 
 def _direction(pair: FieldPair) -> str:
@@ -134,17 +147,44 @@ def in_readme(text: str, slug: str) -> str | None:
     return match.group(1) if match else None
 
 
+EVENTS = ("<!-- business-events -->\n", "\n<!-- /business-events -->")
+
+
+def events_table() -> str:
+    """The business events each SCM route takes (shared/callers/fno.py), as the README lists them."""
+    lines = ["| Route | Upsert | Delete |", "|---|---|---|"]
+    for slug, events in BUSINESS_EVENTS.items():
+        upsert, delete = (next(event for event, action in events.items() if action == kind) for kind in KINDS)
+        lines.append(f"| `POST /api/scm/{slug}` | `{upsert}` | `{delete}` |")
+    return "\n".join(lines)
+
+
+def written(text: str) -> str:
+    """The README with every map table and the business events table as the code says; an entity without a
+    table gets a section of its own after the last map section."""
+    for slug, spec in ENTITIES.items():
+        start, end = block(slug)
+        if (old := in_readme(text, slug)) is not None:
+            text = text.replace(start + old + end, start + table(spec) + end)
+            continue
+        last = text.rindex("<!-- /map:")
+        after = text.find("\n## ", last)
+        section = f"\n## {spec.title} map\n\n{start}{table(spec)}{end}\n"
+        text = text + section if after < 0 else text[: after + 1] + section.lstrip("\n") + "\n" + text[after + 1 :]
+    start, end = EVENTS
+    held = re.search(re.escape(start) + "(.*?)" + re.escape(end), text, re.DOTALL)
+    if held is not None:
+        text = text.replace(start + held.group(1) + end, start + events_table() + end)
+    return text
+
+
 def main(argv: list[str]) -> None:
     if "--write" not in argv:
         for slug, spec in ENTITIES.items():
             print("".join((block(slug)[0], table(spec), block(slug)[1])), end="\n\n")
+        print("".join((EVENTS[0], events_table(), EVENTS[1])))
         return
-    text = README.read_text(encoding="utf-8")
-    for slug, spec in ENTITIES.items():
-        if (old := in_readme(text, slug)) is not None:
-            start, end = block(slug)
-            text = text.replace(start + old + end, start + table(spec) + end)
-    README.write_text(text, encoding="utf-8")
+    README.write_text(written(README.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -32,3 +32,15 @@ def test_a_table_shows_lookups_directions_and_option_values() -> None:
     assert "| `msdyn_name` | > | `WarehouseId` |" in warehouses
     assert "192350003 `Standard`" in warehouses
     assert "| — | SCM only | `ModelProductId` |" in maps_doc.table(ENTITIES["customer-assets"])
+
+
+def test_writing_the_readme_adds_a_new_entitys_section_and_the_business_events() -> None:
+    """`python -m tests.maps_doc --write` brings a README that lacks an entity's table in step with the code."""
+    text = maps_doc.README.read_text(encoding="utf-8")
+    start, end = maps_doc.block("ship-via")
+    without = text.replace(start + (maps_doc.in_readme(text, "ship-via") or "") + end, "")
+    written = maps_doc.written(without)
+    assert maps_doc.in_readme(written, "ship-via") == maps_doc.table(ENTITIES["ship-via"])
+    assert written.index("<!-- map:ship-via -->") < written.index("\n## Tests")
+    assert maps_doc.written(written) == written
+    assert maps_doc.events_table() in written
