@@ -183,14 +183,20 @@ class OperationLookup:
 def lead_first(store: EntityStore, side: Side, key: Key) -> dict[str, Any] | None:
     """A record as a rule sees it (see OperationLookup): the lead read first, a tombstone there is no record
     (deleted, or being deleted), an intent there holds the follower's record as last decided."""
+    record: dict[str, Any] | None = as_seen(store, key, (side,))[side]
+    return record
+
+
+def as_seen(store: EntityStore, key: Key, sides: tuple[Side, ...] = (LEAD, FOLLOWER)) -> dict[Side, Any]:
+    """The records of `sides` as a rule sees them (lead_first), the lead read once for both."""
     lead = store.read(LEAD, key)
     if lead is not None and lead.deleted:
-        return None
-    if side == LEAD:
-        return lead.record if lead is not None else None
-    if lead is not None and lead.intent is not None and lead.intent.record is not None:
-        return lead.intent.record
-    return store.get(side, key.company, key.id)
+        return dict.fromkeys(sides)
+    seen: dict[Side, Any] = {LEAD: lead.record if lead is not None else None}
+    if FOLLOWER in sides:
+        pending = lead.intent.record if lead is not None and lead.intent is not None else None
+        seen[FOLLOWER] = pending if pending is not None else store.get(FOLLOWER, key.company, key.id)
+    return {side: seen[side] for side in sides}
 
 
 def in_doubt(lead: Row, follower: Row | None) -> bool:

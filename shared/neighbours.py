@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.errors import Failure, ReferencedError, TransientError
-from shared.journal import LEAD, lead_first
+from shared.journal import LEAD, as_seen
 from shared.keys import Key, decode_row_key, normalise
 from shared.references import named
 from shared.rows import Guard, WriteConflictError
@@ -65,17 +65,20 @@ class Neighbours:
         return (spec, self._store(spec.slug)) if spec is not None else None
 
     def missing(self, spec: EntitySpec, records: Records) -> list[Failure]:
-        """Each record a side's record names that this side does not hold in the record's company."""
+        """Each record a side's record names that this side does not hold in the record's company (both
+        sides' names of one record are looked up together: its lead row is read once)."""
         failures = []
         for ref in spec.foreign:
+            wanted: dict[Key, list[tuple[Side, str]]] = {}
             for side in SIDES:
                 record = records[side]
                 ident = named(record, ref.name(side))
                 company = record.get(spec.side(side).company_field)
-                if ident is None or not isinstance(company, str):
-                    continue
-                if lead_first(self._store(ref.entity), side, Key(company, ident)) is None:
-                    failures.append(self._missing(ref, side, company, ident))
+                if ident is not None and isinstance(company, str):
+                    wanted.setdefault(Key(company, ident), []).append((side, ident))
+            for key, names in wanted.items():
+                seen = as_seen(self._store(ref.entity), key, tuple(side for side, _ in names))
+                failures += [self._missing(ref, side, key.company, ident) for side, ident in names if not seen[side]]
         return failures
 
     def _missing(self, ref: Foreign, side: Side, company: str, ident: str) -> Failure:
