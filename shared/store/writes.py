@@ -9,14 +9,13 @@ from azure.core import MatchConditions
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
 from shared import geo
-from shared.keys import (
-    Key,
-)
+from shared.keys import Key, guard_row_key, normalise
 from shared.rows import Guard, Intent, Row, RowConflictError, SyncMeta
 from shared.spec import Side
 from shared.store.access import TableAccess, table_missing
 from shared.store.entities import (
     MAX_BATCH,
+    PARTITION,
     Write,
     columns_of,
     geo_change,
@@ -73,10 +72,20 @@ class Writes(TableAccess):
     def touch_guard(self, side: Side, guard: Guard, operation_id: str) -> Guard:
         """Rewrite a company's guard row alone, only if unchanged since read (WriteConflictError if not): the
         writes that read it before commit no more, and decide again (shared/neighbours.py)."""
-        result = self._call(
-            f"write the guard of {self.table} {guard.company}",
-            lambda client: client.submit_transaction([guard_put(side, guard, operation_id)])[0],
-        )
+        entity = {
+            "PartitionKey": PARTITION[side],
+            "RowKey": guard_row_key(guard.company),
+            "SyncOperationId": operation_id,
+        }
+
+        def send(client: TableClient) -> Any:
+            if guard.etag is None:
+                return client.create_entity(entity)
+            return client.update_entity(
+                entity, mode=UpdateMode.REPLACE, etag=guard.etag, match_condition=MatchConditions.IfNotModified
+            )
+
+        result = self._call(f"write the guard of {self.table} {normalise(guard.company)}", send)
         return Guard(guard.company, result["etag"])
 
     def position(self, side: Side, record: Mapping[str, Any], deleted: bool) -> str | None:
