@@ -11,6 +11,7 @@ from azure.data.tables import TableServiceClient
 
 from shared import jsonio
 from shared.keys import guard_row_key
+from tests.integration.storage import StorageRequests, policy
 from tests.integration.support import Api, eventually, held, refused, rows, send
 from tests.samples import sample
 
@@ -141,3 +142,32 @@ def test_an_update_keeping_its_site_reads_no_guard(api: Api, tables: TableServic
         tables.get_table_client("Warehouses").get_entity("FS", guard_row_key("USMF")).metadata["etag"]
         == (guard.metadata["etag"])
     )
+
+
+def test_what_the_reference_costs(api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    """Requests to each table (printed): a warehouse's create reads its site (the lead row, then SCM's once
+    the site's intent is confirmed) and the warehouses' guard; an update that keeps its site reads the site
+    only; a site's delete reads the warehouses' guard, scans both sides for warehouses naming it, and rewrites
+    the guard."""
+    site(api, "S1")
+    assert api.session.post(f"{api.base}/operations/recover").status_code == 200  # the site's intent confirmed
+    counted = {table: StorageRequests(table) for table in ("Warehouses", "Sites")}
+    with policy(counted["Warehouses"]), policy(counted["Sites"]):
+        steps = {
+            "warehouse create": lambda: api.post("fs", "warehouses", FS_WH),
+            "warehouse update": lambda: api.post("fs", "warehouses", {**FS_WH, "msdyn_description": "v2"}),
+            "warehouse delete": lambda: api.delete("fs/warehouses/USMF/W1"),
+            "site delete": lambda: api.delete("fs/sites/USMF/S1"),
+        }
+        costs = {}
+        for step, call in steps.items():
+            assert call().status_code in (200, 201), step
+            costs[step] = {table: counter.take() for table, counter in counted.items()}
+    with capsys.disabled():
+        print("\n  storage requests (total, writes) per table:", costs)
+    assert costs == {
+        "warehouse create": {"Warehouses": (5, 2), "Sites": (2, 0)},
+        "warehouse update": {"Warehouses": (4, 2), "Sites": (2, 0)},
+        "warehouse delete": {"Warehouses": (6, 2), "Sites": (0, 0)},
+        "site delete": {"Warehouses": (4, 1), "Sites": (4, 2)},
+    }
