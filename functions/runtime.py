@@ -31,6 +31,7 @@ from shared.settings import get_settings
 from shared.sync.engine import Engine
 from shared.sync.errorlog import ErrorEntry, ErrorLog
 from shared.sync.geo import locator
+from shared.sync.neighbours import Neighbours
 from shared.sync.store import EntityStore
 
 _policies: list[Any] = []
@@ -76,7 +77,11 @@ def engine(slug: str) -> Engine:
     spec = ENTITIES.get(slug)
     if spec is None:
         raise NotFoundError(f"unknown entity {slug!r}; known: {', '.join(ENTITIES)}")
-    return Engine(spec, EntityStore(table_client(spec.table), locator(spec)), get_settings())
+    store = EntityStore(table_client(spec.table), locator(spec))
+    # the other entities' stores, each read through its own engine's when first needed (engines that name
+    # each other are built one at a time)
+    neighbours = Neighbours(ENTITIES, lambda other: engine(other).store)
+    return Engine(spec, store, get_settings(), neighbours=neighbours)
 
 
 def engines() -> list[Engine]:

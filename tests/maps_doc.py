@@ -1,10 +1,12 @@
 """The map tables of docs/maps.md, generated from the entity specs, so that they cannot drift from the code.
 
 Each table stands in docs/maps.md between `<!-- map:{slug} -->` and `<!-- /map:{slug} -->`;
-tests/unit/test_maps_doc.py checks that it is exactly what `table(spec)` renders.
+tests/unit/test_readme_maps.py checks that it is exactly what `table(spec)` renders.
 
     .venv/bin/python -m tests.maps_doc            # print every table
-    .venv/bin/python -m tests.maps_doc --write    # replace them in docs/maps.md
+    .venv/bin/python -m tests.maps_doc --write    # replace them in docs/maps.md (a new entity's gets a section)
+
+The business events table of docs/connecting.md (`<!-- business-events -->`) is written from the specs the same way.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from shared.converters import IDENTITY
+from shared.edge.callers.fno import BUSINESS_EVENTS
 from shared.entities import ENTITIES
 from shared.entities.common import INT32_MAX, Length
-from shared.entities.spec import Direction, EntitySpec, FieldPair, Side
+from shared.entities.spec import Direction, EntitySpec, FieldPair, Foreign, Side
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "maps.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOC = DOCS / "maps.md"
+EVENTS_DOC = DOCS / "connecting.md"
+KINDS = ("upsert", "delete")
 _SPECIAL = {INT32_MAX: "2³¹−1", -INT32_MAX - 1: "−2³¹"}
 
 
@@ -52,8 +58,17 @@ def _row(spec: EntitySpec, pair: FieldPair) -> str:
         "" if pair.converter.table else _types(spec, pair, required=not key),  # a value map says it all
         "" if pair.converter is IDENTITY else pair.converter.doc,
         pair.note,
+        *(_foreign(spec, ref) for ref in spec.foreign if (ref.fs, ref.scm) == (pair.fs, pair.scm)),
     ]
     return f"| {fs_cell} | {_direction(pair)} | {scm_cell} | {'; '.join(part for part in rules if part)} |"
+
+
+def _foreign(spec: EntitySpec, ref: Foreign) -> str:
+    named = ENTITIES[ref.entity].title.lower()
+    return (
+        f"a {named} of the same company that each side holds (rule `{ref.rule}`); "
+        f"a {named} that a {spec.title.lower()} names is not deleted"
+    )
 
 
 def _direction(pair: FieldPair) -> str:
@@ -128,23 +143,56 @@ def block(slug: str) -> tuple[str, str]:
 
 
 def in_doc(text: str, slug: str) -> str | None:
-    """The table the document holds for an entity, or None when it has no markers for it."""
+    """The table a document holds for an entity, or None when it has no markers for it."""
     start, end = block(slug)
     match = re.search(re.escape(start) + "(.*?)" + re.escape(end), text, re.DOTALL)
     return match.group(1) if match else None
+
+
+EVENTS = ("<!-- business-events -->\n", "\n<!-- /business-events -->")
+
+
+def events_table() -> str:
+    """The business events each SCM route takes (shared/edge/callers/fno.py), as docs/connecting.md lists them."""
+    lines = ["| Route | Upsert | Delete |", "|---|---|---|"]
+    for slug, events in BUSINESS_EVENTS.items():
+        upsert, delete = (next(event for event, action in events.items() if action == kind) for kind in KINDS)
+        lines.append(f"| `POST /api/scm/{slug}` | `{upsert}` | `{delete}` |")
+    return "\n".join(lines)
+
+
+def written(text: str) -> str:
+    """docs/maps.md with every map table as the code says; an entity without a table gets a section of its own
+    after the last map section."""
+    for slug, spec in ENTITIES.items():
+        start, end = block(slug)
+        if (old := in_doc(text, slug)) is not None:
+            text = text.replace(start + old + end, start + table(spec) + end)
+            continue
+        last = text.rindex("<!-- /map:")
+        after = text.find("\n## ", last)
+        section = f"\n## {spec.title} map\n\n{start}{table(spec)}{end}\n"
+        text = text + section if after < 0 else text[: after + 1] + section.lstrip("\n") + "\n" + text[after + 1 :]
+    return text
+
+
+def written_events(text: str) -> str:
+    """docs/connecting.md with the business events table as the code says."""
+    start, end = EVENTS
+    held = re.search(re.escape(start) + "(.*?)" + re.escape(end), text, re.DOTALL)
+    if held is not None:
+        text = text.replace(start + held.group(1) + end, start + events_table() + end)
+    return text
 
 
 def main(argv: list[str]) -> None:
     if "--write" not in argv:
         for slug, spec in ENTITIES.items():
             print("".join((block(slug)[0], table(spec), block(slug)[1])), end="\n\n")
+        print("".join((EVENTS[0], events_table(), EVENTS[1])))
         return
-    text = DOC.read_text(encoding="utf-8")
-    for slug, spec in ENTITIES.items():
-        if (old := in_doc(text, slug)) is not None:
-            start, end = block(slug)
-            text = text.replace(start + old + end, start + table(spec) + end)
-    DOC.write_text(text, encoding="utf-8")
+    DOC.write_text(written(DOC.read_text(encoding="utf-8")), encoding="utf-8")
+    EVENTS_DOC.write_text(written_events(EVENTS_DOC.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -98,6 +98,22 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Foreign:
+    """A field naming a record of another entity of the same company, by that record's id (a warehouse's
+    site). The named record must exist on each side the record is written to (422 naming the field, rule
+    `rule`), and it cannot be deleted while a record names it (409). The engine reads the other entity's
+    store through what the wiring gives it (shared/sync/neighbours.py), never through a global."""
+
+    fs: str
+    scm: str
+    entity: str  # the named entity's slug
+    rule: str
+
+    def name(self, side: Side) -> str:
+        return self.fs if side == "fs" else self.scm
+
+
+@dataclass(frozen=True)
 class SideSpec:
     """One system's view of the entity: its model and the names of its key and time columns."""
 
@@ -120,6 +136,7 @@ class EntitySpec:
     fields: tuple[FieldPair, ...]
     context_rules: tuple[ContextRule, ...] = field(default=())
     references: tuple[Reference, ...] = ()  # self-references that block deletes
+    foreign: tuple[Foreign, ...] = ()  # records of other entities that these records name
     search: tuple[FieldPair, ...] = ()  # fields `q=` searches in a list (case-insensitive substring)
     geo: tuple[FieldPair, FieldPair] | None = None  # latitude and longitude, for `near=` lists
     event_name: str = ""  # in this project's F&O business-event ids (FsScmSync<name>Changed); default: the title

@@ -37,7 +37,7 @@ from shared.entities.common import (
     with_options,
 )
 from shared.entities.references import exists, is_kind, keeps_kind, names
-from shared.entities.spec import ContextRule, Direction, EntitySpec, FieldPair, Reference
+from shared.entities.spec import ContextRule, Direction, EntitySpec, FieldPair, Foreign, Reference
 
 # Dataverse option set msdyn_warehousetype ⇄ F&O enum InventLocationType, value for value
 WarehouseTypeValue = Literal[192350000, 192350001, 192350002, 192350003, 192350004, 192350005]
@@ -47,7 +47,7 @@ FsWarehouseType = Annotated[WarehouseTypeValue, OptionValue]
 ScmWarehouseType = Annotated[WarehouseTypeName, by_name(WarehouseTypeName)]
 
 WarehouseCode = Annotated[str, Length(1, 10)]  # InventLocationId; also the lookups of other warehouses
-SiteId = Annotated[str, Length(1, 10)]  # InventSiteId
+SiteId = Annotated[str, Length(1, 10)]  # InventSiteId: a site of the warehouse's company (sites.py)
 
 LATITUDE, LONGITUDE = "PrimaryAddressLatitude", "PrimaryAddressLongitude"
 FS_LATITUDE, FS_LONGITUDE = "msdyn_primaryaddresslatitude", "msdyn_primaryaddresslongitude"
@@ -235,6 +235,8 @@ SPEC = EntitySpec(
             is_kind(IS_TRANSIT),
         ),
     ),
+    # the site must exist on each side the warehouse is written to, and stays while a warehouse names it
+    foreign=(Foreign("msdyn_operationalsite", "OperationalSiteId", "sites", rule="operational_site"),),
     references=(
         Reference("msdyn_quarantinewarehouse", "QuarantineWarehouseId"),
         Reference("msdyn_transitwarehouse", "TransitWarehouseId"),

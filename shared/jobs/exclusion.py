@@ -53,15 +53,23 @@ class EntityLocks:
             except WriteConflictError:
                 log.info("job %s: its lock of %s was taken over meanwhile", job.id, job.entity, extra={"job": job.id})
 
+    def running(self, entity: str) -> JobRunningError | None:
+        """What refuses a start while a job that writes `entity` has not ended (None: no such job)."""
+        held = self.jobs.lock(entity)
+        return self._live(held) if held is not None else None
+
     def _refuse_if_live(self, held: Lock) -> None:
+        if refusal := self._live(held):
+            raise refusal
+
+    def _live(self, held: Lock) -> JobRunningError | None:
         try:
             holder = self.jobs.get(held.job_id)
         except NotFoundError:
             if self.clock() - held.taken_at < STARTING:
-                raise running(held.entity, held.job_id, held.kind, "queued") from None
-            return  # its start failed before the job was written
-        if holder.state in LIVE:
-            raise running(holder.entity, holder.id, holder.kind, holder.state)
+                return running(held.entity, held.job_id, held.kind, "queued")
+            return None  # its start failed before the job was written
+        return running(holder.entity, holder.id, holder.kind, holder.state) if holder.state in LIVE else None
 
 
 def running(entity: str, job_id: str, kind: str, state: str) -> JobRunningError:

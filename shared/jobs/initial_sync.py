@@ -35,6 +35,7 @@ from shared.sync.engine import Engine
 from shared.sync.errorlog import ErrorEntry, ErrorLog
 from shared.sync.journal import FOLLOWER, LEAD, Pair, in_doubt
 from shared.sync.mapping import content_hash
+from shared.sync.neighbours import names_any
 from shared.sync.rows import Guard, Row, SyncMeta
 from shared.sync.translate import translate
 from shared.sync.validation import check_context
@@ -151,6 +152,7 @@ class InitialSync:
             normalise(key.company)
             for key, row in rows
             if any(self._applies(rule, row, stored[key.row_key]) for rule in self.spec.context_rules)
+            or self._names_others(stored[key.row_key])
         }
         return {company: self.store.read_guard(LEAD, company) for company in sorted(companies)}
 
@@ -165,6 +167,13 @@ class InitialSync:
         records, failures = translate(self.spec, self.source, row.record)
         return not failures and bool(rule.applies(records[rule.side]))
 
+    def _names_others(self, pair: Pair) -> bool:
+        """Whether a record of the pair names a record of another entity (a warehouse its site): its write
+        takes the guard that a delete of the named record meets (shared/sync/neighbours.py)."""
+        return any(
+            row is not None and not row.deleted and names_any(self.spec, row.record, side) for side, row in pair.items()
+        )
+
     def _decide(self, key: Key, pair: Pair, decided: dict[str, Any], final: bool) -> Decision:
         done = self._already_written(key, pair)
         if done is not None:
@@ -177,6 +186,8 @@ class InitialSync:
             return decision
         lookup = ChunkLookup(self.spec, self.store, key, pair, decided, self.source)
         failures = check_context(self.spec, decision.records, lookup)
+        if self.engine.neighbours is not None:  # a site missing on a side is final: another job brings sites
+            failures += self.engine.neighbours.missing(self.spec, decision.records)
         if not failures:
             return decision
         if not final and self._waits_for_source(decision, failures):

@@ -24,7 +24,8 @@ from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFo
 from azure.storage.queue import QueueClient
 
 from shared import jsonio
-from shared.errors import BadRequestError, NotFoundError, TransientError
+from shared.entities.spec import EntitySpec
+from shared.errors import BadRequestError, JobRunningError, NotFoundError, TransientError
 from shared.jobs.exclusion import EntityLocks
 from shared.jobs.importing import Import
 from shared.jobs.importing import view as import_view
@@ -61,6 +62,12 @@ class Kind:
 
     def writes(self, params: dict[str, Any]) -> bool:
         return self.reads_only is None or not self.reads_only(params)
+
+
+# the writing kinds that check the records a record names in another entity (a warehouse's site): they
+# start only once no job that writes that entity is running, so that they judge by its records as that
+# job leaves them (an import only loads records as a system holds them, and checks no reference)
+AFTER_NAMED = ("initial-sync", "reconcile")
 
 
 # the kinds of this layer; the wiring adds the operations' (catch-up) when it builds the runner
@@ -104,8 +111,11 @@ class JobRunner:
         """Queue a job of any kind in KINDS: its entity taken if it writes (JobRunningError while another job
         that writes the entity has not ended), its row, then its first chunk's message."""
         now = self.clock()
-        job = Job(new_job_id(now), kind, self.engine(slug).spec.slug, params, created_at=now)
+        spec = self.engine(slug).spec
+        job = Job(new_job_id(now), kind, spec.slug, params, created_at=now)
         if self.kinds[kind].writes(params):
+            if kind in AFTER_NAMED:
+                self._after_named(kind, spec)
             self.locks.take(job)
         try:
             self.jobs.create(job)
@@ -120,6 +130,20 @@ class JobRunner:
         """The job as `GET /api/sync/jobs/{id}` shows it, in its kind's view."""
         kind = self.kinds.get(job.kind)
         return job.as_dict(kind.view if kind else None)
+
+    def _after_named(self, kind: str, spec: EntitySpec) -> None:
+        """JobRunningError (409) while a job that writes an entity whose records these records name is running:
+        e.g. warehouses are brought across after their sites, else each one whose site is not there yet fails."""
+        for entity in sorted({ref.entity for ref in spec.foreign}):
+            refusal = self.locks.running(entity)
+            if refusal is not None:
+                holder = refusal.details[0]
+                raise JobRunningError(
+                    f"{spec.slug} are brought across after the {entity} they name: start this {kind} once the "
+                    f"{holder['kind']} job {holder['job']} of {entity} has ended (it is {holder['state']}; "
+                    f"GET /api/sync/jobs/{holder['job']}); nothing was started",
+                    details=refusal.details,
+                )
 
     def handle(self, body: bytes) -> str:
         """Run the chunk a message names, if it is the job's current one; what happened, for logs."""

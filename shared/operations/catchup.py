@@ -154,7 +154,7 @@ class CatchUp:
     def engine_at(self, arrived: dt.datetime) -> Engine:
         """The entity's engine with its clock stopped at a change's arrival."""
         engine = self.engine
-        return Engine(engine.spec, engine.store, engine.settings, clock=lambda: arrived)
+        return Engine(engine.spec, engine.store, engine.settings, clock=lambda: arrived, neighbours=engine.neighbours)
 
     def _log_superseded(self, held: Held, exc: StaleError) -> None:
         log.info(

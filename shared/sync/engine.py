@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from shared.entities.spec import SIDES, EntitySpec, Side, other
@@ -33,6 +34,7 @@ from shared.storage import WriteConflictError
 from shared.sync.identity import change_key, known_key
 from shared.sync.journal import FOLLOWER, LEAD, Journal, OperationLookup, Pair
 from shared.sync.mapping import content_hash
+from shared.sync.neighbours import Neighbours, names_anew
 from shared.sync.rows import Guard, Intent, Row, SyncMeta
 from shared.sync.store import EntityStore
 from shared.sync.translate import Records, translate
@@ -87,13 +89,19 @@ class Engine:
         store: EntityStore,
         settings: Settings,
         clock: Callable[[], dt.datetime] = utcnow,
+        neighbours: Neighbours | None = None,
     ) -> None:
+        """`neighbours`: the other entities' stores, for an entity whose records name records of another
+        (spec.foreign) or that another's records name; such an entity's engine cannot run without them."""
         self.spec = spec
         self.store = store
         self.settings = settings
         self.clock = clock
+        self.neighbours = neighbours
         self.journal = Journal(spec, store)
         self._locks: dict[str, threading.Lock] = {}  # per company: see _guarded
+        if neighbours is None and spec.foreign:
+            raise ValueError(f"{spec.slug} names records of {spec.foreign[0].entity}: give its engine their stores")
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -151,9 +159,18 @@ class Engine:
             self._keep_out_older(source, key, at, stored, attempt)
             raise NotFoundError(f"{self.spec.title} {key} does not exist on either side")
         check_fresh(self.spec, self.settings, source, key, at, stored)
+        neighbours = self.neighbours
+        # the guards of the entities whose records may name this one, read before anyone looks for them
+        # (shared/sync/neighbours.py); a record the lead does not hold was named by no write that passed its rules
+        guards = neighbours.guards(self.spec, key.company) if neighbours and _live(stored)[LEAD] else []
         with self._guarded(key.company, bool(self.spec.references)) as guard:
             self._check_unreferenced(key)
+            if neighbours is not None:
+                neighbours.refuse_if_named(self.spec, key)
             tombstone = self._lead_tombstone(source, key, at, stored, attempt, guard)
+        if neighbours is not None and guards:
+            put_back = partial(self.journal.put_back, key, stored, tombstone)
+            neighbours.keep_unnamed(self.spec, key, guards, attempt.operation_id, put_back)
         attempt.status = "deleted"
         self.journal.complete(key, tombstone, stored[FOLLOWER])
         log.info(
@@ -236,7 +253,11 @@ class Engine:
         return records
 
     def _guard_needed(self, records: Records, stored: Pair) -> bool:
-        """Whether a rule that reads other records applies to this change, in its new or stored version."""
+        """Whether a rule that reads other records applies to this change, in its new or stored version, or
+        the change makes the record name a record of another entity (shared/sync/neighbours.py)."""
+        lead = stored[LEAD]
+        if names_anew(self.spec, records[LEAD], lead.record if lead is not None else None):
+            return True
         for rule in self.spec.context_rules:
             row = stored[rule.side]
             if rule.applies(records[rule.side]) or (row is not None and rule.applies(row.record)):
@@ -257,6 +278,8 @@ class Engine:
 
     def _check_context(self, key: Key, records: Mapping[Side, Mapping[str, Any]], stored: Pair) -> None:
         failures = check_context(self.spec, records, OperationLookup(self.spec, self.store, key, stored))
+        if self.neighbours is not None:
+            failures += self.neighbours.missing(self.spec, records)
         if failures:
             raise rejected(self.spec.title, key, failures)
 

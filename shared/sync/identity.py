@@ -27,7 +27,8 @@ def change_key(
     company, ident = body.get(side.company_field), body.get(side.id_field)
     if not (isinstance(company, str) and company.strip() and isinstance(ident, str) and ident.strip()):
         raise rejected(spec.title, None, _key_failures(spec, source, body))
-    compared = (side.company_field, side.id_field, *(ref.name(source) for ref in spec.references))
+    named = [ref.name(source) for ref in spec.references] + [ref.name(source) for ref in spec.foreign]
+    compared = (side.company_field, side.id_field, *named)
     trimmed = {name: trim(value) for name in compared if isinstance(value := body.get(name), str)}
     body = {**body, **trimmed}
     key = Key(body[side.company_field], body[side.id_field])

@@ -118,6 +118,31 @@ class Journal:
                 raise
             return self.store.write(FOLLOWER, key, record, lead.meta, None, deleted=deleted)
 
+    def put_back(self, key: Key, stored: Pair, tombstone: Row) -> None:
+        """Undo a delete that the lead's tombstone decided (shared/sync/neighbours.py: a record of another entity
+        came to name it meanwhile): the lead row as `stored` held it, written over the tombstone only if that
+        is unchanged, with the intent to bring back the follower's record too, over the follower as it is now
+        (someone may have finished the delete there meanwhile)."""
+        lead, before = stored[LEAD], stored[FOLLOWER]
+        assert lead is not None and not lead.deleted, "only a delete of a record is put back"
+        follower = self.store.read(FOLLOWER, key)
+        intent = None
+        if before is not None and not before.deleted:
+            over_tombstone = follower is not None and follower.deleted
+            intent = Intent(follower.etag if follower else None, before.record, over_tombstone=over_tombstone)
+        restored = self.store.write(
+            LEAD,
+            key,
+            lead.record,
+            lead.meta,
+            tombstone.etag,
+            intent=intent,
+            indexed=tombstone.indexed and intent is None,  # the index row goes, or is written anew with the intent
+            located=tombstone.geo,
+        )
+        if intent is not None:
+            self.complete(key, restored, follower)
+
     def clear(self, key: Key, lead: Row) -> None:
         """Drop the lead row's intent and its index row (its operation is done, or given up), if the row is
         still as read."""
@@ -144,14 +169,7 @@ class OperationLookup:
         if key.row_key == self._key.row_key:
             row = self._stored[side]
             return row.record if row else None
-        lead = self._store.read(LEAD, key)
-        if lead is not None and lead.deleted:  # deleted, or being deleted
-            return None
-        if side == LEAD and lead is not None:
-            return lead.record
-        if side == FOLLOWER and lead is not None and lead.intent is not None and lead.intent.record is not None:
-            return lead.intent.record
-        return self._store.get(side, company, ident)
+        return lead_first(self._store, side, key)
 
     def find(self, side: Side, company: str, equals: Mapping[str, Any]) -> list[dict[str, Any]]:
         return self._store.find(side, company, equals)
@@ -161,6 +179,25 @@ class OperationLookup:
         lead_names = {reference.name(side): reference.name(LEAD) for reference in self._spec.references}
         lead_fields = tuple(lead_names.get(name, name) for name in fields)
         return self._store.referring(LEAD, company, lead_fields, ident)
+
+
+def lead_first(store: EntityStore, side: Side, key: Key) -> dict[str, Any] | None:
+    """A record as a rule sees it (see OperationLookup): the lead read first, a tombstone there is no record
+    (deleted, or being deleted), an intent there holds the follower's record as last decided."""
+    record: dict[str, Any] | None = as_seen(store, key, (side,))[side]
+    return record
+
+
+def as_seen(store: EntityStore, key: Key, sides: tuple[Side, ...] = (LEAD, FOLLOWER)) -> dict[Side, Any]:
+    """The records of `sides` as a rule sees them (lead_first), the lead read once for both."""
+    lead = store.read(LEAD, key)
+    if lead is not None and lead.deleted:
+        return dict.fromkeys(sides)
+    seen: dict[Side, Any] = {LEAD: lead.record if lead is not None else None}
+    if FOLLOWER in sides:
+        pending = lead.intent.record if lead is not None and lead.intent is not None else None
+        seen[FOLLOWER] = pending if pending is not None else store.get(FOLLOWER, key.company, key.id)
+    return {side: seen[side] for side in sides}
 
 
 def in_doubt(lead: Row, follower: Row | None) -> bool:

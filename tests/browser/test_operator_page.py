@@ -16,7 +16,7 @@ from devtools.azurite import Azurite
 from shared.edge import ui
 from shared.entities import ENTITIES
 from tests.browser.conftest import ADMIN_KEY, anonymous, screenshot
-from tests.integration.support import Api, eventually, held, post_ok, send
+from tests.integration.support import Api, eventually, held, post_ok, prepare, send
 from tests.samples import sample
 
 expect.set_options(timeout=15_000)  # the page refreshes every 3 s; the app answers in well under a second
@@ -123,6 +123,7 @@ NAMES_QUARANTINE = {
 def test_pause_a_change_waits_resume_it_arrives_retry_an_error(
     page: Page, api: Api, azurite: Azurite, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    prepare(api, "warehouses")  # the warehouses' site
     open_with_key(page)
     expect(page.locator("#entities tbody tr")).to_have_count(len(ENTITIES))
     terms = page.locator('#entities tr[data-entity="payment-terms"]')

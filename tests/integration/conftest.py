@@ -15,7 +15,8 @@ from devhost import LocalHost
 from devtools.azurite import Azurite
 from functions import runtime
 from shared.entities import ENTITIES
-from tests.integration.support import Api
+from tests.integration.support import Api, prepare
+from tests.samples import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,6 +48,17 @@ def host(connection: str) -> Iterator[LocalHost]:
 @pytest.fixture
 def api(host: LocalHost, clean: None) -> Api:
     return Api(host.base_url)
+
+
+@pytest.fixture
+def prerequisites(request: pytest.FixtureRequest, api: Api) -> None:
+    """The records of other entities that samples name (a warehouse's site), created in USMF before a test
+    that writes those samples: `pytestmark = pytest.mark.usefixtures("prerequisites")`. A test parametrized
+    by `slug` gets its entity's only, so that a test of the named entity itself starts from none."""
+    params = getattr(request.node, "callspec", None)
+    slug = params.params.get("slug") if params is not None else None
+    for entity in [slug] if isinstance(slug, str) else SAMPLES:
+        prepare(api, entity)
 
 
 @pytest.fixture

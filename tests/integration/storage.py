@@ -26,9 +26,16 @@ TIMER_THREADS = "devhost-timer-"  # devhost/timers.py names each timer's thread 
 
 def _is_for(request: PipelineRequest[Any], table: str) -> bool:
     """`/PaymentTerms(PartitionKey='FS',...)` and `/PaymentTerms()` are for PaymentTerms, `/Tables` is not;
-    a transaction (`/$batch`) names its table only in its body: it counts for any table."""
-    path = urlparse(request.http_request.url).path.rsplit("/", 1)[-1]
-    return path.split("(", 1)[0] in (table, "$batch")
+    a transaction (`/$batch`) names its table in the requests it carries (a change set's parts)."""
+    return table in _tables(request.http_request)
+
+
+def _tables(request: Any) -> set[str]:
+    path = urlparse(request.url).path.rsplit("/", 1)[-1]
+    parts = (getattr(request, "multipart_mixed_info", None) or ((),))[0]
+    if path != "$batch" and not parts:
+        return {path.split("(", 1)[0]}
+    return {table for part in parts for table in _tables(part)} or {"$batch"}
 
 
 class StorageRequests(SansIOHTTPPolicy[Any, Any]):

@@ -16,6 +16,7 @@ from shared.entities import ENTITIES
 from shared.jobs import importer
 from shared.keys import is_record_key
 from shared.settings import Settings
+from tests.samples import needs
 
 T = TypeVar("T")
 
@@ -52,6 +53,14 @@ def refused(api: Api, side: str, body: dict[str, Any], *, entity: str) -> set[tu
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["code"] == "validation_failed"
     return {(d["field"], d["rule"], d["side"]) for d in answer.json()["error"]["details"]}
+
+
+def prepare(api: Api, slug: str, company: str = "USMF") -> None:
+    """Create, through the app, the records of other entities that the entity's samples name (their `needs`,
+    tests/samples/: a warehouse's site), so that its samples can be written."""
+    for entity, record in needs(slug, company):
+        answer = api.post("fs", entity, record)
+        assert answer.status_code in (200, 201), answer.text
 
 
 def rows(tables: TableServiceClient, table: str, partition: str) -> dict[str, dict[str, Any]]:

@@ -17,6 +17,9 @@ from tests.fixtures import dataverse as dv
 from tests.fixtures.records import KEY_COLUMNS, TABLES, fs_columns
 from tests.integration.callers import failures, post, secured
 from tests.integration.support import Api, rows
+from tests.samples import samples_of
+
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
 
 __all__ = ["secured"]
 SLUGS = sorted(ENTITIES)
@@ -50,12 +53,10 @@ def test_create_update_and_delete_go_through_end_to_end(
     assert created.json()["scm"]["record"]["dataAreaId"] == "USMF"
 
     # an Update carries only what changed, no key and no image: the GUID finds the record
-    changed = {"msdyn_description": "v2"} if slug != "customer-assets" else {"msdyn_name": "v2"}
-    update = dv.context("Update", table, guid, at(2), target=changed)
+    fs_field, scm_field = samples_of(slug).text
+    update = dv.context("Update", table, guid, at(2), target={fs_field: "v2"})
     updated = post(api, "fs", slug, update, dv.headers(table, "Update"))
     assert updated.status_code == 200 and updated.json()["status"] == "updated", updated.text
-    scm_field = {"warehouses": "WarehouseName", "customer-assets": "Name"}.get(slug, "Description")
-    scm_field = "ModeDescription" if slug == "ship-via" else scm_field
     assert updated.json()["scm"]["record"][scm_field] == "v2"
     assert stored(tables, slug, "FS", "HOOK-1")[spec.fs.id_field] == "HOOK-1"  # the rest was kept
 

@@ -13,10 +13,12 @@ from shared.edge.callers.fno import BUSINESS_EVENTS
 from shared.entities import ENTITIES
 from shared.keys import Key
 from tests.fixtures.dataverse import option
-from tests.fixtures.fno import business_event, data_event, scm_columns
+from tests.fixtures.fno import business_event, data_event, key_columns, scm_columns
 from tests.integration.callers import failures, post, secured
 from tests.integration.support import Api, rows
 from tests.samples import sample
+
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
 
 __all__ = ["secured"]
 SLUGS = sorted(ENTITIES)
@@ -42,18 +44,10 @@ def test_data_events_create_update_and_delete_end_to_end(
     columns2, labels2 = scm_columns(slug, "EVT-1", 2)
     updated = post(api, "scm", slug, data_event("OnExternalUpdated", slug, columns2, labels2, at(2)))
     assert updated.status_code == 200 and updated.json()["status"] == "updated", updated.text
-    key_only = {name: value for name, value in columns.items() if name in KEYS[slug]}
+    key_only = {name: value for name, value in columns.items() if name in key_columns(slug)}
     deleted = post(api, "scm", slug, data_event("OnExternalDeleted", slug, key_only, {}, at(3)))
     assert deleted.status_code == 200 and deleted.json()["status"] == "deleted", deleted.text
     assert stored(tables, slug, "FS", "EVT-1") == {} and stored(tables, slug, "SCM", "EVT-1") == {}
-
-
-KEYS = {
-    "warehouses": ("mserp_dataareaid", "mserp_warehouseid"),
-    "customer-assets": ("mserp_dataareaid", "mserp_maintenanceassetid"),
-    "payment-terms": ("mserp_dataareaid", "mserp_name"),
-    "ship-via": ("mserp_dataareaid", "mserp_modecode"),
-}
 
 
 def test_enums_are_read_from_their_labels_and_null_dates_are_empty(api: Api, secured: None) -> None:

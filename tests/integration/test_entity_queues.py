@@ -12,6 +12,8 @@ from shared.entities.spec import other
 from tests.integration.support import Api, eventually, peek, rows, send
 from tests.samples import sample
 
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
+
 DIRECTIONS = [
     pytest.param(slug, side, id=f"{side}-to-{other(side)}-{slug}") for slug in ENTITIES for side in ("fs", "scm")
 ]

@@ -22,9 +22,11 @@ from shared.keys import Key
 from tests.integration.storage import Fault, assert_both_or_neither, pair, policy, version_hash
 from tests.integration.support import Api, rows
 from tests.processes import ROOT, Running, environment
-from tests.samples import BUILDERS, sample
+from tests.samples import SAMPLES, sample
 
-SLUGS = sorted(BUILDERS)
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
+
+SLUGS = sorted(SAMPLES)
 SIDES = ("fs", "scm")
 OPERATIONS = ["create-fs", "create-scm", "update-fs", "update-scm", "delete-fs", "delete-scm"]
 

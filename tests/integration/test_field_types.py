@@ -11,6 +11,8 @@ from azure.data.tables import TableServiceClient
 from tests.integration import support
 from tests.integration.support import Api, rows
 
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
+
 TERM = {"msdyn_company": "USMF", "msdyn_name": "NET10", "msdyn_days": 10}
 WAREHOUSE = {"msdyn_company": "USMF", "msdyn_warehouseidentifier": "WH-1", "msdyn_operationalsite": "1"}
 ASSET = {

@@ -16,6 +16,8 @@ from tests.integration.storage import Fault, assert_both_or_neither, pair, polic
 from tests.integration.support import Api, eventually, held, rows
 from tests.samples import sample
 
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
+
 
 def hold(tables: TableServiceClient, slug: str, side: str, records: list[dict[str, Any]]) -> None:
     """Records a system already holds, written straight into its partition (the import's own code)."""

@@ -10,9 +10,11 @@ from shared.entities import ENTITIES
 from shared.keys import Key
 from tests.integration.storage import pair
 from tests.integration.support import Api, rows
-from tests.samples import BUILDERS, sample
+from tests.samples import SAMPLES, sample
 
-SLUGS = sorted(BUILDERS)
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
+
+SLUGS = sorted(SAMPLES)
 
 
 @pytest.mark.parametrize(

@@ -24,9 +24,11 @@ from shared.entities import ENTITIES
 from shared.keys import Key
 from tests.integration.storage import Fault, assert_both_or_neither, pair, policy, version_hash
 from tests.integration.support import Api, eventually, send
-from tests.samples import BUILDERS, T0, sample
+from tests.samples import SAMPLES, T0, sample
 
-SLUGS = sorted(BUILDERS)
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
+
+SLUGS = sorted(SAMPLES)
 
 
 def row_key(ident: str) -> str:

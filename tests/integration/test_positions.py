@@ -22,7 +22,14 @@ from shared.sync import geo
 from tests.integration.storage import assert_both_or_neither, pair, policy
 from tests.integration.support import Api, held
 from tests.integration.test_recovery_index import Requests
-from tests.integration.test_scenarios import COORDINATES, listed, warehouse
+from tests.integration.test_scenarios import COORDINATES, listed, sites, warehouse
+
+
+@pytest.fixture(autouse=True)
+def scenario_sites(api: Api) -> None:
+    """The sites the scenario's warehouses name, created first."""
+    sites(api)
+
 
 SPEC = ENTITIES["warehouses"]
 SEATTLE, TACOMA, PORTLAND = (47.61, -122.33), (47.25, -122.44), (45.52, -122.68)

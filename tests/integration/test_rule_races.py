@@ -21,18 +21,24 @@ from shared.entities import ENTITIES
 from shared.keys import Key
 from shared.settings import get_settings
 from shared.sync.engine import Engine
+from shared.sync.neighbours import Neighbours
 from shared.sync.store import EntityStore
 from tests.integration.storage import Fault, Pause, assert_both_or_neither, policy
 from tests.integration.support import Api, rows
+
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
 
 PAYMENT = {"msdyn_company": "USMF", "msdyn_days": 30, "msdyn_isdefaultpaymentterm": True}
 SITE = {"dataAreaId": "USMF", "OperationalSiteId": "1"}
 
 
 def another_instance(connection: str, slug: str) -> Engine:
-    """The same sync on another instance: its own storage client, its own in-process locks."""
-    spec = ENTITIES[slug]
-    return Engine(spec, EntityStore(TableClient.from_connection_string(connection, spec.table)), get_settings())
+    """The same sync on another instance: its own storage clients, its own in-process locks."""
+    stores = {
+        spec.slug: EntityStore(TableClient.from_connection_string(connection, spec.table)) for spec in ENTITIES.values()
+    }
+    neighbours = Neighbours(ENTITIES, stores.__getitem__)
+    return Engine(ENTITIES[slug], stores[slug], get_settings(), neighbours=neighbours)
 
 
 def held(api: Api, pause: Pause, call: Any) -> Future[requests.Response]:

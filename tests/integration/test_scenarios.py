@@ -52,6 +52,14 @@ def warehouse(side: str, ident: str, lat_lon: tuple[float, float] | None, compan
     return record
 
 
+# the sites DETAILS name, in the companies the scenario's warehouses are in: created before them
+SITES = (("SITE-1", "USMF"), ("SITE-2", "USMF"), ("SITE-2", "DEMF"))
+
+
+def sites(api: Api) -> None:
+    create(api, "fs", "sites", *(sample("sites", "fs", ident, company=company) for ident, company in SITES))
+
+
 def create(api: Api, side: str, entity: str, *records: dict[str, Any]) -> None:
     for record in records:
         answer = api.post(side, entity, record)
@@ -165,6 +173,7 @@ PLACES = {
 
 @pytest.fixture
 def warehouses(api: Api) -> Api:
+    sites(api)
     create(api, "fs", WAREHOUSES, warehouse("fs", "SEA-1", PLACES["SEA-1"]))
     create(api, "scm", WAREHOUSES, warehouse("scm", "BEL-2", PLACES["BEL-2"]))
     create(api, "fs", WAREHOUSES, warehouse("fs", "TAC-3", PLACES["TAC-3"]))

@@ -18,6 +18,8 @@ from tests.integration.storage import Fault, policy
 from tests.integration.support import Api, eventually, send
 from tests.samples import sample
 
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
+
 
 def recover(api: Api) -> requests.Response:
     return api.session.post(f"{api.base}/operations/recover", params={"grace_seconds": "0"}, timeout=60)

@@ -11,6 +11,8 @@ from azure.data.tables import TableServiceClient
 from tests.integration import support
 from tests.integration.support import Api, rows
 
+pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
+
 E, TABLE = "warehouses", "Warehouses"
 FS_WH = {
     "msdyn_company": "USMF",
@@ -181,6 +183,7 @@ def test_references_must_exist_in_the_same_company_with_the_right_type(api: Api,
     post_ok(api, "scm", scm_wh("Q1", "Quarantine"))
     post_ok(api, "scm", scm_wh("T1", "Transit"))
     post_ok(api, "scm", scm_wh("S1"))
+    support.prepare(api, E, "DEMF")  # the warehouse's site, in its company
     post_ok(api, "scm", scm_wh("Q9", "Quarantine", company="DEMF"))
     cases = {
         "QuarantineWarehouseId": [
@@ -268,6 +271,7 @@ def test_409_a_warehouse_still_named_by_others_is_not_deleted(api: Api, tables: 
     post_ok(api, "scm", scm_wh("R1"))
     post_ok(api, "scm", scm_wh("W1", QuarantineWarehouseId="q1", MainRefillingWarehouseId="R1"))
     post_ok(api, "scm", scm_wh("W2", QuarantineWarehouseId="Q1"))
+    support.prepare(api, E, "DEMF")  # the warehouse's site, in its company
     post_ok(api, "scm", scm_wh("Q1", "Quarantine", company="DEMF"))
     before = both(tables)
     answer = api.delete(f"fs/{E}/USMF/Q1")

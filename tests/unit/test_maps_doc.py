@@ -32,3 +32,20 @@ def test_a_table_shows_lookups_directions_and_option_values() -> None:
     assert "| `msdyn_name` | > | `WarehouseId` |" in warehouses
     assert "192350003 `Standard`" in warehouses
     assert "| — | SCM only | `ModelProductId` |" in maps_doc.table(ENTITIES["customer-assets"])
+
+
+def test_writing_the_maps_adds_a_new_entitys_section() -> None:
+    """`python -m tests.maps_doc --write` brings docs/maps.md, lacking an entity's table, in step with the code."""
+    text = maps_doc.DOC.read_text(encoding="utf-8")
+    start, end = maps_doc.block("ship-via")
+    without = text.replace(start + (maps_doc.in_doc(text, "ship-via") or "") + end, "")
+    written = maps_doc.written(without)
+    assert maps_doc.in_doc(written, "ship-via") == maps_doc.table(ENTITIES["ship-via"])
+    assert written.index("<!-- /map:customer-assets -->") < written.index("<!-- map:ship-via -->")
+    assert maps_doc.written(written) == written
+
+
+def test_the_business_events_table_is_the_specs() -> None:
+    text = maps_doc.EVENTS_DOC.read_text(encoding="utf-8")
+    assert maps_doc.written_events(text) == text, "run: .venv/bin/python -m tests.maps_doc --write"
+    assert "`FsScmSyncSiteChanged`" in maps_doc.events_table()

@@ -15,7 +15,7 @@ from typing import Any
 
 from shared.edge.callers import context as ctx
 from shared.edge.callers.changes import Change, Delete, Upsert, key_of, refuse
-from shared.edge.callers.lookups import as_guid, find_by_guid, guid_column, resolve
+from shared.edge.callers.lookups import as_guid, find_by_guid, guid_column, others, resolve
 from shared.errors import NotFoundError, PayloadTooLargeError, rejected
 from shared.keys import printable
 from shared.sync.engine import Engine
@@ -65,7 +65,7 @@ def _upsert(engine: Engine, context: ctx.ExecutionContext) -> Upsert:
     if record.get(spec.fs.modified_field) is None and context.OperationCreatedOn:
         record[spec.fs.modified_field] = context.OperationCreatedOn
     record = _with_key(engine, context, record, guid)
-    resolved, failures = resolve(spec, "fs", record, engine.store, settings)
+    resolved, failures = resolve(spec, "fs", record, engine.store, settings, others(engine))
     if failures:
         raise rejected(spec.title, None, failures)
     return Upsert(resolved)
@@ -101,7 +101,7 @@ def _delete(engine: Engine, context: ctx.ExecutionContext) -> Delete:
     target = ctx.parameter(context.InputParameters, "Target")
     guid = as_guid(target.get("Id") if isinstance(target, dict) else None) or as_guid(context.PrimaryEntityId)
     for image in ctx.images(context, post=False):
-        before, failures = resolve(spec, "fs", ctx.attributes(image), engine.store, engine.settings)
+        before, failures = resolve(spec, "fs", ctx.attributes(image), engine.store, engine.settings, others(engine))
         if failures:
             raise rejected(spec.title, None, failures)
         if key := key_of(spec, "fs", before):

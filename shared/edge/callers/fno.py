@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.edge.callers import context as ctx
 from shared.edge.callers.changes import Change, Delete, Upsert, key_of, refuse
-from shared.edge.callers.lookups import resolve
+from shared.edge.callers.lookups import others, resolve
 from shared.entities import ENTITIES
 from shared.entities.spec import EntitySpec
 from shared.errors import Failure, rejected
@@ -112,7 +112,7 @@ def data_event(engine: Engine, body: dict[str, Any]) -> Change:
     record = _record(spec, rows[0] if kind == "upsert" and rows else None, whole=kind == "upsert")
     for row in rows[1:] if kind == "upsert" else rows:  # key columns from the images
         record.update({n: v for n, v in _record(spec, row, whole=False).items() if record.get(n) is None})
-    resolved, failures = resolve(spec, "scm", record, engine.store, engine.settings)
+    resolved, failures = resolve(spec, "scm", record, engine.store, engine.settings, others(engine))
     if failures:
         raise rejected(spec.title, None, failures)
     own = spec.scm

@@ -9,15 +9,14 @@ from azure.core import MatchConditions
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
 from shared.entities.spec import Side
-from shared.keys import (
-    Key,
-)
+from shared.keys import Key, guard_row_key, normalise
 from shared.storage import table_missing
 from shared.sync import geo
 from shared.sync.rows import Guard, Intent, Row, RowConflictError, SyncMeta
 from shared.sync.store.access import TableAccess
 from shared.sync.store.entities import (
     MAX_BATCH,
+    PARTITION,
     Write,
     columns_of,
     geo_change,
@@ -70,6 +69,25 @@ class Writes(TableAccess):
         return Row(
             record=columns_of(record), meta=meta, etag=result["etag"], intent=intent, deleted=deleted, geo=position
         )
+
+    def touch_guard(self, side: Side, guard: Guard, operation_id: str) -> Guard:
+        """Rewrite a company's guard row alone, only if unchanged since read (WriteConflictError if not): the
+        writes that read it before commit no more, and decide again (shared/sync/neighbours.py)."""
+        entity = {
+            "PartitionKey": PARTITION[side],
+            "RowKey": guard_row_key(guard.company),
+            "SyncOperationId": operation_id,
+        }
+
+        def send(client: TableClient) -> Any:
+            if guard.etag is None:
+                return client.create_entity(entity)
+            return client.update_entity(
+                entity, mode=UpdateMode.REPLACE, etag=guard.etag, match_condition=MatchConditions.IfNotModified
+            )
+
+        result = self._call(f"write the guard of {self.table} {normalise(guard.company)}", send)
+        return Guard(guard.company, result["etag"])
 
     def position(self, side: Side, record: Mapping[str, Any], deleted: bool) -> str | None:
         """Where the record stands, as its row names it (shared/sync/geo.py), or None."""
