@@ -16,7 +16,8 @@ from shared.entities.payment_terms import SPEC
 from shared.keys import Key, pending_row_key
 from shared.settings import Settings
 from shared.sync import recovery
-from shared.sync.engine import Engine, Outcome
+from shared.sync.engine import Engine
+from shared.sync.outcome import Outcome
 from shared.sync.rows import Row
 from shared.sync.store import PARTITION, EntityStore
 from shared.sync.store.access import in_parallel

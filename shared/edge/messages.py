@@ -13,8 +13,9 @@ from shared.edge.services import Services
 from shared.entities.spec import Side, other
 from shared.errors import BadRequestError, ConflictError, NotFoundError, RejectedError, failures_of, problems
 from shared.keys import printable
-from shared.sync.engine import Engine, Outcome
+from shared.sync.engine import Engine
 from shared.sync.errorlog import ErrorEntry
+from shared.sync.outcome import Outcome
 
 log = logging.getLogger(__name__)
 

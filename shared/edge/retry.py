@@ -20,8 +20,9 @@ from shared.edge.services import Services
 from shared.entities.spec import Side
 from shared.errors import BadRequestError, ConflictError, NotFoundError, RejectedError, SyncError
 from shared.operations.error_entries import item, matching, parse, split_id
-from shared.sync.engine import Engine, Outcome
+from shared.sync.engine import Engine
 from shared.sync.errorlog import ErrorLog, reason_columns, stored_change
+from shared.sync.outcome import Outcome
 
 PERMANENT = (BadRequestError, RejectedError, ConflictError, NotFoundError)
 

@@ -16,8 +16,8 @@ from typing import Any, Literal
 from shared.entities.spec import EntitySpec, Side, other
 from shared.errors import Failure
 from shared.keys import Key
-from shared.sync.engine import differs
 from shared.sync.journal import LEAD, OperationLookup, Pair
+from shared.sync.outcome import differs
 from shared.sync.rows import Row
 from shared.sync.translate import Records, translate
 

@@ -1,0 +1,78 @@
+"""What one change attempt is and what it ends as (Attempt, Outcome), and how the engine reads a stored pair."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from shared.entities.spec import EntitySpec, Side
+from shared.keys import Key
+from shared.sync.journal import Pair
+from shared.sync.rows import Row
+
+Status = Literal["created", "updated", "unchanged", "deleted"]
+
+
+@dataclass
+class Attempt:
+    """One change's operation id, kept across retries, and what it has written so far."""
+
+    operation_id: str
+    status: Status | None = None  # set once the lead row is written: the change is decided
+    copy_of: str | None = None  # a repair's copy: the ETag of the source row it copies, as the repair read it
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    entity: str
+    key: Key
+    rows: Pair
+    operation_id: str
+
+    def as_dict(self) -> dict[str, Any]:
+        fs, scm = self.rows["fs"], self.rows["scm"]
+        return {
+            "status": self.status,
+            "entity": self.entity,
+            "key": self.key.as_dict(),
+            "operation_id": self.operation_id,
+            "fs": fs.as_dict() if fs else None,
+            "scm": scm.as_dict() if scm else None,
+        }
+
+
+def live(stored: Pair) -> Pair:
+    """The pair as records: a tombstone counts as no record."""
+    return {side: row.live if row else None for side, row in stored.items()}
+
+
+def as_read(lead: Row | None) -> tuple[str | None, bool, str | None]:
+    """What a write of the lead row must know of it as read: its ETag (None: create), whether an index
+    row goes with its intent (store.write then removes it, unless the write brings an intent of its own),
+    and the position its index row is at (store.write moves or removes it)."""
+    return (lead.etag, lead.indexed, lead.geo) if lead else (None, False, None)
+
+
+def is_tombstone(row: Row | None) -> bool:
+    return row is not None and row.deleted
+
+
+def created_by(live: Pair, source: Side) -> Side:
+    existing = [row for row in live.values() if row]
+    return existing[0].meta.created_by if existing else source
+
+
+def record_of(row: Row | None, drop: str | None = None) -> dict[str, Any]:
+    if row is None:
+        return {}
+    return {name: value for name, value in row.record.items() if name != drop}
+
+
+def differs(spec: EntitySpec, side: Side, row: Row | None, record: Mapping[str, Any]) -> bool:
+    if row is None:
+        return True
+    modified = spec.side(side).modified_field
+    new = {name: value for name, value in record.items() if value is not None and name != modified}
+    return new != record_of(row, drop=modified)
