@@ -61,11 +61,13 @@ def pause(slugs: list[str], reason: str | None) -> None:
 
 def resume(slugs: list[str]) -> None:
     """Start a catch-up for each paused entity (one not paused is left alone; one whose catch-up job
-    still runs keeps it)."""
+    still runs keeps it). Entities whose records others name (sites) start first: a catch-up of the
+    others (warehouses) waits while theirs runs (catchup.py)."""
     from shared.operations.catchup import start  # the job kind imports this module
 
     control, jobs = runtime.control(), runtime.job_runner().jobs
-    for slug in slugs:
+    named = {ref.entity for spec in ENTITIES.values() for ref in spec.foreign}
+    for slug in sorted(slugs, key=lambda slug: slug not in named):
         state = control.state(slug)
         if not state.paused:
             continue
