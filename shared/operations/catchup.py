@@ -11,6 +11,9 @@ applied before the pause) is counted `superseded` and dropped, which is no error
 of order. A change that breaks a rule goes to the error log with `source: "catch-up"` and the rest go
 on; a storage failure fails the chunk, which the runner retries.
 
+An entity whose records name another's (a warehouse its site) starts applying only once that entity's
+catch-up has applied its own backlog: a held warehouse comes after the held site it names.
+
 The entity stays held (paused, its state's `catch_up_job` naming the job) until a chunk finds the backlog empty:
 then it is marked running. Another instance may still hold a change for up to the control cache's
 second; the `final` phase waits SETTLE seconds after that and applies what came in meanwhile.
@@ -44,6 +47,7 @@ OUTCOMES = ("created", "updated", "unchanged", "deleted", "absent", "superseded"
 CHUNK = 200  # held changes per chunk at most …
 CHUNK_SECONDS = 8.0  # … and at most this long (the runner's lease is 15 s)
 SETTLE = 2 * CACHE_SECONDS  # after marking running: how long other instances may still hold changes
+WAIT = 1.0  # a catch-up whose records name another entity's looks again this often while that one catches up
 
 
 class Replay(Protocol):
@@ -99,6 +103,9 @@ class CatchUp:
         if job.phase == "scan":
             if control.state(self.slug).catch_up_job != job.id:
                 job.phase, job.counts["stopped"] = "done", 1  # paused again (or resumed by a newer job)
+                return
+            if any(control.state(ref.entity).catching_up for ref in self.engine.spec.foreign):
+                time.sleep(WAIT)  # held warehouses wait for their held sites: the next chunk looks again
                 return
             if not self._drain():
                 control.resume([self.slug])

@@ -39,8 +39,10 @@ def pause(states: PauseStates, slugs: list[str], reason: str | None) -> None:
 
 def resume(states: PauseStates, runner: JobRunner, backlog: Backlog, slugs: list[str]) -> None:
     """Start a catch-up for each paused entity (one not paused is left alone; one whose catch-up job
-    still runs keeps it)."""
-    for slug in slugs:
+    still runs keeps it). Entities whose records others name (sites) start first: a catch-up of the
+    others (warehouses) waits while theirs runs (catchup.py)."""
+    named = {ref.entity for spec in ENTITIES.values() for ref in spec.foreign}
+    for slug in sorted(slugs, key=lambda slug: slug not in named):
         state = states.state(slug)
         if not state.paused:
             continue

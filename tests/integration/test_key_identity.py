@@ -9,7 +9,7 @@ from azure.data.tables import TableServiceClient
 from shared.entities import ENTITIES
 from shared.keys import Key
 from tests.integration.storage import pair
-from tests.integration.support import Api, rows
+from tests.integration.support import Api, prepare, rows
 from tests.samples import SAMPLES, sample
 
 pytestmark = pytest.mark.usefixtures("prerequisites")  # a warehouse's site, created first
@@ -89,6 +89,7 @@ def test_no_change_moves_a_record_to_another_company(slug: str, api: Api, tables
     one keeps its company (in both systems the company cannot change once a record exists)."""
     spec = ENTITIES[slug]
     assert api.post("fs", slug, sample(slug, "fs", "MOVE", 1, at=1)).status_code == 201
+    prepare(api, slug, "DEMF")  # what the sample names, in that company too
     other = api.post("scm", slug, sample(slug, "scm", "MOVE", 2, company="DEMF", at=2))
     assert other.status_code == 201, other.text
     usmf = pair(tables, spec, Key("USMF", "MOVE").row_key)

@@ -191,6 +191,18 @@ def test_all_entities_at_once(api: Api) -> None:
     assert api.get("fs/ship-via/USMF/ALL").status_code == 200
 
 
+def test_a_held_warehouse_comes_through_after_the_held_site_it_names(api: Api, tables: TableServiceClient) -> None:
+    """Both paused, the warehouse arriving first: on resume, the sites' catch-up runs first and the
+    warehouses' waits for it, so the warehouse finds its site instead of failing."""
+    entries(admin(api, "all", "pause"))
+    assert api.post("scm", "warehouses", sample("warehouses", "scm", "W1", 1)).status_code == 202
+    assert api.post("scm", "sites", sample("sites", "scm", "1", 1)).status_code == 202
+    entries(admin(api, "all", "resume"))
+    caught_up(api, "warehouses")
+    assert api.get("fs/warehouses/USMF/W1").status_code == 200 and api.get("fs/sites/USMF/1").status_code == 200
+    assert list(tables.create_table_if_not_exists("SyncErrors").list_entities()) == []
+
+
 @pytest.mark.parametrize(
     ("entity", "action", "body", "status_code", "code"),
     [
