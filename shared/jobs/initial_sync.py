@@ -35,7 +35,7 @@ from shared.sync.engine import Engine
 from shared.sync.errorlog import ErrorEntry, ErrorLog
 from shared.sync.journal import FOLLOWER, LEAD, Pair, in_doubt
 from shared.sync.mapping import content_hash
-from shared.sync.neighbours import names_any
+from shared.sync.neighbours import Seen, names_any
 from shared.sync.rows import Guard, Row, SyncMeta
 from shared.sync.translate import translate
 from shared.sync.validation import check_context
@@ -122,8 +122,9 @@ class InitialSync:
         guards = self._guards(rows, stored)
         decided: dict[str, Any] = {}
         decisions: list[Decision] = []
+        seen: Seen = {}  # the records of other entities the rows name, read once a chunk
         for key, _ in rows:
-            decision = self._decide(key, stored[key.row_key], decided, final)
+            decision = self._decide(key, stored[key.row_key], decided, final, seen)
             if decision.records is not None and decision.kind in WRITES:
                 decided[key.row_key] = decision.records
             decisions.append(decision)
@@ -174,7 +175,7 @@ class InitialSync:
             row is not None and not row.deleted and names_any(self.spec, row.record, side) for side, row in pair.items()
         )
 
-    def _decide(self, key: Key, pair: Pair, decided: dict[str, Any], final: bool) -> Decision:
+    def _decide(self, key: Key, pair: Pair, decided: dict[str, Any], final: bool, seen: Seen) -> Decision:
         done = self._already_written(key, pair)
         if done is not None:
             return done
@@ -187,7 +188,7 @@ class InitialSync:
         lookup = ChunkLookup(self.spec, self.store, key, pair, decided, self.source)
         failures = check_context(self.spec, decision.records, lookup)
         if self.engine.neighbours is not None:  # a site missing on a side is final: another job brings sites
-            failures += self.engine.neighbours.missing(self.spec, decision.records)
+            failures += self.engine.neighbours.missing(self.spec, decision.records, seen)
         if not failures:
             return decision
         if not final and self._waits_for_source(decision, failures):

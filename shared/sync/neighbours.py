@@ -35,6 +35,7 @@ from shared.sync.store import EntityStore
 
 Records = Mapping[Side, Mapping[str, Any]]
 Putback = Callable[[], None]
+Seen = dict[tuple[str, str], dict[Side, Any]]  # (entity, RowKey) → each side's record as rules see it
 TRIES = 30  # lost guard races of one delete before it gives up (puts the record back, 503)
 
 
@@ -65,9 +66,11 @@ class Neighbours:
         spec = next((spec for spec in self.entities.values() if spec.fs.entity_name == table.lower()), None)
         return (spec, self._store(spec.slug)) if spec is not None else None
 
-    def missing(self, spec: EntitySpec, records: Records) -> list[Failure]:
+    def missing(self, spec: EntitySpec, records: Records, seen: Seen | None = None) -> list[Failure]:
         """Each record a side's record names that this side does not hold in the record's company (both
-        sides' names of one record are looked up together: its lead row is read once)."""
+        sides' names of one record are looked up together: its lead row is read once). `seen` keeps what was
+        looked up, for a job's chunk: its rows name a few sites many times, and the chunk's guard makes them
+        decide again if one is deleted meanwhile."""
         failures = []
         for ref in spec.foreign:
             wanted: dict[Key, list[tuple[Side, str]]] = {}
@@ -78,8 +81,13 @@ class Neighbours:
                 if ident is not None and isinstance(company, str):
                     wanted.setdefault(Key(company, ident), []).append((side, ident))
             for key, names in wanted.items():
-                seen = as_seen(self._store(ref.entity), key, tuple(side for side, _ in names))
-                failures += [self._missing(ref, side, key.company, ident) for side, ident in names if not seen[side]]
+                found = seen.get((ref.entity, key.row_key)) if seen is not None else None
+                if found is None:
+                    sides = tuple(side for side, _ in names) if seen is None else SIDES
+                    found = as_seen(self._store(ref.entity), key, sides)
+                    if seen is not None:
+                        seen[(ref.entity, key.row_key)] = found
+                failures += [self._missing(ref, side, key.company, ident) for side, ident in names if not found[side]]
         return failures
 
     def _missing(self, ref: Foreign, side: Side, company: str, ident: str) -> Failure:
