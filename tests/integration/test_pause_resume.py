@@ -187,7 +187,9 @@ def test_all_entities_at_once(api: Api) -> None:
     assert api.post("scm", "ship-via", sample("ship-via", "scm", "ALL", 1)).status_code == 202
     resumed = entries(admin(api, "all", "resume"))
     assert set(resumed) == set(ENTITIES) and {e["state"] for e in resumed.values()} == {"running"}
-    caught_up(api, "ship-via")
+    # five catch-ups, the warehouses' only after the sites' (each ends with its settle time): on a loaded
+    # 2-core machine that took over 90 s
+    caught_up(api, "ship-via", timeout=240)
     assert api.get("fs/ship-via/USMF/ALL").status_code == 200
 
 
