@@ -2,12 +2,16 @@
 error log, the pause states, the backlog, the status board and the job runner — and hands them down. Nothing
 below the triggers imports it; the edge, operations and jobs take what they need as arguments.
 
+Importing it sets the log level and format once for the process (SYNC_LOG_LEVEL, SYNC_LOG_FORMAT, read by
+shared/logs.py): a bad one stops the app from loading, as the Functions host or the local host reports.
+
 `add_request_policy` puts an azure-core pipeline policy on every storage client made after it (the
 tests count round trips with one; fault-injection tests raise from one).
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache, lru_cache
 from typing import Any
 
@@ -20,6 +24,7 @@ from shared.entities import ENTITIES
 from shared.errors import NotFoundError
 from shared.jobs.runner import KINDS, QUEUE, JobRunner
 from shared.jobs.table import JobTable
+from shared.logs import configure as configure_logs
 from shared.operations import catchup
 from shared.operations.alerts import watch as watch_failures
 from shared.operations.backlog import TABLE as BACKLOG_TABLE
@@ -33,6 +38,8 @@ from shared.sync.errorlog import ErrorEntry, ErrorLog
 from shared.sync.geo import locator
 from shared.sync.neighbours import Neighbours
 from shared.sync.store import EntityStore
+
+configure_logs(os.environ)  # once, where the app starts: before any trigger can log
 
 _policies: list[Any] = []
 

@@ -58,7 +58,12 @@ def _dispatch(
         return _route(services, services.engine(slug), source, request, signed_at)
     except TruncatedWebhookError as exc:  # Dataverse left the row out: kept in the error log for a re-sync
         services.error_log().record(exc.entry)
-        log.warning("%s: truncated webhook recorded as %s", slug, exc.entry.message_id, extra={"entity": slug})
+        log.warning(
+            "%s: truncated webhook recorded as %s",
+            slug,
+            exc.entry.message_id,
+            extra={"entity": slug, "code": exc.code, "error_source": exc.entry.source},
+        )
         raise
 
 

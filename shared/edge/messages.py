@@ -86,7 +86,12 @@ def process(services: Services, slug: str, source: Side, body: bytes, message_id
     except NotFoundError:
         if isinstance(message, DeleteMessage):  # already gone: a repeated delete is done, not an error
             where = printable(f"{message.key.company}/{message.key.id}")
-            log.info("%s delete of %s: nothing to delete", slug, where, extra={"entity": slug, "key": where})
+            log.info(
+                "%s delete of %s: nothing to delete",
+                slug,
+                where,
+                extra={"entity": slug, "key": where, "outcome": "absent"},
+            )
             return "absent"
         raise
     except (BadRequestError, RejectedError, ConflictError) as exc:
@@ -100,6 +105,13 @@ def process(services: Services, slug: str, source: Side, body: bytes, message_id
             message_id,
             exc.code,
             printable(exc.message),
-            extra={"entity": slug, "side": source, "key": printable(f"{company}/{ident}")},
+            extra={
+                "entity": slug,
+                "side": source,
+                "key": printable(f"{company}/{ident}"),
+                "outcome": "rejected",
+                "code": exc.code,
+                "error_source": entry.source,
+            },
         )
         return "rejected"

@@ -47,4 +47,9 @@ def record(services: Services, slug: str, source: Side, body: bytes, message_id:
     )
     services.error_log().record(entry)
     where = printable(f"{company}/{ident}")
-    log.warning("%s poison message %s recorded", slug, message_id, extra={"entity": slug, "key": where})
+    log.warning(
+        "%s poison message %s recorded",
+        slug,
+        message_id,
+        extra={"entity": slug, "key": where, "code": error.code, "error_source": entry.source},
+    )

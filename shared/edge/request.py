@@ -38,7 +38,14 @@ def answer(handler: Callable[[], Answer]) -> Answer:
     except SyncError as exc:
         status = http_status(exc)
         level = logging.WARNING if status >= 500 else logging.INFO
-        log.log(level, "answered %d %s: %s", status, exc.code, printable(exc.message), extra={"status": status})
+        log.log(
+            level,
+            "answered %d %s: %s",
+            status,
+            exc.code,
+            printable(exc.message),
+            extra={"status": status, "code": exc.code},
+        )
         return status, exc.payload()
     except Exception:
         log.exception("unexpected error")

@@ -195,14 +195,8 @@ class JobRunner:
             self.send(job)
         else:
             self._free(job)
-        log.info(
-            "job %s: chunk %d done, phase %s, %s",
-            job.id,
-            job.chunk - 1,
-            job.phase,
-            {name: count for name, count in job.counts.items() if count},
-            extra={"job": job.id, "entity": job.entity},
-        )
+        text, fields = job.progress()
+        log.info("job %s: %s", job.id, text, extra=fields)
         return job.state
 
     def _release(self, job: Job, exc: Exception) -> None:

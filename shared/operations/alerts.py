@@ -18,6 +18,7 @@ from shared.sync.errorlog import ErrorEntry, ErrorLog
 
 log = logging.getLogger(__name__)
 QUIET_SOURCES = ("job",)
+ALERT_CODE = "paused_by_alert"  # the `code` field of the log line a pause by this alert writes (Azure alerts on it)
 
 
 def watch(errors: ErrorLog, control: PauseStates, settings: Settings, entry: ErrorEntry) -> None:
@@ -30,7 +31,12 @@ def watch(errors: ErrorLog, control: PauseStates, settings: Settings, entry: Err
         count = recent_failures(errors, entry.entity, settings)
         if count > settings.alert_failures:
             control.pause([entry.entity], reason=reason(count, settings, entry))
-            log.error("%s paused by alert: %d failures", entry.entity, count, extra={"entity": entry.entity})
+            log.error(
+                "%s paused by alert: %d failures",
+                entry.entity,
+                count,
+                extra={"entity": entry.entity, "code": ALERT_CODE},
+            )
     except SyncError as exc:  # the failure itself is logged; the next one checks again
         log.warning("%s: the failure alert could not be checked: %s", entry.entity, exc.code)
 

@@ -195,7 +195,13 @@ class CatchUp:
             held.row_key,
             exc.code,
             printable(exc.message),
-            extra={"entity": self.slug, "job": self.job.id, "key": printable(f"{company}/{ident}")},
+            extra={
+                "entity": self.slug,
+                "job": self.job.id,
+                "key": printable(f"{company}/{ident}"),
+                "code": exc.code,
+                "error_source": entry.source,
+            },
         )
 
 

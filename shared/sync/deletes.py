@@ -11,7 +11,6 @@ from functools import partial
 from shared.entities.spec import EntitySpec, Side
 from shared.errors import NotFoundError, ReferencedError
 from shared.keys import Key, normalise
-from shared.logs import log_fields
 from shared.settings import Settings
 from shared.sync.guards import CompanyGuards
 from shared.sync.journal import FOLLOWER, LEAD, Journal, Pair
@@ -62,13 +61,15 @@ class Deletes:
             neighbours.keep_unnamed(self.spec, key, guards, attempt.operation_id, put_back)
         attempt.status = "deleted"
         self.journal.complete(key, tombstone, stored[FOLLOWER])
+        fields = attempt.log_fields(self.spec.slug, key, source, "deleted")
         log.info(
-            "%s %s deleted from %s (op %s)",
+            "%s %s deleted from %s in %s ms (op %s)",
             self.spec.slug,
             key,
             source,
+            fields["duration_ms"],
             attempt.operation_id,
-            extra=log_fields(self.spec.slug, key, source, attempt.operation_id),
+            extra=fields,
         )
         return gone
 
@@ -79,13 +80,15 @@ class Deletes:
         if not newer(at, stored):
             return
         self.journal.complete(key, self._lead_tombstone(source, key, at, stored, attempt, None), stored[FOLLOWER])
+        fields = attempt.log_fields(self.spec.slug, key, source, "absent")
         log.info(
-            "%s %s: nothing to delete from %s; its tombstone keeps older changes out (op %s)",
+            "%s %s: nothing to delete from %s; its tombstone keeps older changes out (%s ms, op %s)",
             self.spec.slug,
             key,
             source,
+            fields["duration_ms"],
             attempt.operation_id,
-            extra=log_fields(self.spec.slug, key, source, attempt.operation_id),
+            extra=fields,
         )
 
     def _lead_tombstone(

@@ -187,11 +187,12 @@ class Engine:
                 return Outcome(attempt.status, self.spec.slug, key, dict(stored), attempt.operation_id)
             if stamped or not newer(source_time, stored):  # an echo: same content, same or older time
                 log.info(
-                    "%s %s from %s unchanged: nothing written",
+                    "%s %s from %s unchanged: nothing written (%s ms)",
                     self.spec.slug,
                     key,
                     source,
-                    extra=log_fields(self.spec.slug, key, source, attempt.operation_id),
+                    attempt.elapsed_ms(),
+                    extra=attempt.log_fields(self.spec.slug, key, source, "unchanged"),
                 )
                 return Outcome("unchanged", self.spec.slug, key, dict(stored), attempt.operation_id)
             changed, status = list(SIDES), "unchanged"  # same content, newer time: both sides keep the time
@@ -224,15 +225,17 @@ class Engine:
         written[LEAD] = new_lead
         if intent is not None:
             written[FOLLOWER] = self.journal.complete(key, new_lead, follower)
+        fields = attempt.log_fields(self.spec.slug, key, source, status)
         log.info(
-            "%s %s %s from %s, wrote %s (op %s)",
+            "%s %s %s from %s, wrote %s in %s ms (op %s)",
             self.spec.slug,
             key,
             status,
             source,
             "+".join(changed),
+            fields["duration_ms"],
             attempt.operation_id,
-            extra=log_fields(self.spec.slug, key, source, attempt.operation_id),
+            extra=fields,
         )
         return Outcome(status, self.spec.slug, key, written, attempt.operation_id)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from shared.entities.spec import EntitySpec, Side
 from shared.keys import Key
+from shared.logs import log_fields
 from shared.sync.journal import Pair
 from shared.sync.rows import Row
 
@@ -21,6 +23,14 @@ class Attempt:
     operation_id: str
     status: Status | None = None  # set once the lead row is written: the change is decided
     copy_of: str | None = None  # a repair's copy: the ETag of the source row it copies, as the repair read it
+    started: float = field(default_factory=time.monotonic)  # for the duration its log line gives
+
+    def elapsed_ms(self) -> float:
+        return round((time.monotonic() - self.started) * 1000, 1)
+
+    def log_fields(self, entity: str, key: Key, source: Side, outcome: str) -> dict[str, Any]:
+        """The `extra=` of the one line that says how the change ended: outcome and duration (ms) included."""
+        return log_fields(entity, key, source, self.operation_id, outcome=outcome, duration_ms=self.elapsed_ms())
 
 
 @dataclass(frozen=True)

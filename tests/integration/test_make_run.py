@@ -27,6 +27,8 @@ def run(tmp_path: Path) -> Iterator[tuple[Running, int, dict[str, int]]]:
 def test_make_run_serves_the_app_and_syncs(run: tuple[Running, int, dict[str, int]]) -> None:
     process, port, ports = run
     process.wait_for("Host started", timeout=60)
+    # text logs (the default): time, level and logger on every line, so a warning reads as one
+    assert " WARNING shared.edge.callers.credentials: no secrets configured" in process.output
     for route in ("/api/fs/payment-terms/{company?}/{id?}", "/api/scm/payment-terms/{company?}/{id?}"):
         assert route in process.output
     for queue in ("queue fs-to-scm-payment-terms", "queue scm-to-fs-payment-terms"):
