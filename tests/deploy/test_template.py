@@ -7,6 +7,8 @@ import json
 import os
 import re
 import subprocess
+import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ import function_app
 from deploy import template
 from devhost.loader import describe
 from shared.entities import ENTITIES
+from shared.logs import FIELDS
+from shared.logs import SETTINGS as LOG_SETTINGS
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +42,7 @@ def env_name(name: str) -> str:
 
 
 def test_the_template_sets_every_setting_the_app_reads_and_no_other() -> None:
-    read = {env_name(name) for name in Settings.model_fields} - PLATFORM
+    read = ({env_name(name) for name in Settings.model_fields} | set(LOG_SETTINGS)) - PLATFORM
     set_by_template = {name for name in APP_SETTINGS if name.startswith("SYNC_")} | {"AzureWebJobsStorage"}
     assert read == set_by_template
 
@@ -81,12 +85,101 @@ def test_the_template_is_written_from_the_entity_registry() -> None:
     assert json.loads(template.rendered(stale))["variables"] == TEMPLATE["variables"]
 
 
-def test_a_python_3_11_function_app_on_linux_functions_v4() -> None:
-    site = resource("Microsoft.Web/sites")
-    assert site["kind"] == "functionapp,linux" and site["properties"]["siteConfig"]["linuxFxVersion"] == "Python|3.11"
-    assert site["properties"]["httpsOnly"] is True and site["identity"]["type"] == "SystemAssigned"
-    assert APP_SETTINGS["FUNCTIONS_EXTENSION_VERSION"] == "~4" and APP_SETTINGS["FUNCTIONS_WORKER_RUNTIME"] == "python"
-    assert "APPLICATIONINSIGHTS_CONNECTION_STRING" in APP_SETTINGS
+# App settings the Flex Consumption plan refuses or ignores: its functionAppConfig says what they said.
+REFUSED_ON_FLEX = {
+    "FUNCTIONS_WORKER_RUNTIME",
+    "FUNCTIONS_EXTENSION_VERSION",
+    "WEBSITE_RUN_FROM_PACKAGE",
+    "WEBSITE_CONTENTSHARE",
+    "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+    "SCM_DO_BUILD_DURING_DEPLOYMENT",
+    "ENABLE_ORYX_BUILD",
+    "WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT",
+    "WEBSITE_TIME_ZONE",
+    "TZ",
+}
+
+
+def test_a_python_function_app_on_the_flex_consumption_plan() -> None:
+    plan, site = resource("Microsoft.Web/serverfarms"), resource("Microsoft.Web/sites")
+    assert plan["sku"] == {"name": "FC1", "tier": "FlexConsumption"} and plan["properties"]["reserved"] is True
+    assert site["kind"] == "functionapp,linux" and site["identity"]["type"] == "SystemAssigned"
+    assert site["properties"]["httpsOnly"] is True and "linuxFxVersion" not in site["properties"]["siteConfig"]
+    config = site["properties"]["functionAppConfig"]
+    assert config["runtime"] == {"name": "python", "version": "[parameters('pythonVersion')]"}
+    assert config["scaleAndConcurrency"] == {
+        "maximumInstanceCount": "[parameters('maximumInstanceCount')]",
+        "instanceMemoryMB": "[parameters('instanceMemoryMB')]",
+    }
+    assert not REFUSED_ON_FLEX & set(APP_SETTINGS)
+    assert "APPLICATIONINSIGHTS_CONNECTION_STRING" in APP_SETTINGS and APP_SETTINGS["SYNC_LOG_FORMAT"] == "json"
+
+
+def test_the_python_version_is_one_flex_consumption_runs_and_the_project_supports() -> None:
+    """Flex Consumption runs Python 3.10 to 3.12; the project needs its requires-python, and the default is the
+    version the suite runs on here."""
+    version = TEMPLATE["parameters"]["pythonVersion"]
+    assert set(version["allowedValues"]) <= {"3.10", "3.11", "3.12"}
+    needed = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+    lowest = tuple(int(part) for part in needed.removeprefix(">=").split("."))
+    assert all(tuple(int(p) for p in allowed.split(".")) >= lowest for allowed in version["allowedValues"])
+    assert version["defaultValue"] == f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def test_the_package_is_deployed_from_a_container_of_the_storage_account() -> None:
+    storage = resource("Microsoft.Web/sites")["properties"]["functionAppConfig"]["deployment"]["storage"]
+    assert storage["type"] == "blobContainer" and storage["authentication"] == {"type": "SystemAssignedIdentity"}
+    assert "parameters('deploymentContainer')" in storage["value"]
+    container = resource("Microsoft.Storage/storageAccounts/blobServices/containers")
+    assert (
+        "parameters('deploymentContainer')" in container["name"] and container["properties"]["publicAccess"] == "None"
+    )
+    roles = [r for r in TEMPLATE["resources"] if r["type"] == "Microsoft.Authorization/roleAssignments"]
+    assert any("b7e6dc6d-f1e8-4753-8033-0f276bb0955b" in r["properties"]["roleDefinitionId"] for r in roles)
+    assert {"instanceMemoryMB", "maximumInstanceCount", "deploymentContainer"} <= set(TEMPLATE["parameters"])
+
+
+ALERTS = {"entity-paused", "poison-messages", "errors-rising", "http-5xx"}
+CONDITION = re.compile(r'tostring\(line\.(\w+)\) (==|!=) "([^"]*)"|isnotempty\(tostring\(line\.(\w+)\)\)')
+
+
+def test_every_alert_exists_and_calls_the_action_group() -> None:
+    rules = resource("Microsoft.Insights/scheduledQueryRules")
+    assert {alert["name"] for alert in TEMPLATE["variables"]["alerts"]} == ALERTS
+    assert rules["copy"]["count"] == "[length(variables('alerts'))]"
+    assert rules["properties"]["actions"]["actionGroups"] == ["[variables('actionGroup')]"]
+    assert rules["properties"]["scopes"] == ["[resourceId('Microsoft.Insights/components', variables('insightsName'))]"]
+    group = resource("Microsoft.Insights/actionGroups")
+    assert group["condition"] == "[empty(parameters('actionGroupId'))]"
+    assert "parameters('alertEmail')" in json.dumps(group["properties"]["emailReceivers"])
+    assert "parameters('actionGroupId')" in TEMPLATE["variables"]["actionGroup"]
+
+
+def source_of(module: str) -> str:
+    return (ROOT / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8")
+
+
+def test_every_alert_query_names_what_the_app_logs() -> None:
+    """Each field a query filters on is one a log line carries; each logger is a module that logs; each code
+    is written by a log call of that module (grepped from the source)."""
+    for alert in TEMPLATE["variables"]["alerts"]:
+        query = alert["query"]
+        if query.startswith("requests"):
+            assert "toint(resultCode) >= 500" in query
+            continue
+        assert "extend line = parse_json(message)" in query and "sum(itemCount)" in query
+        conditions = [match.groups() for match in CONDITION.finditer(query)]
+        assert conditions, query
+        named = {field: value for field, _, value, _ in conditions if field}
+        for field, *_ in conditions:
+            assert field is None or field in {"logger", *FIELDS}, field
+        if "logger" in named:
+            logged = source_of(named["logger"])
+            assert "logging.getLogger(__name__)" in logged and '"code": ' in logged
+            assert f'"{named["code"]}"' in logged or f'code = "{named["code"]}"' in logged
+        for field in {group[3] for group in conditions if group[3]}:
+            writers = [path for path in (ROOT / "shared").rglob("*.py") if f'"{field}": ' in path.read_text()]
+            assert len(writers) >= 3, (field, writers)  # every place that records an error-log entry and logs
 
 
 @pytest.mark.slow
