@@ -1,9 +1,11 @@
 # fs-scm-sync: `make run` serves the app locally, `make test` runs the whole suite.
-# Both install what they need first: a virtualenv from requirements*.txt, Azurite from package.json.
+# Both install what they need first: a virtualenv from requirements*.txt, Azurite from package.json. `make run`
+# installs only what running needs (requirements-run.txt); `make test` adds the tools (requirements-dev.txt).
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+RUN_OK := $(VENV)/.installed-run
 PY_OK  := $(VENV)/.installed
 NODE_OK := node_modules/.installed
 SCAN    := .venv-scan
@@ -13,11 +15,16 @@ SCAN_OK := $(SCAN)/.installed
 
 install: $(PY_OK) $(NODE_OK)
 
-$(PY_OK): requirements.txt requirements-dev.txt pyproject.toml
-	@echo "==> Python packages into $(VENV)/"
+$(RUN_OK): requirements.txt requirements-run.txt pyproject.toml
+	@echo "==> Python packages to run the app into $(VENV)/"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-run.txt
 	$(PY) -m pip install --quiet --no-deps -e .   # the fs-scm-sync command
+	@touch $@
+
+$(PY_OK): $(RUN_OK) requirements-dev.txt
+	@echo "==> Test and lint tools into $(VENV)/"
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
 $(NODE_OK): package.json package-lock.json
@@ -38,7 +45,7 @@ $(SCAN_OK): requirements-scan.txt
 # Other ports, e.g. beside another `make run`: make run ARGS="--port 7072 --azurite-ports 10010,10011,10012"
 ARGS ?=
 
-run: install
+run: $(RUN_OK) $(NODE_OK)
 	$(PY) -m devtools.run $(ARGS)
 
 # Two worker processes, each with its own Azurite and host; a test file stays on one worker.
@@ -52,7 +59,7 @@ soak: install
 	$(PY) -m pytest -m soak -s
 
 # The zip that is deployed (dist/app.zip): the app without the local tooling; see docs/deploying.md.
-package: $(PY_OK)
+package: $(RUN_OK)
 	$(PY) -m deploy.template   # the template's tables and queues, from the entity registry
 	$(PY) -m deploy.package
 
@@ -72,4 +79,4 @@ bench-lists: install
 	$(PY) -m bench.lists $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(SCAN) dist node_modules .azurite .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(SCAN) dist node_modules .azurite* .pytest_cache .mypy_cache .ruff_cache .hypothesis
