@@ -135,7 +135,7 @@ def test_the_package_is_deployed_from_a_container_of_the_storage_account() -> No
         "parameters('deploymentContainer')" in container["name"] and container["properties"]["publicAccess"] == "None"
     )
     roles = [r for r in TEMPLATE["resources"] if r["type"] == "Microsoft.Authorization/roleAssignments"]
-    assert any("b7e6dc6d-f1e8-4753-8033-0f276bb0955b" in r["properties"]["roleDefinitionId"] for r in roles)
+    assert any("ba92f5b4-2d11-453d-a403-e96b0029c9fe" in r["properties"]["roleDefinitionId"] for r in roles)
     assert {"instanceMemoryMB", "maximumInstanceCount", "deploymentContainer"} <= set(TEMPLATE["parameters"])
 
 
