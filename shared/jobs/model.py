@@ -78,11 +78,8 @@ class Job:
         total = self.total if self.total is not None else self.params.get("rows")
         rate, done = self.rows_per_s(), self.counts["read"]
         counted = ", ".join(f"{name} {count:,}" for name, count in self.counts.items() if count and name != "read")
-        text = (
-            f"{self.kind.replace('-', ' ')} of {self.entity}: {done:,}/{total:,} rows"
-            if isinstance(total, int)
-            else f"{self.kind.replace('-', ' ')} of {self.entity}: {done:,} rows"
-        )
+        of_total = f"/{total:,}" if isinstance(total, int) else ""
+        text = f"{self.kind.replace('-', ' ')} of {self.entity}: {done:,}{of_total} rows"
         text += f", {rate:,.0f} rows/s" if rate is not None else ""
         text += f"; phase {self.phase}, chunk {self.chunk - 1}" + (f"; {counted}" if counted else "")
         fields = {"job": self.id, "kind": self.kind, "entity": self.entity, "phase": self.phase}

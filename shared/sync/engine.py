@@ -186,13 +186,14 @@ class Engine:
             if attempt.status:  # our own write, finished by another writer or by recovery
                 return Outcome(attempt.status, self.spec.slug, key, dict(stored), attempt.operation_id)
             if stamped or not newer(source_time, stored):  # an echo: same content, same or older time
+                fields = attempt.log_fields(self.spec.slug, key, source, "unchanged")
                 log.info(
                     "%s %s from %s unchanged: nothing written (%s ms)",
                     self.spec.slug,
                     key,
                     source,
-                    attempt.elapsed_ms(),
-                    extra=attempt.log_fields(self.spec.slug, key, source, "unchanged"),
+                    fields["duration_ms"],
+                    extra=fields,
                 )
                 return Outcome("unchanged", self.spec.slug, key, dict(stored), attempt.operation_id)
             changed, status = list(SIDES), "unchanged"  # same content, newer time: both sides keep the time
