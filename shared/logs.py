@@ -80,10 +80,16 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        line.update({name: getattr(record, name) for name in FIELDS if hasattr(record, name)})
+        line.update({name: _plain(getattr(record, name)) for name in FIELDS if hasattr(record, name)})
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return jsonio.dumps(line).decode()
+
+
+def _plain(value: Any) -> Any:
+    """A field as JSON holds it: a value of another type (a Key, a date) as its text, so that no caller's
+    `extra=` can break the line."""
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
 def read_config(environ: Mapping[str, str]) -> tuple[int, str]:

@@ -14,6 +14,7 @@ import pytest
 
 from shared.errors import ConfigurationError
 from shared.jobs.model import Job
+from shared.keys import Key
 from shared.logs import JsonFormatter, configure, log_fields, read_config
 
 
@@ -76,6 +77,8 @@ def test_a_json_line_holds_the_fields_a_query_filters_on() -> None:
         "outcome": "updated",
         "duration_ms": 3.5,
     }
+    record.key = Key("usmf", "n30")  # not text: written as its text, never a broken line
+    assert json.loads(JsonFormatter().format(record))["key"] == "USMF/N30"
 
 
 def test_a_jobs_progress_is_a_sentence_with_its_numbers_as_fields() -> None:
