@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from azure.core import MatchConditions
 from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 
@@ -27,10 +28,11 @@ _MAX_TEXT = 30_000  # Table Storage string columns hold at most 32K characters
 CHUNK_BYTES = 60_000  # binary columns hold at most 64 KiB
 SAFE_ROW_KEY = re.compile(r"[A-Za-z0-9._-]{1,200}")
 SOURCES = ("queue", "poison", "catch-up", "job", "webhook")
-STATES = ("open", "resolved")
+STATES = ("open", "resolved", "dismissed")
 SUMMARY = [  # the columns a listing shows: all but the change itself
     *("PartitionKey", "RowKey", "Direction", "Company", "Id", "Code", "Message", "Reasons", "DequeueCount"),
-    *("Attempts", "State", "Source", "JobId", "LoggedAt", "ResolvedAt", "ChangeParts"),
+    *("Attempts", "State", "Source", "JobId", "LoggedAt", "FirstAt", "ResolvedAt", "ResolvedBy", "ChangeParts"),
+    *("Note", "DismissedAt"),
 ]
 
 
@@ -111,19 +113,29 @@ class ErrorLog:
             self._after_record(entry)
 
     def get(self, entity: str, key: str) -> dict[str, Any] | None:
-        def read(client: TableClient) -> dict[str, Any] | None:
+        found = self.read(entity, key)
+        return found[0] if found is not None else None
+
+    def read(self, entity: str, key: str) -> tuple[dict[str, Any], str] | None:
+        """An entry and its ETag, to write it back only if nobody changed it meanwhile; None if absent."""
+
+        def read(client: TableClient) -> tuple[dict[str, Any], str] | None:
             try:
-                return dict(client.get_entity(entity, key))
+                entity_row = client.get_entity(entity, key)
             except ResourceNotFoundError as exc:
                 row_absent(exc)
                 return None
+            return dict(entity_row), str(entity_row.metadata["etag"])
 
         return self._table.call("read the error log", read)
 
-    def update(self, row: dict[str, Any]) -> None:
-        """Merge changed columns into an entry (the retry's outcome)."""
+    def update(self, row: dict[str, Any], etag: str | None = None) -> None:
+        """Merge changed columns into an entry (a retry's outcome, a dismissal); with `etag`, only if the
+        entry is still as read (WriteConflictError otherwise)."""
+        match = MatchConditions.IfNotModified if etag else MatchConditions.Unconditionally
         self._table.call(
-            "update the error log", lambda client: client.update_entity(_present(row), mode=UpdateMode.MERGE)
+            "update the error log",
+            lambda client: client.update_entity(_present(row), mode=UpdateMode.MERGE, etag=etag, match_condition=match),
         )
 
     def query(
