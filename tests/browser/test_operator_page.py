@@ -221,6 +221,7 @@ def test_an_error_entry_retried_failing_then_going_through_and_another_dismissed
     page.click("#retry-entry")  # WQ still missing: fails again, said as a failure
     message = page.locator("#message")
     expect(message).to_contain_text("Retry failed: validation_failed")
+    expect(message).to_contain_text("QuarantineWarehouseId: quarantine_warehouse (scm)")  # the new reasons
     expect(message).not_to_have_class("ok")
     expect(message).to_have_attribute("role", "alert")
     expect(entry.locator('tr[data-name="attempts"] td')).to_have_text("2")

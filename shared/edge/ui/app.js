@@ -247,7 +247,7 @@
         cell(entry.backlog, "num backlog"),
         cell(entry.pending, "num"),
         cell(errorsLink(entry), "num"),
-        cell(when(entry.last_sync)),
+        cell(when(entry.last_sync), "time"),
         cell(button(verb, { action: paused ? "resume" : "pause", entity: entry.entity }, `${verb} ${entry.entity}`)),
       );
       return tr;
@@ -303,7 +303,7 @@
         cell(job.state, `state state-${job.state}`),
         cell(progress(job)),
         cell(job.rows_per_s ?? "", "num"),
-        cell(when(job.started_at || job.created_at)),
+        cell(when(job.started_at || job.created_at), "time"),
         cell(link("Details", `#jobs/${encodeURIComponent(job.id)}`, `Details of job ${job.id}`)),
       );
       return tr;
@@ -326,11 +326,14 @@
     const failure = $(".job-failure", box);
     failure.textContent = job.error ? `The job failed: ${value(job.error)}` : "";
     failure.hidden = !job.error;
-    pairs($(".job-counts", box), Object.entries(job.counts || {}));
     const report = job.report || {};
     const scalars = Object.entries(report).filter(([, v]) => v === null || typeof v !== "object");
+    const reported = new Set(scalars.map(([name]) => name)); // a count the report shows is not shown twice
+    pairs($(".job-counts", box), Object.entries(job.counts || {}).filter(([name]) => !reported.has(name)));
     pairs($(".job-report", box), scalars);
-    pairs($(".job-params", box), Object.entries(job.params || {}).filter(([name]) => name !== "file"));
+    const options = Object.entries(job.params || {}).filter(([name]) => name !== "file"); // file: a blob's name
+    pairs($(".job-params", box), options);
+    $(".job-options", box).hidden = options.length === 0;
     showSamples(job, report.samples || report.conflict_samples || report.refused || []);
   }
 
@@ -367,7 +370,7 @@
       remember(items);
       showEntryRows($(".job-errors"), items, (item) => [
         cell(keyText(item.key)), cell(item.state, `state state-${item.state}`), cell(reasonList(reasonsOf(item))),
-        cell(when(item.at)),
+        cell(when(item.at), "time"),
       ]);
       $(".job-errors-empty").hidden = items.length > 0;
       sectionSays("job", "");
@@ -447,7 +450,7 @@
         cell(item.source),
         clipped(reasonsOf(item).join("\n")),
         cell(item.attempts, "num"),
-        cell(when(item.at)),
+        cell(when(item.at), "time"),
         cell(item.state, `state state-${item.state}`),
       ]);
       $('[data-empty="errors"]').hidden = items.length > 0;
@@ -510,7 +513,8 @@
         say(`Retried ${item.entity} ${keyText(item.key)}: the change went through${status ? ` (${status})` : ""}`, true);
       } else {
         const failure = answer.error ? `${answer.error.code}: ${answer.error.message}` : "it failed again";
-        say(`Retry failed: ${failure}; the entry stays open with the new reasons`);
+        const reasons = ((answer.error && answer.error.details) || []).map(reasonText).join("\n");
+        say(`Retry failed: ${failure}; the entry stays open.${reasons ? "\n" + reasons : ""}`);
       }
     } catch (error) {
       if (!error.refused) say(`Retry not run: ${error.message}`);
@@ -585,7 +589,7 @@
     const errors = view.errors || [];
     remember(errors);
     showEntryRows($(".record-errors", box), errors, (item) => [
-      cell(item.direction), cell(item.source), cell(reasonList(reasonsOf(item))), cell(when(item.at)),
+      cell(item.direction), cell(item.source), cell(reasonList(reasonsOf(item))), cell(when(item.at), "time"),
     ]);
     $(".record-errors-empty", box).hidden = errors.length > 0;
   }
@@ -611,6 +615,7 @@
 
   function route() {
     const [view, ...rest] = location.hash.replace(/^#/, "").split("/").map(decodeURIComponent);
+    if (view !== state.view) say(""); // what an action said belongs to the view it was done on
     state.view = ["status", "jobs", "errors", "record"].includes(view) ? view : "status";
     for (const section of $$("#views > section")) section.hidden = section.dataset.view !== state.view;
     for (const a of $$("#nav a")) a.classList.toggle("current", a.dataset.view === state.view);
@@ -700,8 +705,9 @@
     const target = $("#cancel-job");
     target.disabled = true;
     try {
-      await call("POST", `/sync/jobs/${encodeURIComponent(id)}/cancel`);
-      say(`Job ${id}: cancel asked; it stops at its next chunk`, true);
+      const job = await call("POST", `/sync/jobs/${encodeURIComponent(id)}/cancel`);
+      if (state.jobId === id) showJob(job);
+      say(job.state === "cancelled" ? `Job ${id} cancelled` : `Job ${id}: cancel asked; it stops after its current chunk`, true);
     } catch (error) {
       if (!error.refused) say(`Not cancelled: ${error.message}`);
     } finally {
