@@ -205,7 +205,8 @@ def test_an_error_entry_retried_failing_then_going_through_and_another_dismissed
 ) -> None:
     prepare(api, "warehouses")  # the warehouses' site
     for ident in ("W-UI", "W-GONE"):
-        send(azurite.connection_string, "fs-to-scm-warehouses", {"operation": "upsert", "record": names_quarantine(ident)})
+        message = {"operation": "upsert", "record": names_quarantine(ident)}
+        send(azurite.connection_string, "fs-to-scm-warehouses", message)
     open_with_key(page, "errors")
     rows = page.locator("#errors tbody tr")
     expect(rows).to_have_count(2)
@@ -237,7 +238,11 @@ def test_an_error_entry_retried_failing_then_going_through_and_another_dismissed
     expect(rows).to_have_count(1)  # the open ones: W-GONE
     assert api.get("scm/warehouses/USMF/W-UI").status_code == 200
 
-    rows.first.locator("button[data-action=open-entry]").click()
+    rows.first.get_by_role("link").click()  # its key: the record view, held by neither side, with its entry
+    record = page.locator("#record-detail")
+    expect(record.locator(".record-summary")).to_have_text("warehouses USMF / W-GONE: held by neither side.")
+    expect(record.locator(".record-errors tbody tr")).to_have_count(1)
+    record.locator(".record-errors button[data-action=open-entry]").click()  # back to the entry in the log
     expect(entry.locator(".entry-title")).to_have_text("warehouses USMF / W-GONE")
     page.click("#dismiss-entry")  # no note: asked for one, nothing sent
     expect(message).to_contain_text("Dismiss needs a note")

@@ -569,6 +569,14 @@
       showRecord(entity, await call("GET", path));
       sectionSays("record", "");
     } catch (error) {
+      const entries = error.payload && error.payload.error && error.payload.error.details;
+      if (error.status === 404 && state.entities.includes(entity) && Array.isArray(entries)) {
+        // held by neither side: what the sync knows of it is its open errors, which the answer lists
+        showRecord(entity, { key: { company, id }, fs: null, scm: null, in_step: false, differ: [], errors: entries });
+        $("#record-detail .record-summary").textContent = `${entity} ${company} / ${id}: held by neither side.`;
+        sectionSays("record", "");
+        return;
+      }
       $("#record-detail").hidden = true;
       loadFailed("record", error);
     }
