@@ -13,9 +13,10 @@ import pytest
 from azure.data.tables import TableServiceClient
 from playwright.sync_api import Page, expect
 
+from shared.keys import Key
 from tests.browser.conftest import open_with_key, problems, screenshot
 from tests.integration.support import Api, held
-from tests.integration.test_reconcile import change, drop, synced
+from tests.integration.test_reconcile import change, drop, synced, table
 from tests.samples import sample
 
 expect.set_options(timeout=20_000)  # jobs run on the app's queue; the page refreshes every 3 s
@@ -71,13 +72,16 @@ def test_a_reconcile_shows_its_drift_a_sample_opens_the_record_and_a_repair_mend
     synced(api, "A", "B", "C")
     change(tables, "scm", "B", Description="changed in SCM behind the sync's back")
     drop(tables, "scm", "C")
+    bad = {**sample("payment-terms", "scm", "BAD", 1), "NumberOfDays": -1}  # the rules refuse it
+    table(tables).create_entity({"PartitionKey": "SCM", "RowKey": Key("USMF", "BAD").row_key, **bad})
     open_with_key(page, "jobs")
     start(page, "reconcile", entity="payment-terms")
     ended(page)
     expect(count(page, "report", "differ")).to_have_text("1")
     expect(count(page, "report", "missing_in_scm")).to_have_text("1")
+    expect(count(page, "report", "missing_in_fs")).to_have_text("1")
     samples = page.locator("#job-detail .job-samples tbody tr")
-    expect(samples).to_have_count(2)
+    expect(samples).to_have_count(3)
     differ = page.locator('#job-detail .job-samples tr[data-kind="differ"]')
     expect(differ).to_contain_text("USMF / B")
     expect(differ).to_contain_text("Description")
@@ -99,7 +103,14 @@ def test_a_reconcile_shows_its_drift_a_sample_opens_the_record_and_a_repair_mend
     start(page, "reconcile", entity="payment-terms", repair="fs")
     ended(page)
     expect(count(page, "report", "repaired")).to_have_text("2")
-    expect(count(page, "report", "failed")).to_have_text("0")
+    expect(count(page, "report", "failed")).to_have_text("1")
+    failed = page.locator("#job-detail .job-errors tbody tr")  # BAD, refused by the rules: its entry
+    expect(failed).to_have_count(1)
+    expect(failed).to_contain_text("USMF / BAD")
+    expect(failed).to_contain_text("NumberOfDays: minimum (scm)")
+    failed.locator("button[data-action=open-entry]").click()
+    expect(page.locator("#entry-detail .entry-title")).to_have_text("payment-terms USMF / BAD")
+    expect(page.locator("#entry-detail .entry-reasons")).to_contain_text("NumberOfDays: minimum (scm)")
     page.click('#nav a[data-view="record"]')  # the record form: C was copied to SCM from FS
     form = page.locator("#record-form")
     form.locator('[name="entity"]').select_option("payment-terms")
