@@ -130,17 +130,20 @@ ALERT = (
 )
 
 
-def misfits(page: Page) -> list[str]:
-    """The headers of the entities' table that are cut or wrapped, and "table" if it is wider than its box."""
+def misfits(page: Page, lines: int = 1) -> list[str]:
+    """The headers of the entities' table that are cut or on more than `lines` lines, and "table" if it is
+    wider than its box."""
     return list(
         page.evaluate(
-            """() => {
+            """(lines) => {
               const table = document.querySelector('#entities');
               const heads = [...table.querySelectorAll('thead th')];
-              const cut = heads.filter((th) => th.scrollWidth > th.clientWidth + 1 || th.offsetHeight > 40);
+              const tall = 22 * lines + 14;
+              const cut = heads.filter((th) => th.scrollWidth > th.clientWidth + 1 || th.offsetHeight > tall);
               const wide = table.offsetWidth > table.parentElement.clientWidth + 1 ? ['table'] : [];
               return [...cut.map((th) => th.textContent), ...wide];
-            }"""
+            }""",
+            lines,
         )
     )
 
@@ -175,6 +178,9 @@ def test_pause_with_a_reason_resume_and_a_long_reason_keeps_the_columns(
     page.set_viewport_size({"width": 800, "height": 800})  # still usable: the table scrolls in its box
     expect(page.locator("#nav a")).to_have_count(4)
     assert page.evaluate("document.documentElement.scrollWidth <= 800")
+    resume = terms.locator("button[data-action=resume]").bounding_box()
+    assert resume is not None and resume["x"] + resume["width"] <= 800, resume  # in sight, not scrolled away
+    assert misfits(page, lines=2) == []  # headers may take two lines there
     terms.locator("button[data-action=resume]").click()
     expect(terms.locator(".state")).to_have_text("running")
     expect(terms.locator(".backlog")).to_have_text("0")

@@ -245,9 +245,9 @@
         cell(rows.fs, "num"),
         cell(rows.scm, "num"),
         cell(entry.backlog, "num backlog"),
-        cell(entry.pending, "num"),
+        cell(entry.pending, "num opt"),
         cell(errorsLink(entry), "num"),
-        cell(when(entry.last_sync), "time"),
+        cell(when(entry.last_sync), "time opt"),
         cell(button(verb, { action: paused ? "resume" : "pause", entity: entry.entity }, `${verb} ${entry.entity}`)),
       );
       return tr;
