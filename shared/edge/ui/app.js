@@ -191,6 +191,7 @@
   /** A failed load under its section; a refused key is said once, by the key form. */
   function loadFailed(section, error) {
     if (!error.refused) sectionSays(section, error.message);
+    if (error.status === 0) state.unreachable = true;
   }
 
   // -- the key -------------------------------------------------------------------------------------
@@ -669,8 +670,14 @@
     const loads = [loadStatus()];
     if (state.view === "jobs") loads.push(loadJobs(), loadJob());
     if (state.view === "errors") loads.push(loadErrors());
+    state.unreachable = false;
     await Promise.all(loads);
-    if (hasKey()) $("#refreshed").textContent = `refreshed ${when(new Date().toISOString()).slice(11)}`;
+    if (!hasKey()) return;
+    const now = when(new Date().toISOString()).slice(11);
+    const shown = $("#refreshed");
+    if (!state.unreachable) state.answered = now;
+    shown.textContent = state.unreachable ? `the app does not answer (last answer ${state.answered || "never"})` : `refreshed ${now}`;
+    shown.classList.toggle("bad", Boolean(state.unreachable));
   }
 
   async function loadStatus() {
