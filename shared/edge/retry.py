@@ -97,7 +97,7 @@ def _retry(services: Services, log: ErrorLog, row: dict[str, Any]) -> dict[str, 
     error: dict[str, Any] | None = None
     try:
         outcome = run(services.engine(entity), source, change)
-        update |= {"State": "resolved", "ResolvedAt": now}
+        update |= {"State": "resolved", "ResolvedAt": now, "ResolvedBy": outcome.get("operation_id")}
     except PERMANENT as exc:
         update |= {"State": "open", **reason_columns(exc)}
         error = exc.payload()["error"]

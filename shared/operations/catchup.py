@@ -167,7 +167,14 @@ class CatchUp:
     def engine_at(self, arrived: dt.datetime) -> Engine:
         """The entity's engine with its clock stopped at a change's arrival."""
         engine = self.engine
-        return Engine(engine.spec, engine.store, engine.settings, clock=lambda: arrived, neighbours=engine.neighbours)
+        return Engine(
+            engine.spec,
+            engine.store,
+            engine.settings,
+            clock=lambda: arrived,
+            neighbours=engine.neighbours,
+            after_write=engine.after_write,
+        )
 
     def _log_superseded(self, held: Held, exc: StaleError) -> None:
         log.info(
