@@ -480,6 +480,7 @@
       ["id", item.id], ["direction", item.direction], ["source", item.source], ["code", item.code],
       ["message", item.message], ["attempts", item.attempts], ["first failed", when(item.first_at || item.at)],
       ["last failed", when(item.at)], ["job", item.job], ["resolved", item.resolved_at && when(item.resolved_at)],
+      ["resolved by operation", item.resolved_by],
       ["dismissed", item.dismissed_at && when(item.dismissed_at)], ["note", item.note],
     ].filter(([, v]) => v !== null && v !== undefined && v !== "");
     pairs($(".entry-facts", box), facts);
