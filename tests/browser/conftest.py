@@ -18,7 +18,7 @@ import pytest
 import requests
 from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueServiceClient
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from devhost import LocalHost
 from devtools.azurite import Azurite
@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
 ADMIN_KEY = "operator-page-admin-secret-0123456789"
+PAGE = "/api/sync/ui"
 SETTINGS = {"SYNC_ADMIN_SECRETS": ADMIN_KEY, "SYNC_COMPANIES": None, "SYNC_PRIMARY_SIDE": None}
 TABLES = [spec.table for spec in ENTITIES.values()] + ["SyncErrors", "SyncJobs", "SyncControl"]  # made if missing
 
@@ -109,7 +110,7 @@ def api(host: LocalHost, tables: TableServiceClient, queues: QueueServiceClient)
 @pytest.fixture
 def page(chromium: Browser, host: LocalHost) -> Iterator[Page]:
     """A fresh tab (its own sessionStorage); `page.problems` collects script errors and what the policy refused."""
-    context = chromium.new_context(base_url=host.base_url, viewport={"width": 1280, "height": 900})
+    context = chromium.new_context(base_url=host.base_url, viewport={"width": 1280, "height": 800})
     tab = context.new_page()
     problems: list[str] = []
 
@@ -134,6 +135,20 @@ def screenshot(page: Page, name: str, capsys: pytest.CaptureFixture[str]) -> Pat
     with capsys.disabled():
         print(f"\n  screenshot: {path.relative_to(ROOT)} ({path.stat().st_size:,} bytes)")
     return path
+
+
+def open_with_key(page: Page, view: str = "status") -> None:
+    """Load the page on `view`, give it the admin key, and wait until its first status has come."""
+    page.goto(f"{PAGE}#{view}")
+    page.fill("#admin-key", ADMIN_KEY)
+    page.click("#key-form button[type=submit]")
+    expect(page.locator("#key-form")).to_be_hidden()
+    expect(page.locator("#entities tbody tr").first).to_be_attached()
+
+
+def problems(page: Page) -> list[str]:
+    """What the console and the page's script reported (see the `page` fixture)."""
+    return list(page.problems)  # type: ignore[attr-defined]
 
 
 def anonymous(host: LocalHost, path: str) -> requests.Response:

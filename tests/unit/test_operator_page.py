@@ -119,7 +119,8 @@ def test_the_page_loads_only_its_own_files() -> None:
 
 def test_the_script_calls_the_contracts_routes_and_writes_no_html() -> None:
     script = ui.asset("app.js").body.decode()
-    for route in ("/sync/status", "/sync/errors?state=open", "/sync/jobs", "/retry", "x-sync-key", "sessionStorage"):
+    routes = ("/sync/status", "/sync/errors?", "/sync/jobs", "/retry", "/dismiss", "/cancel", "/records/", "/reconcile")
+    for route in (*routes, "/initial-sync", "/import?", "x-sync-key", "sessionStorage"):
         assert route in script, route
     assert "innerHTML" not in script and "eval(" not in script and "document.write" not in script
 
