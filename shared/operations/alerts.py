@@ -29,7 +29,7 @@ def watch(errors: ErrorLog, control: PauseStates, settings: Settings, entry: Err
             return
         count = recent_failures(errors, entry.entity, settings)
         if count > settings.alert_failures:
-            control.pause([entry.entity], reason=reason(count, settings, entry))
+            control.pause([entry.entity], reason=reason(count, settings, entry), by="alert")
             log.error("%s paused by alert: %d failures", entry.entity, count, extra={"entity": entry.entity})
     except SyncError as exc:  # the failure itself is logged; the next one checks again
         log.warning("%s: the failure alert could not be checked: %s", entry.entity, exc.code)
