@@ -35,9 +35,15 @@ class Client:
         if function_key:
             self.session.headers["x-functions-key"] = function_key
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None, **params: Any) -> dict[str, Any]:
+    def call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, raw: bytes | None = None, **params: Any
+    ) -> dict[str, Any]:
+        """The JSON answer of one call, with `body` as JSON (or `raw`, JSON bytes sent as they are)."""
+        headers = {"content-type": "application/json"} if raw is not None else None
         try:
-            answer = self.session.request(method, f"{self.base}/{path}", json=body, params=params or None, timeout=60)
+            answer = self.session.request(
+                method, f"{self.base}/{path}", json=body, data=raw, params=params or None, headers=headers, timeout=60
+            )
         except requests.RequestException as exc:
             raise self._unreachable(exc) from None
         return _payload(method, path, answer)
@@ -64,7 +70,12 @@ def _payload(method: str, path: str, answer: requests.Response) -> dict[str, Any
     try:
         payload = answer.json()
     except ValueError:
-        raise CommandError(f"{method} /api/{path} answered {answer.status_code} without JSON") from None
+        said = f"{method} /api/{path} answered {answer.status_code} without JSON"
+        if answer.status_code >= 400:  # e.g. the Functions host refusing a function key, before the app
+            raise ApiError(
+                answer.status_code, {"error": {"code": f"http_{answer.status_code}", "message": said}}
+            ) from None
+        raise CommandError(said) from None
     if not isinstance(payload, dict):
         raise CommandError(f"{method} /api/{path} answered {answer.status_code} with JSON that is not an object")
     if answer.status_code >= 400:

@@ -38,6 +38,7 @@ ADMIN_ROUTES = (
     ("/api/sync/errors", "get", "Error log entries; filters entity, company, id, direction, source, state, since"),
     ("/api/sync/errors/{id}/retry", "post", "Run an error log entry's change again: the entry and the outcome"),
     ("/api/sync/errors/retry", "post", "Retry every open entry the filters match: retried, resolved, failed"),
+    ("/api/sync/echo", "post", "A round trip that writes nothing: the JSON body's size and SHA-256"),
 )
 _ANY = {"description": "JSON object", "content": {"application/json": {"schema": {"type": "object"}}}}
 ERRORS = {
