@@ -17,6 +17,7 @@ from shared.keys import Key, pending_row_key
 from shared.settings import Settings
 from shared.sync import recovery
 from shared.sync.engine import Engine
+from shared.sync.errorlog import ErrorLog
 from shared.sync.outcome import Outcome
 from shared.sync.rows import Row
 from shared.sync.store import PARTITION, EntityStore
@@ -32,7 +33,9 @@ class InProcess:
     def __init__(self, connection: str) -> None:
         self.counter = RequestCounter()
         store = EntityStore(counted_table(connection, SPEC.table, self.counter))
-        self.engine = Engine(SPEC, store, Settings(AzureWebJobsStorage=connection))
+        # as the app wires it: a change that writes resolves its key's open error entry (one point read)
+        errors = ErrorLog(counted_table(connection, "SyncErrors", self.counter))
+        self.engine = Engine(SPEC, store, Settings(AzureWebJobsStorage=connection), after_write=errors.resolve_written)
         self.raw = counted_table(connection, BASELINE_TABLE, self.counter)
         with suppress(ResourceExistsError):
             self.raw.create_table()

@@ -44,6 +44,14 @@ def jobs(req: func.HttpRequest) -> func.HttpResponse:
     return to_host(api.admin_request(request, lambda: job_routes.list_jobs(PROCESS, request)))
 
 
+@bp.function_name("job_cancel")
+@bp.route(route="sync/jobs/{id}/cancel", methods=["POST"])
+def cancel_job(req: func.HttpRequest) -> func.HttpResponse:
+    """Stop a job at its next chunk boundary (shared/jobs/cancelling.py)."""
+    job_id = req.route_params.get("id", "")
+    return to_host(api.admin_request(from_host(req), lambda: job_routes.cancel_job(PROCESS, job_id)))
+
+
 @bp.function_name("sync_jobs_queue")
 @bp.queue_trigger(arg_name="msg", queue_name=QUEUE, connection="AzureWebJobsStorage")
 def sync_jobs_queue(msg: func.QueueMessage) -> None:

@@ -1,4 +1,5 @@
-"""The operator's routes: status, pause and resume; the error log and its retries; the operator page
+"""The operator's routes: status, pause and resume; the error log, its retries and dismissals; the record
+view; the operator page
 (docs/operating.md)."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ import azure.functions as func
 
 from functions.http import from_host, to_host
 from functions.runtime import PROCESS, error_log
-from shared.edge import api, control_routes, retry, ui
+from shared.edge import api, control_routes, record_routes, retry, ui
 from shared.operations import error_entries
 
 bp = func.Blueprint()
@@ -52,6 +53,23 @@ def retry_errors(req: func.HttpRequest) -> func.HttpResponse:
 def retry_error(req: func.HttpRequest) -> func.HttpResponse:
     entry_id = req.route_params.get("id", "")
     return to_host(api.admin_request(from_host(req), lambda: (200, retry.retry_entry(PROCESS, entry_id))))
+
+
+@bp.function_name("error_dismiss")
+@bp.route(route="sync/errors/{id}/dismiss", methods=["POST"])
+def dismiss_error(req: func.HttpRequest) -> func.HttpResponse:
+    entry_id, request = req.route_params.get("id", ""), from_host(req)
+    return to_host(api.admin_request(request, lambda: record_routes.dismiss(PROCESS, entry_id, request)))
+
+
+@bp.function_name("record_view")
+@bp.route(route="sync/{entity}/records/{company}/{id}", methods=["GET"])
+def record_view(req: func.HttpRequest) -> func.HttpResponse:
+    """One key as both sides hold it, in step or not, and its open error entries."""
+    params = req.route_params
+    entity, company, ident = params.get("entity", ""), params.get("company", ""), params.get("id", "")
+    view = lambda: record_routes.record_view(PROCESS, entity, company, ident)  # noqa: E731
+    return to_host(api.admin_request(from_host(req), view))
 
 
 @bp.function_name("operator_page")

@@ -81,7 +81,8 @@ def engine(slug: str) -> Engine:
     # the other entities' stores, each read through its own engine's when first needed (engines that name
     # each other are built one at a time)
     neighbours = Neighbours(ENTITIES, lambda other: engine(other).store)
-    return Engine(spec, store, get_settings(), neighbours=neighbours)
+    # a change that goes through resolves its key's open error entry, whatever path it came by
+    return Engine(spec, store, get_settings(), neighbours=neighbours, after_write=error_log().resolve_written)
 
 
 def engines() -> list[Engine]:
@@ -90,7 +91,7 @@ def engines() -> list[Engine]:
 
 @lru_cache(maxsize=1)
 def error_log() -> ErrorLog:
-    return ErrorLog(table_service(), get_settings().error_table, after_record=_alert)
+    return ErrorLog(table_client(get_settings().error_table), after_record=_alert)
 
 
 def _alert(entry: ErrorEntry) -> None:

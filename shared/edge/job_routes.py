@@ -18,7 +18,7 @@ from shared.edge.request import Answer, Request, json_body
 from shared.edge.services import Services
 from shared.entities.spec import SIDES, Side
 from shared.errors import Failure, NotFoundError, PayloadTooLargeError, RejectedError, failures_of
-from shared.jobs import exports, importing
+from shared.jobs import cancelling, exports, importing
 from shared.jobs.import_files import import_files
 from shared.jobs.model import InitialSyncRequest
 from shared.keys import normalise
@@ -87,6 +87,12 @@ def start_import(services: Services, slug: str, request: Request) -> Answer:
 def get_job(services: Services, job_id: str) -> Answer:
     runner = services.job_runner()
     return 200, runner.show(runner.jobs.get(job_id))
+
+
+def cancel_job(services: Services, job_id: str) -> Answer:
+    """`POST /api/sync/jobs/{id}/cancel` → the job, `cancelled` or `cancel_requested` while its chunk ends."""
+    runner = services.job_runner()
+    return 200, runner.show(cancelling.cancel(runner, job_id))
 
 
 def list_jobs(services: Services, request: Request) -> Answer:

@@ -19,7 +19,14 @@ from shared.edge.messages import DeleteMessage, apply_message, parse_message
 from shared.edge.services import Services
 from shared.entities.spec import Side
 from shared.errors import BadRequestError, ConflictError, NotFoundError, RejectedError, SyncError
-from shared.operations.error_entries import item, matching, parse, split_id
+from shared.operations.error_entries import (
+    DismissedEntryError,
+    ResolvedEntryError,
+    item,
+    matching,
+    parse,
+    split_id,
+)
 from shared.sync.engine import Engine
 from shared.sync.errorlog import ErrorLog, reason_columns, stored_change
 from shared.sync.outcome import Outcome
@@ -35,7 +42,9 @@ def retry_entry(services: Services, entry_id: str) -> dict[str, Any]:
     if row is None:
         raise NotFoundError(f"no error log entry {entry_id}")
     if row.get("State") == "resolved":
-        raise ConflictError(f"error log entry {entry_id} is already resolved; nothing to retry")
+        raise ResolvedEntryError(f"error log entry {entry_id} is already resolved; nothing to retry")
+    if row.get("State") == "dismissed":
+        raise DismissedEntryError(f"error log entry {entry_id} was dismissed; a dismissed entry is never retried")
     _check_runnable(services, entity, row)
     return _retry(services, log, row)
 
@@ -50,8 +59,8 @@ def retry_matching(services: Services, params: Mapping[str, str]) -> dict[str, i
     counts = {"retried": 0, "resolved": 0, "failed": 0, "skipped": 0}
     for found in list(matching(log, query)):
         row = log.get(found["PartitionKey"], found["RowKey"])
-        if row is None or row.get("State") == "resolved":
-            continue  # resolved meanwhile (another retry)
+        if row is None or (row.get("State") or "open") != "open":
+            continue  # resolved or dismissed meanwhile
         if states.is_paused(row["PartitionKey"]) or stored_change(row) is None:
             counts["skipped"] += 1
             continue
@@ -88,7 +97,7 @@ def _retry(services: Services, log: ErrorLog, row: dict[str, Any]) -> dict[str, 
     error: dict[str, Any] | None = None
     try:
         outcome = run(services.engine(entity), source, change)
-        update |= {"State": "resolved", "ResolvedAt": now}
+        update |= {"State": "resolved", "ResolvedAt": now, "ResolvedBy": outcome.get("operation_id")}
     except PERMANENT as exc:
         update |= {"State": "open", **reason_columns(exc)}
         error = exc.payload()["error"]

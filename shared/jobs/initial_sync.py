@@ -110,6 +110,10 @@ class InitialSync:
                 decisions.append(Decision(key, "failed", failures=[failure]))
         if held:
             decisions += self._write(held, final)
+            done = [(d.key.company, d.key.id) for d in decisions if d.kind in WRITES]  # these went through
+            self.errors.resolve_keys(
+                self.spec.slug, f"{self.source}-to-{other(self.source)}", done, f"job:{self.job.id}"
+            )
         deferred = [d.key.row_key for d in decisions if d.kind == "deferred"]
         if deferred:
             self.jobs.defer(self.job.id, deferred, self.job.pass_number + 1)

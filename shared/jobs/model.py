@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict
 
 from shared import jsonio
 
-State = Literal["queued", "running", "succeeded", "failed"]
+State = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+ENDED = ("succeeded", "failed", "cancelled")  # a job in one of these states never runs again
 Phase = Literal["scan", "deferred", "final", "done"]
 COUNTS = ("read", "created", "coupled", "updated", "unchanged", "conflicts", "failed")
 MAX_SAMPLES = 20  # conflict samples kept in a job's report; every conflict is also in the error log
@@ -61,6 +62,7 @@ class Job:
     attempts: int = 0  # failed runs of the current chunk; a chunk that keeps failing fails the job
     updated_at: dt.datetime | None = None  # when the row was last written (its Timestamp)
     etag: str | None = None
+    cancel_requested: bool = False  # an operator asked it to stop: it ends at its next chunk boundary
 
     def as_dict(self, view: View | None = None) -> dict[str, Any]:
         """The job as `GET /api/sync/jobs/{id}` shows it; a kind's `view` gives counts and a report of its own."""
@@ -90,6 +92,7 @@ class Job:
                 "errors": {"table": "SyncErrors", "source": "job", "job": self.id},
             },
             "error": self.error,
+            "cancel_requested": self.cancel_requested,
         }
 
     def columns(self) -> dict[str, Any]:
@@ -113,6 +116,7 @@ class Job:
             "LeaseUntil": self.lease_until,
             "Error": self.error,
             "Attempts": self.attempts,
+            "CancelRequested": self.cancel_requested or None,
         }
         return {name: value for name, value in values.items() if value is not None}
 
@@ -139,6 +143,7 @@ class Job:
             attempts=entity.get("Attempts", 0),
             updated_at=_utc(entity.metadata.get("timestamp")),
             etag=entity.metadata["etag"],
+            cancel_requested=bool(entity.get("CancelRequested")),
         )
 
 

@@ -30,7 +30,7 @@ from shared.jobs.exclusion import EntityLocks
 from shared.jobs.importing import Import
 from shared.jobs.importing import view as import_view
 from shared.jobs.initial_sync import InitialSync
-from shared.jobs.model import InitialSyncRequest, Job, View, new_job_id
+from shared.jobs.model import ENDED, InitialSyncRequest, Job, View, new_job_id
 from shared.jobs.reconcile import Reconcile
 from shared.jobs.reconcile import view as reconcile_view
 from shared.jobs.table import JobTable
@@ -59,6 +59,7 @@ class Kind:
     run: Callable[[Engine, JobTable, ErrorLog, Job], ChunkRun]
     view: View | None = None
     reads_only: Callable[[dict[str, Any]], bool] | None = None
+    refuse_cancel: str | None = None  # why a job of this kind cannot be cancelled (None: it can)
 
     def writes(self, params: dict[str, Any]) -> bool:
         return self.reads_only is None or not self.reads_only(params)
@@ -152,8 +153,8 @@ class JobRunner:
             job = self.jobs.get(job_id)
         except NotFoundError:
             return "unknown"
-        if job.state in ("succeeded", "failed"):
-            return "finished"
+        if job.state in ENDED:
+            return "finished"  # a cancelled job's chunk message arriving late does nothing
         now = self.clock()
         if chunk != job.chunk:
             if chunk == job.chunk - 1 and job.updated_at and now - job.updated_at > LEASE:
@@ -161,6 +162,8 @@ class JobRunner:
             return "stale"
         if job.lease_until is not None and job.lease_until > now:
             return "busy"
+        if job.cancel_requested:  # asked to stop while a runner that has died since held it
+            return self.stop(job)
         job.lease_until, job.state = now + LEASE, "running"
         job.started_at = job.started_at or now
         try:
@@ -190,7 +193,7 @@ class JobRunner:
         try:
             self.jobs.save(job)
         except WriteConflictError:
-            return "busy"  # another runner took the job over after our lease ran out: its checkpoint counts
+            return self._checkpoint_cancelled(job)
         if job.state == "running":
             self.send(job)
         else:
@@ -233,6 +236,35 @@ class JobRunner:
                 "job %s: could not free %s; the next start takes it over", job.id, job.entity, extra={"job": job.id}
             )
 
+    def _checkpoint_cancelled(self, job: Job) -> str:
+        """The chunk's checkpoint lost to another write of the job row: an operator's cancel (then the job ends
+        here, its counts as this chunk left them: cancelled, or succeeded if this chunk finished its work), or
+        another runner that took the job over after our lease ran out (its checkpoint counts)."""
+        fresh = self.jobs.get(job.id)
+        if not (fresh.cancel_requested and fresh.state == "running" and fresh.chunk == job.chunk - 1):
+            return "busy"
+        job.etag, job.cancel_requested = fresh.etag, True
+        if job.state == "running":
+            job.state, job.finished_at = "cancelled", self.clock()
+        try:
+            self.jobs.save(job)
+        except WriteConflictError:
+            return "busy"
+        self._free(job)
+        log.info("job %s: %s after chunk %d", job.id, job.state, job.chunk - 1, extra={"job": job.id})
+        return job.state
+
+    def stop(self, job: Job) -> str:
+        """End a job that no runner holds as cancelled, its counts kept (WriteConflictError: it moved meanwhile)."""
+        job.state, job.finished_at, job.cancel_requested, job.lease_until = "cancelled", self.clock(), True, None
+        try:
+            self.jobs.save(job)
+        except WriteConflictError:
+            return "busy"
+        self._free(job)
+        log.info("job %s: cancelled at chunk %d", job.id, job.chunk, extra={"job": job.id})
+        return "cancelled"
+
     def kick(self) -> int:
         """Send again the message of every unfinished job that nobody holds and that has not moved for a
         lease's time (its message was lost with a crashed runner); how many."""
@@ -241,6 +273,9 @@ class JobRunner:
             idle = job.updated_at is None or now - job.updated_at > LEASE
             free = job.lease_until is None or job.lease_until <= now
             if job.state in ("queued", "running") and idle and free:
+                if job.cancel_requested:
+                    self.stop(job)
+                    continue
                 self.send(job)
                 kicked += 1
         return kicked

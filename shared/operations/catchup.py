@@ -47,6 +47,11 @@ OUTCOMES = ("created", "updated", "unchanged", "deleted", "absent", "superseded"
 CHUNK = 200  # held changes per chunk at most …
 CHUNK_SECONDS = 8.0  # … and at most this long (the runner's lease is 15 s)
 SETTLE = 2 * CACHE_SECONDS  # after marking running: how long other instances may still hold changes
+# a catch-up is never cancelled: the backlog it applies must never be lost or run out of order
+REFUSE_CANCEL = (
+    "the backlog it applies must not be dropped; pause the entity instead (POST /api/sync/{entity}/pause): "
+    "the catch-up stops at its next chunk and what is still held waits, in order, for the next resume"
+)
 WAIT = 1.0  # a catch-up whose records name another entity's looks again this often while that one catches up
 
 
@@ -65,7 +70,8 @@ class Replay(Protocol):
 
 def kind(states: PauseStates, backlog: Backlog, replay: Replay, touch: Callable[[str], None]) -> Kind:
     """The catch-up job kind, with what its chunks need (the wiring adds it to the runner's kinds)."""
-    return Kind(partial(CatchUp, states=states, backlog=backlog, replay=replay, touch=touch), view)
+    run = partial(CatchUp, states=states, backlog=backlog, replay=replay, touch=touch)
+    return Kind(run, view, refuse_cancel=REFUSE_CANCEL)
 
 
 def start(runner: JobRunner, states: PauseStates, backlog: Backlog, slug: str) -> Job:
@@ -161,7 +167,14 @@ class CatchUp:
     def engine_at(self, arrived: dt.datetime) -> Engine:
         """The entity's engine with its clock stopped at a change's arrival."""
         engine = self.engine
-        return Engine(engine.spec, engine.store, engine.settings, clock=lambda: arrived, neighbours=engine.neighbours)
+        return Engine(
+            engine.spec,
+            engine.store,
+            engine.settings,
+            clock=lambda: arrived,
+            neighbours=engine.neighbours,
+            after_write=engine.after_write,
+        )
 
     def _log_superseded(self, held: Held, exc: StaleError) -> None:
         log.info(

@@ -16,15 +16,18 @@ from typing import Any
 
 from shared import jsonio
 from shared.entities import ENTITIES
-from shared.errors import BadRequestError, Failure, NotFoundError, rejected
+from shared.errors import BadRequestError, ConflictError, Failure, NotFoundError, rejected
+from shared.keys import normalise
+from shared.storage import WriteConflictError
 from shared.sync.errorlog import SAFE_ROW_KEY, SOURCES, STATES, SUMMARY, ErrorLog
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 DIRECTIONS = ("fs-to-scm", "scm-to-fs")
-FILTERS = ("entity", "company", "id", "direction", "source", "state", "since")
+FILTERS = ("entity", "company", "id", "direction", "source", "state", "code", "since")
 _COLUMNS = {"entity": "PartitionKey", "company": "Company", "id": "Id", "direction": "Direction"}
-_COLUMNS |= {"source": "Source", "state": "State"}
+_COLUMNS |= {"source": "Source", "state": "State", "code": "Code"}
+MAX_NOTE = 1000
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,12 @@ def parse(params: Mapping[str, str], *, state: str | None = None) -> Query:
             failures.append(_bad(name, "one_of", f"{name} must be one of {', '.join(allowed)}"))
     if "state" in values and values["state"] not in STATES:
         failures.append(_bad("state", "one_of", f"state must be one of {', '.join(STATES)}"))
-    for name in ("company", "id"):
+    for name in ("company", "id", "code"):
         if name in values and len(values[name]) > 256:
             failures.append(_bad(name, "max_length", f"{name} is longer than 256 characters"))
+    for name in ("company", "id"):  # entries keep the key as compared (shared/keys.py)
+        if name in values:
+            values[name] = normalise(values[name])
     since = _since(values.pop("since", None), failures)
     limit = _limit(params.get("limit"), failures)
     token = _token(params.get("continuation"), failures)
@@ -91,13 +97,53 @@ def item(row: Mapping[str, Any]) -> dict[str, Any]:
         "at": _iso(row.get("LoggedAt")),
         "attempts": row.get("Attempts") or row.get("DequeueCount") or 1,
         "state": row.get("State") or "open",
+        "first_at": _iso(row.get("FirstAt") or row.get("LoggedAt")),
         "resolved_at": _iso(row.get("ResolvedAt")),
+        "resolved_by": row.get("ResolvedBy"),
+        "dismissed_at": _iso(row.get("DismissedAt")),
+        "note": row.get("Note"),
         "job": row.get("JobId"),
         "code": row.get("Code"),
         "message": row.get("Message"),
         "reasons": _reasons(row.get("Reasons")),
         "retryable": isinstance(row.get("ChangeParts"), int),
     }
+
+
+class ResolvedEntryError(ConflictError):
+    """The entry's change went through already: there is nothing left to dismiss or retry."""
+
+    code = "entry_resolved"
+
+
+class DismissedEntryError(ConflictError):
+    """An operator dismissed the entry: it is kept, never run again."""
+
+    code = "entry_dismissed"
+
+
+def dismiss(log: ErrorLog, value: str, note: str) -> dict[str, Any]:
+    """Mark an entry dealt with outside the sync: kept, never retried. Dismissing it again keeps the first
+    dismissal; a resolved entry is refused (409)."""
+    entity, key = split_id(value)
+    for _ in range(5):  # a retry or a new failure may write the entry meanwhile: decide again on what it is now
+        found = log.read(entity, key)
+        if found is None:
+            raise NotFoundError(f"no error log entry {value}")
+        row, etag = found
+        state = row.get("State") or "open"
+        if state == "dismissed":
+            return item(row)
+        if state == "resolved":
+            raise ResolvedEntryError(f"error log entry {value} is resolved already; there is nothing to dismiss")
+        now = dt.datetime.now(dt.UTC)
+        update = {"PartitionKey": entity, "RowKey": key, "State": "dismissed", "Note": note, "DismissedAt": now}
+        try:
+            log.update(update, etag)
+        except WriteConflictError:
+            continue
+        return item({**row, **update})
+    raise ConflictError(f"error log entry {value} kept changing while it was dismissed; try again")
 
 
 def entry_id(entity: str, row_key: str) -> str:

@@ -86,13 +86,13 @@ class StatusBoard:
         }
 
     def _errors(self, slug: str) -> dict[str, int]:
-        """Rows of the error table for the entity: open (State is not `resolved`), and logged in the last hour."""
+        """Entries of the entity: open (neither resolved nor dismissed), and failed in the last hour."""
         client = self.tables.get_table_client(self.error_table)
         hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
         rows = _query(client, "PartitionKey eq @pk", {"pk": slug}, ["RowKey", "State", "LoggedAt"])
         open_rows = last_hour = 0
         for row in rows:
-            open_rows += row.get("State") != "resolved"
+            open_rows += row.get("State") in (None, "open")
             logged = row.get("LoggedAt")
             last_hour += logged is not None and logged >= hour_ago
         return {"open": open_rows, "last_hour": last_hour}

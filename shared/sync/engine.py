@@ -33,7 +33,18 @@ from shared.sync.identity import change_key, known_key
 from shared.sync.journal import FOLLOWER, LEAD, Journal, OperationLookup, Pair
 from shared.sync.mapping import content_hash
 from shared.sync.neighbours import Neighbours, names_anew
-from shared.sync.outcome import Attempt, Outcome, Status, as_read, created_by, differs, is_tombstone, live, record_of
+from shared.sync.outcome import (
+    Attempt,
+    Outcome,
+    Status,
+    as_read,
+    created_by,
+    differs,
+    is_tombstone,
+    live,
+    record_of,
+    written,
+)
 from shared.sync.rows import Intent, SyncMeta
 from shared.sync.store import EntityStore
 from shared.sync.translate import Records, translate
@@ -59,9 +70,12 @@ class Engine:
         settings: Settings,
         clock: Callable[[], dt.datetime] = utcnow,
         neighbours: Neighbours | None = None,
+        after_write: Callable[[Side, Outcome], None] | None = None,
     ) -> None:
         """`neighbours`: the other entities' stores, for an entity whose records name records of another
-        (spec.foreign) or that another's records name; such an entity's engine cannot run without them."""
+        (spec.foreign) or that another's records name; such an entity's engine cannot run without them.
+        `after_write`: told of every change that wrote, whatever path it came by (outcome.written)."""
+        self.after_write = after_write
         self.spec = spec
         self.store = store
         self.settings = settings
@@ -79,7 +93,8 @@ class Engine:
         """Apply a created-or-changed record reported by `source` to both sides. A record without a time
         of its own takes `stamp` (a signed request's time), else its arrival."""
         key, body, stamped = self._arrived(source, body, stamp)
-        return self._with_retries(key, lambda attempt: self._upsert_once(source, key, body, stamped, attempt))
+        outcome = self._with_retries(key, lambda attempt: self._upsert_once(source, key, body, stamped, attempt))
+        return written(self.after_write, source, outcome)
 
     def delete(
         self, source: Side, company: str, ident: str, modified: Any = None, stamp: dt.datetime | None = None
@@ -92,16 +107,16 @@ class Engine:
             if modified is None
             else delete_time(self.spec, self.settings, source, key, modified, self.clock())
         )
-        return self._with_retries(key, lambda attempt: self._deletes.once(source, key, at, attempt))
+        outcome = self._with_retries(key, lambda attempt: self._deletes.once(source, key, at, attempt))
+        return written(self.after_write, source, outcome)
 
     def copy(self, source: Side, record: Mapping[str, Any], etag: str) -> Outcome:
         """Copy a record that only `source` holds (its row at `etag`) to the other side: a repair. It is judged
         against the other side's row alone (versions.as_judged). A record without a time of its own is
         stamped now, so that the copy carries one."""
         key, body, stamped = self._arrived(source, record)
-        return self._with_retries(
-            key, lambda attempt: self._upsert_once(source, key, body, stamped, attempt), copy_of=etag
-        )
+        outcome = self._with_retries(key, lambda attempt: self._upsert_once(source, key, body, stamped, attempt), etag)
+        return written(self.after_write, source, outcome)
 
     def _arrived(
         self, source: Side, body: Mapping[str, Any], stamp: dt.datetime | None = None

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from shared.entities.spec import EntitySpec, Side
+from shared.errors import SyncError
 from shared.keys import Key
+from shared.logs import log_fields
 from shared.sync.journal import Pair
 from shared.sync.rows import Row
+
+log = logging.getLogger(__name__)
 
 Status = Literal["created", "updated", "unchanged", "deleted"]
 
@@ -76,3 +81,20 @@ def differs(spec: EntitySpec, side: Side, row: Row | None, record: Mapping[str, 
     modified = spec.side(side).modified_field
     new = {name: value for name, value in record.items() if value is not None and name != modified}
     return new != record_of(row, drop=modified)
+
+
+def written(after_write: Callable[[Side, Outcome], None] | None, source: Side, outcome: Outcome) -> Outcome:
+    """Tell `after_write` (the engine's) of a change that wrote. The change is done whatever happens there:
+    a storage failure in it is logged, never the change's."""
+    if after_write is not None and outcome.status != "unchanged":
+        try:
+            after_write(source, outcome)
+        except SyncError as exc:
+            log.warning(
+                "%s %s: written, but what follows a write failed: %s",
+                outcome.entity,
+                outcome.key,
+                exc.code,
+                extra=log_fields(outcome.entity, outcome.key, source, outcome.operation_id),
+            )
+    return outcome

@@ -19,7 +19,7 @@ from shared.edge.callers.lookups import as_guid, find_by_guid, guid_column, othe
 from shared.errors import NotFoundError, PayloadTooLargeError, rejected
 from shared.keys import printable
 from shared.sync.engine import Engine
-from shared.sync.errorlog import ErrorEntry
+from shared.sync.errorlog import ErrorEntry, entry_row_key
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +121,10 @@ class TruncatedWebhookError(PayloadTooLargeError):
 
     def __init__(self, message: str, slug: str, key: tuple[str | None, str | None], entry_id: str, guid: Any) -> None:
         company, ident = key
-        details = [{"error_log_id": entry_id, "entity_id": guid, "key": {"company": company, "id": ident}}]
-        super().__init__(message, details=details)
         self.entry = ErrorEntry(slug, "fs-to-scm", company, ident, entry_id, 0, self, source="webhook")
+        logged = entry_row_key(self.entry)  # the key's open entry when the sync knows the record
+        details = [{"error_log_id": logged, "entity_id": guid, "key": {"company": company, "id": ident}}]
+        super().__init__(message, details=details)
 
 
 def _truncated(engine: Engine, context: ctx.ExecutionContext) -> TruncatedWebhookError:
@@ -136,6 +137,6 @@ def _truncated(engine: Engine, context: ctx.ExecutionContext) -> TruncatedWebhoo
     message = (
         f"Dataverse left the row out of this {printable(context.MessageName)} webhook (its message was over "
         f"256 KB): {spec.fs.entity_name} {guid} ({company or '?'}/{ident or '?'}) is recorded in the error log "
-        f"as {entry_id} for a re-sync; nothing was written"
+        "for a re-sync (details: error_log_id); nothing was written"
     )
     return TruncatedWebhookError(message, spec.slug, (company, ident), entry_id, guid)

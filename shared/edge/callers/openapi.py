@@ -35,8 +35,11 @@ ADMIN_ROUTES = (
     ("/api/sync/status", "get", "Every entity's state, rows per side, backlog, pending, errors, last sync; jobs"),
     ("/api/sync/{entity}/pause", "post", "Pause an entity (or all): its changes wait in the backlog"),
     ("/api/sync/{entity}/resume", "post", "Resume an entity (or all): its backlog is applied in arrival order"),
-    ("/api/sync/errors", "get", "Error log entries; filters entity, company, id, direction, source, state, since"),
+    ("/api/sync/jobs/{id}/cancel", "post", "Cancel a job: it stops at its next chunk boundary, counts kept"),
+    ("/api/sync/errors", "get", "Error entries; filter by entity, company, id, direction, source, state, code, since"),
     ("/api/sync/errors/{id}/retry", "post", "Run an error log entry's change again: the entry and the outcome"),
+    ("/api/sync/errors/{id}/dismiss", "post", "Dismiss an entry handled outside the sync, with a note: never retried"),
+    ("/api/sync/{entity}/records/{company}/{id}", "get", "One key: both sides, in step or not, open errors"),
     ("/api/sync/errors/retry", "post", "Retry every open entry the filters match: retried, resolved, failed"),
     ("/api/sync/echo", "post", "A round trip that writes nothing: the JSON body's size and SHA-256"),
 )
