@@ -23,6 +23,7 @@ class ApiError(CommandError):
     def __init__(self, status: int, payload: dict[str, Any]) -> None:
         error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
         self.status, self.code = status, str(error.get("code") or "error")
+        self.details: list[Any] = error.get("details") if isinstance(error.get("details"), list) else []
         super().__init__(describe(status, error))
 
 

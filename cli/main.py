@@ -13,13 +13,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from cli import check, control, error_log, importing, reconcile, retrying
+from cli import cancel, check, control, dismiss, error_log, importing, reconcile, retrying, show
 from cli.client import ENTITY_HELP, Client, CommandError
 from cli.following import followed, rate
 from cli.helptext import Parser
 
 # operator subcommands that live in modules of their own, each with `register(subparsers)`
-OPERATOR_COMMANDS: tuple[Any, ...] = (control, error_log, retrying, reconcile, importing, check)
+OPERATOR_COMMANDS: tuple[Any, ...] = (control, error_log, retrying, dismiss, show, reconcile, importing, cancel, check)
 ENVIRONMENT = """environment:
   SYNC_URL           the app's address, instead of --url
   SYNC_ADMIN_KEY     an admin secret, instead of --key
