@@ -65,12 +65,12 @@ def test_invalid_message_goes_to_the_error_log_and_is_removed(
     assert entry["PartitionKey"] == "payment-terms"
     assert entry["Direction"] == "fs-to-scm"
     assert entry["Code"] == code
-    assert entry["RowKey"]  # the queue message id
+    assert entry["RowKey"]  # the key's open entry; the queue message id when the message names no key
     assert entry["DequeueCount"] == 1
     reasons = jsonio.loads(entry["Reasons"])
     assert isinstance(reasons, list)
     if code == "validation_failed":
-        assert (entry["Company"], entry["Id"]) == ("USMF", "Net14")
+        assert (entry["Company"], entry["Id"]) == ("USMF", "NET14")  # the key as compared, as the filters name it
         assert reasons[0]["field"] == "msdyn_days" and reasons[0]["side"] == "fs"
     assert 'msdyn_days": -3' not in entry["Reasons"]  # reasons, never the record
     eventually(lambda: not peek(queues, FS_QUEUE))
