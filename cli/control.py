@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import textwrap
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from cli.client import Client
 
-# piped (grep, a log), the table keeps one line per entity instead of wrapping at 80 columns
-console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+# piped (grep, a log), the table keeps one line per entity instead of wrapping at 80 columns; COLUMNS wins
+console = Console(
+    highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200
+)
 
 
 def register(commands: Any) -> None:
@@ -47,21 +52,35 @@ def change_state(client: Client, args: argparse.Namespace) -> int:
 
 
 def print_entities(entries: list[dict[str, Any]]) -> None:
-    columns = ("entity", "state", "fs rows", "scm rows", "backlog", "pending", "open errors", "last hour", "last sync")
-    table = Table(*columns)
+    """The entities' table (80 columns hold it), then who holds each paused one and why (too long for a cell)."""
+    caption = "errors: open/in the last hour; times UTC"
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), caption=caption)
+    table.add_column("entity", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    for name in ("rows fs/scm", "backlog", "pending", "errors"):
+        table.add_column(name, justify="right", overflow="fold")  # a big count folds, never cut to "10…"
+    table.add_column("last sync", no_wrap=True)
     for entry in entries:
-        state = "catching up" if entry.get("catching_up") else entry["state"]
-        if entry["state"] == "paused" and entry.get("reason"):
-            state += f" ({entry['reason']})"
         table.add_row(
             entry["entity"],
-            state,
-            str(entry["rows"]["fs"]),
-            str(entry["rows"]["scm"]),
+            "catching up" if entry.get("catching_up") else entry["state"],
+            f"{entry['rows']['fs']}/{entry['rows']['scm']}",
             str(entry["backlog"]),
             str(entry["pending"]),
-            str(entry["errors"]["open"]),
-            str(entry["errors"]["last_hour"]),
-            (entry["last_sync"] or "never")[:19].replace("T", " "),
+            f"{entry['errors']['open']}/{entry['errors']['last_hour']}",
+            (entry["last_sync"] or "")[5:16].replace("T", " ") or "never",  # month-day hour:minute
         )
     console.print(table)
+    for entry in entries:
+        if entry["state"] == "paused":
+            console.print("\n".join(holds(entry, console.width)), markup=False)
+
+
+def holds(entry: dict[str, Any], width: int) -> list[str]:
+    """`<entity> paused by <who> at <when>: <reason>`, a line (wrapped) per hold: the alert's and an operator's."""
+    lines = []
+    for hold in entry.get("pauses") or [{"by": "operator", "reason": entry.get("reason"), "at": entry.get("since")}]:
+        at = f"{str(hold.get('at') or '?')[:16].replace('T', ' ')} UTC"
+        text = f"{entry['entity']} paused by {hold['by']} at {at}: {hold.get('reason') or 'no reason given'}"
+        lines += textwrap.wrap(text, max(width, 40), subsequent_indent="    ", break_on_hyphens=False)
+    return lines

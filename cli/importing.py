@@ -25,7 +25,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cli.client import ENTITY_HELP, Client, CommandError
-from cli.following import followed
+from cli.following import followed, rate
 
 # a terminal's width (or COLUMNS); piped (grep, a log) wide enough that a refused row stays on one line
 console = Console(highlight=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200)
@@ -86,7 +86,16 @@ def _size(file: IO[bytes], path: Path) -> int:
 
 
 def _upload(client: Client, args: argparse.Namespace, kind: str, file: IO[bytes], size: int) -> dict[str, Any]:
-    """Send the file with a progress bar of the bytes sent; the queued job."""
+    """Send the file with a progress bar of the bytes sent (piped: a line before and one after); the queued job."""
+    params = {"side": args.side, "format": kind}
+    route, content_type = f"sync/{args.entity}/import", CONTENT_TYPES[kind]
+    if not console.is_terminal:
+        console.print(f"upload: sending {size:,} bytes of {args.file.name}", markup=False)
+        console.file.flush()
+        reading = _Reading(file, size, lambda count: None)
+        answer = client.upload(route, reading, params, content_type)
+        console.print("upload: sent and checked by the app", markup=False)
+        return dict(answer["job"])
     columns = (TextColumn("{task.description}"), BarColumn(bar_width=24), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("upload", total=size)
@@ -94,11 +103,8 @@ def _upload(client: Client, args: argparse.Namespace, kind: str, file: IO[bytes]
         def sent(count: int) -> None:  # all sent (an empty block): the app is reading the file
             progress.update(task, advance=count, description="upload" if count else "checking")
 
-        reading = _Reading(file, size, sent)
-        params = {"side": args.side, "format": kind}
-        answer = client.upload(f"sync/{args.entity}/import", reading, params, CONTENT_TYPES[kind])
-    job: dict[str, Any] = answer["job"]
-    return job
+        answer = client.upload(route, _Reading(file, size, sent), params, content_type)
+    return dict(answer["job"])
 
 
 class _Reading:
@@ -117,7 +123,7 @@ class _Reading:
 
 
 def refused(job: dict[str, Any]) -> str:
-    return f"refused {job['counts']['refused']}"
+    return f"{rate(job)} · refused {job['counts']['refused']}"
 
 
 def show(job: dict[str, Any]) -> None:

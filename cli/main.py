@@ -11,30 +11,41 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from cli import control, error_log, importing, reconcile
+from cli import cancel, check, control, dismiss, error_log, importing, reconcile, retrying, show
 from cli.client import ENTITY_HELP, Client, CommandError
 from cli.following import followed, rate
+from cli.helptext import Parser
 
 # operator subcommands that live in modules of their own, each with `register(subparsers)`
-OPERATOR_COMMANDS: tuple[Any, ...] = (control, error_log, reconcile, importing)
+OPERATOR_COMMANDS: tuple[Any, ...] = (control, error_log, retrying, dismiss, show, reconcile, importing, cancel, check)
+ENVIRONMENT = """environment:
+  SYNC_URL           the app's address, instead of --url
+  SYNC_ADMIN_KEY     an admin secret, instead of --key
+  SYNC_FUNCTION_KEY  the Function App's key, instead of --function-key
+"""
 
 COUNTS = ("read", "created", "coupled", "updated", "unchanged", "conflicts", "failed")
 console = Console(highlight=False, soft_wrap=True)  # whole lines, also when piped
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="fs-scm-sync", description="Operate the FS ⇄ SCM sync.")
+    top = Parser(prog="fs-scm-sync", description="Operate the FS ⇄ SCM sync.", epilog=ENVIRONMENT)
     top.add_argument(
-        "--url", default=os.environ.get("SYNC_URL", "http://127.0.0.1:7071"), help="the app (default: %(default)s)"
+        "--url",
+        default=os.environ.get("SYNC_URL", "http://127.0.0.1:7071"),
+        help="the app (default: %(default)s; env SYNC_URL)",
     )
     top.add_argument(
-        "--key", default=os.environ.get("SYNC_ADMIN_KEY"), help="an admin secret (x-sync-key); env SYNC_ADMIN_KEY"
+        "--key", default=os.environ.get("SYNC_ADMIN_KEY"), help="an admin secret (x-sync-key; env SYNC_ADMIN_KEY)"
     )
     top.add_argument(
-        "--function-key", default=os.environ.get("SYNC_FUNCTION_KEY"), help="the Function App's key, deployed"
+        "--function-key",
+        default=os.environ.get("SYNC_FUNCTION_KEY"),
+        help="the Function App's key, deployed (x-functions-key; env SYNC_FUNCTION_KEY)",
     )
-    commands = top.add_subparsers(dest="command", required=True)
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
 
     sync = commands.add_parser("initial-sync", help="bring one side's records across, and follow the job")
     sync.add_argument("entity", help=ENTITY_HELP)
@@ -64,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         client = Client(args.url, args.key, args.function_key)
         result: int = args.handler(client, args)
         return result
-    except CommandError as exc:
-        console.print(f"[red]error:[/red] {exc}", markup=True)
+    except CommandError as exc:  # said as it is: an error's text may hold brackets rich would read as markup
+        console.print(Text.assemble(("error:", "red"), f" {exc}"))
         return 1
 
 

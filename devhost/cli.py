@@ -14,15 +14,32 @@ from .host import LocalHost
 from .loader import FunctionInfo
 from .settings import load_local_settings, resolve
 
+DEFAULT_SETTINGS = Path("local.settings.json")  # read when present, as Core Tools does
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devhost", description="Run a v2 Python Functions app locally.")
     parser.add_argument("--app", default="function_app", help="module holding the FunctionApp (default: function_app)")
     parser.add_argument("--host", default="127.0.0.1", help="address to serve HTTP on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7071, help="HTTP port; 0 picks a free one (default: 7071)")
-    parser.add_argument("--settings", type=Path, default=Path("local.settings.json"), help="app settings file")
+    settings = parser.add_mutually_exclusive_group()
+    settings.add_argument(
+        "--settings", type=Path, help=f"app settings file; must exist (default: {DEFAULT_SETTINGS}, if it exists)"
+    )
+    settings.add_argument("--no-settings", action="store_true", help="read no settings file: the environment only")
     parser.add_argument("--host-json", type=Path, default=Path("host.json"), help="host.json to follow")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    # A file named on purpose that is not there is a typo: starting on the environment alone would hide it.
+    if args.settings is not None and not args.settings.exists():
+        parser.error(f"--settings {args.settings}: no such file (leave --settings out to use {DEFAULT_SETTINGS})")
+    return args
+
+
+def settings_file(args: argparse.Namespace) -> Path | None:
+    """The settings file to read: the one named, else the default when it exists, else none."""
+    if args.no_settings:
+        return None
+    return args.settings or DEFAULT_SETTINGS
 
 
 # The SDK logs every HTTP call of every poll at INFO; only their problems are worth showing.
@@ -68,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     stop = stop_on_signals()
     try:
-        load_local_settings(args.settings)
+        if (settings := settings_file(args)) is not None:
+            load_local_settings(settings)
         host = LocalHost.from_module(args.app, host_json=args.host_json, port=args.port, host=args.host)
         host.start()
     except DevHostError as exc:

@@ -28,6 +28,7 @@ from devtools.lifetime import die_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_SETTINGS = ROOT / "local.settings.example.json"
+DEFAULT_SETTINGS = "local.settings.json"
 DEV_STORAGE = "usedevelopmentstorage=true"
 HOST_STOP_SECONDS = 10.0
 
@@ -44,7 +45,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--data", type=Path, default=ROOT / ".azurite", help="Azurite's data folder")
     parser.add_argument("--app", default="function_app", help="module holding the FunctionApp")
-    parser.add_argument("--settings", type=Path, default=ROOT / "local.settings.json", help="app settings file")
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        default=ROOT / DEFAULT_SETTINGS,
+        help=f"app settings file; a missing {DEFAULT_SETTINGS} is created from the example, any other must exist",
+    )
     args = parser.parse_args(argv)
     if args.port in args.azurite_ports.values():
         parser.error(f"--port {args.port} is also one of Azurite's ports: give each its own")
@@ -80,10 +86,15 @@ def taken_ports(app_port: int, azurite_ports: dict[str, int]) -> list[str]:
     ]
 
 
-def ensure_settings(path: Path) -> None:
-    if not path.exists():
-        shutil.copyfile(EXAMPLE_SETTINGS, path)
-        print(f"Created {path} from {EXAMPLE_SETTINGS.name}: edit it for your own settings.")
+def ensure_settings(path: Path) -> str | None:
+    """Create a missing local.settings.json from the example; any other missing file is a typo: what to say."""
+    if path.exists():
+        return None
+    if path.name != DEFAULT_SETTINGS:
+        return f"--settings {path}: no such file (only a missing {DEFAULT_SETTINGS} is created from the example)"
+    shutil.copyfile(EXAMPLE_SETTINGS, path)
+    print(f"Created {path} from {EXAMPLE_SETTINGS.name}: edit it for your own settings.")
+    return None
 
 
 def host_environment(settings: Path, azurite: Azurite) -> dict[str, str]:
@@ -152,12 +163,14 @@ def supervise(host: subprocess.Popen[bytes], azurite: Azurite, stop: threading.E
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if (missing := ensure_settings(args.settings)) is not None:
+        print(missing, file=sys.stderr)
+        return 2
     taken = taken_ports(args.port, args.azurite_ports)
     if taken:
         print("\n".join(taken), file=sys.stderr)
         return 1
     stop = stop_on_signals()
-    ensure_settings(args.settings)
     try:
         load_local_settings(args.settings, {})  # only to check it, before anything starts; the host loads it
     except HostConfigError as exc:

@@ -1,4 +1,5 @@
-"""Operational functions: liveness, recovery (timer and on demand), the OpenAPI description, and the JSON 404."""
+"""Operational functions: liveness, the echo round trip, recovery (timer and on demand), the OpenAPI description,
+and the JSON 404."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import azure.functions as func
 
 from functions.http import from_host, to_host
 from functions.runtime import PROCESS, engines
-from shared.edge import api
+from shared.edge import api, echo
 from shared.edge.callers import credentials, openapi
 from shared.entities import ENTITIES
 from shared.sync.recovery import TIMER_GRACE, recover_all
@@ -21,6 +22,14 @@ credentials.warn_at_start()  # locally, routes of a system without secrets are o
 @bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def health(req: func.HttpRequest) -> func.HttpResponse:
     return to_host((200, {"status": "ok", "entities": sorted(ENTITIES)}))
+
+
+@bp.function_name("echo")
+@bp.route(route="sync/echo", methods=["POST"])
+def echo_body(req: func.HttpRequest) -> func.HttpResponse:
+    """An admin's round trip that writes nothing: the body's size and hash (fs-scm-sync check)."""
+    request = from_host(req)
+    return to_host(api.admin_request(request, lambda: echo.echo(request)))
 
 
 @bp.function_name("openapi")

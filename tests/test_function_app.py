@@ -19,6 +19,7 @@ def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str 
         "not_found": ("http", "{*path}", None, None),
         "openapi": ("http", "openapi.json", ("GET",), None),
         "recover": ("http", "operations/recover", ("POST",), None),
+        "echo": ("http", "sync/echo", ("POST",), None),
         "recovery_timer": ("timer", None, None, None),
         "initial_sync": ("http", "sync/{entity}/initial-sync", ("POST",), None),
         "sync_import": ("http", "sync/{entity}/import", ("POST",), None),

@@ -30,7 +30,7 @@ def watch(errors: ErrorLog, control: PauseStates, settings: Settings, entry: Err
             return
         count = recent_failures(errors, entry.entity, settings)
         if count > settings.alert_failures:
-            control.pause([entry.entity], reason=reason(count, settings, entry))
+            control.pause([entry.entity], reason=reason(count, settings, entry), by="alert")
             log.error(
                 "%s paused by alert: %d failures",
                 entry.entity,
@@ -52,6 +52,6 @@ def reason(count: int, settings: Settings, entry: ErrorEntry) -> str:
     minutes = f"{settings.alert_minutes:g}"
     last = printable(f"{entry.error.code}: {entry.error.message}")[:300]
     return (
-        f"paused by alert: {count} failures in {minutes} minutes (more than {settings.alert_failures}); "
+        f"{count} failures in {minutes} minutes (more than {settings.alert_failures}); "
         f"last: {last}. Fix the cause, then resume"
     )

@@ -76,6 +76,7 @@ class StatusBoard:
             "state": "running" if state.catching_up or not state.paused else "paused",
             "catching_up": state.catching_up,
             "reason": state.reason,
+            "pauses": [hold.as_dict() for hold in state.holds],  # who holds it, why and since when
             "since": state.since,
             "rows": {"fs": _records(sides["fs"]), "scm": _records(sides["scm"])},
             "backlog": self.backlog.count(slug),

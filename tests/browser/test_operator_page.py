@@ -123,7 +123,7 @@ def test_the_browser_enforces_the_pages_policy(page: Page, host: LocalHost) -> N
 
 
 ALERT = (
-    "paused by alert: 11 failures in 15 minutes (more than 10); last: validation_failed: Customer Asset "
+    "11 failures in 15 minutes (more than 10); last: validation_failed: Customer Asset "
     "USMF/KID-0000000001 was rejected: 3 rules failed; nothing was written: "
     + "; ".join(f"msdyn_parentasset{n} parent_exists (scm) names a parent asset that does not exist" for n in range(9))
     + ". Fix the cause, then resume"

@@ -68,7 +68,7 @@ def test_cli_taken_port_is_one_plain_line(azurite: Azurite, running: list[Runnin
         holder.listen()
         port = holder.getsockname()[1]
         env = environment(AzureWebJobsStorage=azurite.connection_string, SAMPLE_QUEUE="unused")
-        host = Running(["-m", "devhost", "--app", SAMPLE, "--port", str(port), "--settings", "none.json"], env)
+        host = Running(["-m", "devhost", "--app", SAMPLE, "--port", str(port), "--no-settings"], env)
         running.append(host)
         assert host.finish() == 1
     assert f"port {port} on 127.0.0.1 is already in use — stop what holds it or pass --port" in host.lines

@@ -37,13 +37,29 @@ def start_host(running: list[Running], tmp_path: Path, settings: object | None, 
     path = tmp_path / "local.settings.json"
     if settings is not None:
         path.write_text(json.dumps(settings))
-    args = ["-m", "devhost", "--app", SAMPLE, "--port", "0", "--settings", str(path), "--host-json", "none.json"]
+    chosen = ["--settings", str(path)] if settings is not None else ["--no-settings"]
+    args = ["-m", "devhost", "--app", SAMPLE, "--port", "0", *chosen, "--host-json", "none.json"]
     host = Running(args, environment(SAMPLE_QUEUE=f"start-{uuid.uuid4().hex[:12]}", **env))
     running.append(host)
     return host
 
 
 # --- local.settings.json --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", ["devhost", "devtools.run"])
+def test_a_settings_file_named_but_missing_stops_before_anything_starts(
+    module: str, tmp_path: Path, running: list[Running]
+) -> None:
+    """Was: `--settings nope.json` (a typo) started on the environment alone, or make run created nope.json."""
+    typo = tmp_path / "nope.json"
+    args = ["-m", module, "--app", SAMPLE, "--settings", str(typo)]
+    args += ["--port", "0"] if module == "devhost" else ["--data", str(tmp_path / "azurite")]
+    host = Running(args, environment())
+    running.append(host)
+    assert host.finish() == 2, host.output
+    assert f"--settings {typo}: no such file" in host.output and "Traceback" not in host.output
+    assert not typo.exists() and not (tmp_path / "azurite").exists()
 
 
 @pytest.mark.parametrize(

@@ -93,7 +93,7 @@ def test_the_next_write_finishes_an_operation_left_half_done(api: Api, tables: T
 
 @pytest.fixture
 def killable_host(connection: str) -> Iterator[Running]:
-    args = ["-m", "devhost", "--app", "function_app", "--port", "0", "--settings", "none.json"]
+    args = ["-m", "devhost", "--app", "function_app", "--port", "0", "--no-settings"]
     host = Running([*args, "--host-json", str(ROOT / "host.json")], environment(AzureWebJobsStorage=connection))
     try:
         yield host

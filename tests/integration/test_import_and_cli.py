@@ -115,6 +115,21 @@ def test_a_csv_export_goes_in_through_the_command_and_bad_rows_are_reported_by_l
     assert {entry["Code"] for entry in entries} == {"validation_failed"}
 
 
+def test_the_command_shows_progress_also_through_a_pipe(tmp_path: Path, host: LocalHost, api: Api) -> None:
+    """Was: piped (a log, tee), the upload and the job printed nothing until the job had ended."""
+    export = tmp_path / "PaymentTerms.csv"
+    export.write_bytes(terms(*(f"USMF,P{n:04},{n % 60},Term {n}" for n in range(2000))))
+    done = cli("--url", host.base_url, "import", SLUG, str(export), "--side", "scm", COLUMNS="80")
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"upload: sending {export.stat().st_size:,} bytes of PaymentTerms.csv", done.stdout
+    assert lines[1] == "upload: sent and checked by the app"
+    progress = [line for line in lines if line.startswith(f"import {SLUG}: ")]
+    assert progress[-1].startswith(f"import {SLUG}: 2000/2000 (100%) succeeded, "), done.stdout
+    assert len(progress) >= 2 and "/2000 (" in progress[0]  # seen while it ran, not only at the end
+    assert all(len(line) <= 80 for line in lines), done.stdout
+
+
 def test_json_lines_go_in_and_a_broken_line_refuses_the_file(api: Api, tables: TableServiceClient) -> None:
     good = b'{"msdyn_company": "USMF", "msdyn_name": "Air", "msdyn_description": "By air"}\n\n'
     broken = good + b'{not json\n{"msdyn_company": "USMF", "msdyn_name": "Sea"}\n'

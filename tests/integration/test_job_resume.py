@@ -36,7 +36,7 @@ def own_azurite() -> Iterator[Azurite]:
 
 
 def start_host(connection: str) -> tuple[Running, str]:
-    args = ["-m", "devhost", "--app", "function_app", "--port", "0", "--settings", "none.json"]
+    args = ["-m", "devhost", "--app", "function_app", "--port", "0", "--no-settings"]
     host = Running([*args, "--host-json", str(ROOT / "host.json")], environment(AzureWebJobsStorage=connection))
     host.wait_for("Host started")
     url = re.search(r"http://127\.0\.0\.1:\d+", host.output)

@@ -76,7 +76,7 @@ def test_the_cli_shows_pauses_and_resumes(api: Api, host: LocalHost) -> None:
     assert "backlog" in shown.stdout and all(slug in shown.stdout for slug in ENTITIES)
     paused = cli(host, "pause", SLUG, "--reason", "cutover")
     assert paused.returncode == 0, paused.stdout + paused.stderr
-    assert "paused (cutover)" in paused.stdout
+    assert f"{SLUG} paused by operator at " in paused.stdout and "cutover" in paused.stdout
     assert state(api)["state"] == "paused"
     assert api.post("fs", SLUG, sample(SLUG, "fs", "VIA-CLI", 1)).status_code == 202
     resumed = cli(host, "resume", SLUG)

@@ -102,5 +102,5 @@ def test_the_alert_reason_says_how_many_in_how_long_and_the_last_cause() -> None
     assert (settings.alert_failures, settings.alert_minutes) == (10, 15)
     entry = ErrorEntry("warehouses", "fs-to-scm", "USMF", "W1", "m", 1, SyncError("Warehouse USMF/W1: bad\n"))
     reason = alerts.reason(11, settings, entry)
-    assert reason.startswith("paused by alert: 11 failures in 15 minutes (more than 10); last: sync_error:")
+    assert reason.startswith("11 failures in 15 minutes (more than 10); last: sync_error:")
     assert "\n" not in reason

@@ -41,6 +41,7 @@ ADMIN_ROUTES = (
     ("/api/sync/errors/{id}/dismiss", "post", "Dismiss an entry handled outside the sync, with a note: never retried"),
     ("/api/sync/{entity}/records/{company}/{id}", "get", "One key: both sides, in step or not, open errors"),
     ("/api/sync/errors/retry", "post", "Retry every open entry the filters match: retried, resolved, failed"),
+    ("/api/sync/echo", "post", "A round trip that writes nothing: the JSON body's size and SHA-256"),
 )
 _ANY = {"description": "JSON object", "content": {"application/json": {"schema": {"type": "object"}}}}
 ERRORS = {
