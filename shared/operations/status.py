@@ -75,6 +75,7 @@ class StatusBoard:
             "entity": slug,
             "state": "running" if state.catching_up or not state.paused else "paused",
             "catching_up": state.catching_up,
+            "catch_up_job": state.catch_up_job,  # the job applying the backlog after a resume, while it runs
             "reason": state.reason,
             "pauses": [hold.as_dict() for hold in state.holds],  # who holds it, why and since when
             "since": state.since,

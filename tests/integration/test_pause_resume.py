@@ -114,7 +114,7 @@ def test_resume_applies_the_backlog_in_arrival_order(api: Api, tables: TableServ
     assert rows(tables, TABLE, "FS") == {} and rows(tables, TABLE, "SCM") == {}
 
     resumed = entries(admin(api, SLUG, "resume"))[SLUG]
-    assert resumed["state"] == "running" and resumed["catching_up"] is True
+    assert resumed["state"] == "running" and resumed["catching_up"] is True and resumed["catch_up_job"]
     done = caught_up(api)
     assert done["rows"] == {"fs": 2, "scm": 2} and done["errors"]["open"] == 0 and done["last_sync"]
     assert both(tables, "GONE") == (None, None)
@@ -280,7 +280,7 @@ def test_a_backlog_of_10000_changes_is_drained_completely(
         batch = [replace(h, row_key=arrival_key()) for h in held[start : start + 100]]
         backlog.submit_transaction([("create", h.columns()) for h in batch])
     assert state(api)["backlog"] == count
-    job_id = entries(admin(api, SLUG, "resume"))[SLUG]["reason"].rsplit(" ", 1)[-1].rstrip(")")
+    job_id = entries(admin(api, SLUG, "resume"))[SLUG]["catch_up_job"]
 
     def finished() -> dict[str, Any] | None:  # polled each second: a status scans every entity's rows
         time.sleep(1)
