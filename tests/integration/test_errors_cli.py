@@ -44,7 +44,7 @@ def test_list_retry_one_and_retry_all(api: Api, host: LocalHost, connection: str
     done = cli(host, "retry", entry["id"])
     assert done.returncode == 0 and f"{entry['id']}: resolved (created)" in done.stdout, done.stdout
     again = cli(host, "retry", entry["id"])
-    assert again.returncode == 1 and again.stdout.startswith("error: 409 conflict:")
+    assert again.returncode == 1 and again.stdout.startswith("error: 409 entry_resolved:")
     assert "already resolved" in again.stdout
 
     bulk = cli(host, "retry", "--all", "--entity", ASSETS)
