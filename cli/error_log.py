@@ -15,7 +15,7 @@ from cli.client import ENTITY_HELP, Client
 from cli.times import SINCE_HELP, since
 
 console = Console(highlight=False, soft_wrap=True)  # lines are wrapped here, to the console's width
-FILTERS = ("entity", "company", "id", "direction", "source", "since")
+FILTERS = ("entity", "company", "id", "direction", "source", "code", "job", "since")
 INDENT = "    "
 
 
@@ -41,6 +41,8 @@ def filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--id", help="the record's id")
     parser.add_argument("--direction", choices=("fs-to-scm", "scm-to-fs"))
     parser.add_argument("--source", choices=("queue", "poison", "catch-up", "job", "webhook"))
+    parser.add_argument("--code", help="the entry's code, e.g. validation_failed")
+    parser.add_argument("--job", help="entries of one job (initial sync, reconcile, catch-up)")
     parser.add_argument("--since", type=since, help=SINCE_HELP)
 
 

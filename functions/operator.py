@@ -55,6 +55,14 @@ def retry_error(req: func.HttpRequest) -> func.HttpResponse:
     return to_host(api.admin_request(from_host(req), lambda: (200, retry.retry_entry(PROCESS, entry_id))))
 
 
+@bp.function_name("error_entry")
+@bp.route(route="sync/errors/{id}", methods=["GET"])
+def error_entry(req: func.HttpRequest) -> func.HttpResponse:
+    """One entry, with the change it keeps as received."""
+    entry_id = req.route_params.get("id", "")
+    return to_host(api.admin_request(from_host(req), lambda: (200, error_entries.detail(error_log(), entry_id))))
+
+
 @bp.function_name("error_dismiss")
 @bp.route(route="sync/errors/{id}/dismiss", methods=["POST"])
 def dismiss_error(req: func.HttpRequest) -> func.HttpResponse:

@@ -32,6 +32,10 @@ def _expected() -> dict[str, tuple[str, str | None, tuple[str, ...] | None, str 
         "errors": ("http", "sync/errors", ("GET",), None),
         "errors_retry": ("http", "sync/errors/retry", ("POST",), None),
         "error_retry": ("http", "sync/errors/{id}/retry", ("POST",), None),
+        "error_entry": ("http", "sync/errors/{id}", ("GET",), None),
+        "error_dismiss": ("http", "sync/errors/{id}/dismiss", ("POST",), None),
+        "job_cancel": ("http", "sync/jobs/{id}/cancel", ("POST",), None),
+        "record_view": ("http", "sync/{entity}/records/{company}/{id}", ("GET",), None),
         "reconcile": ("http", "sync/{entity}/reconcile", ("POST",), None),
         "operator_page": ("http", "sync/ui/{asset?}", ("GET",), None),
     }

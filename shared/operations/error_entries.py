@@ -19,14 +19,14 @@ from shared.entities import ENTITIES
 from shared.errors import BadRequestError, ConflictError, Failure, NotFoundError, rejected
 from shared.keys import normalise
 from shared.storage import WriteConflictError
-from shared.sync.errorlog import SAFE_ROW_KEY, SOURCES, STATES, SUMMARY, ErrorLog
+from shared.sync.errorlog import SAFE_ROW_KEY, SOURCES, STATES, SUMMARY, ErrorLog, stored_change
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 DIRECTIONS = ("fs-to-scm", "scm-to-fs")
-FILTERS = ("entity", "company", "id", "direction", "source", "state", "code", "since")
+FILTERS = ("entity", "company", "id", "direction", "source", "state", "code", "job", "since")
 _COLUMNS = {"entity": "PartitionKey", "company": "Company", "id": "Id", "direction": "Direction"}
-_COLUMNS |= {"source": "Source", "state": "State", "code": "Code"}
+_COLUMNS |= {"source": "Source", "state": "State", "code": "Code", "job": "JobId"}
 MAX_NOTE = 1000
 
 
@@ -49,7 +49,7 @@ def parse(params: Mapping[str, str], *, state: str | None = None) -> Query:
             failures.append(_bad(name, "one_of", f"{name} must be one of {', '.join(allowed)}"))
     if "state" in values and values["state"] not in STATES:
         failures.append(_bad("state", "one_of", f"state must be one of {', '.join(STATES)}"))
-    for name in ("company", "id", "code"):
+    for name in ("company", "id", "code", "job"):
         if name in values and len(values[name]) > 256:
             failures.append(_bad(name, "max_length", f"{name} is longer than 256 characters"))
     for name in ("company", "id"):  # entries keep the key as compared (shared/keys.py)
@@ -144,6 +144,24 @@ def dismiss(log: ErrorLog, value: str, note: str) -> dict[str, Any]:
             continue
         return item({**row, **update})
     raise ConflictError(f"error log entry {value} kept changing while it was dismissed; try again")
+
+
+def detail(log: ErrorLog, value: str) -> dict[str, Any]:
+    """`GET /api/sync/errors/{id}`: the entry as listed, and the change it keeps as it was received (a JSON
+    value, or the text when it is not JSON). Only this admin route shows it; it is never logged."""
+    entity, key = split_id(value)
+    found = log.read(entity, key)
+    if found is None:
+        raise NotFoundError(f"no error log entry {value}")
+    row = found[0]
+    change = stored_change(row)
+    shown: dict[str, Any] = {"change": None}
+    if change is not None:
+        try:
+            shown["change"] = jsonio.loads(change)
+        except BadRequestError:  # a body that was never JSON (that may be why it failed): its text
+            shown["change_text"] = change.decode("utf-8", errors="replace")
+    return item(row) | {"note": row.get("Note")} | shown
 
 
 def entry_id(entity: str, row_key: str) -> str:

@@ -117,3 +117,23 @@ def test_filters_by_code_and_key(api: Api, connection: str) -> None:
     ]  # the key as compared, in any letter case
     assert api.get("sync/errors", code="x" * 257).status_code == 422
     assert api.get("sync/errors", state="dismissed").json()["items"] == []
+
+
+def test_an_entry_shows_the_change_as_received(api: Api, connection: str, tables: TableServiceClient) -> None:
+    """`GET /api/sync/errors/{id}`: the entry as listed, its note, and the change it keeps — the JSON as sent, or
+    the text of a message that never was JSON."""
+    entry = fail(api, connection, "KID")
+    shown = api.get(f"sync/errors/{entry['id']}")
+    assert shown.status_code == 200, shown.text
+    detail = shown.json()
+    assert {k: detail[k] for k in entry} == entry and detail["note"] is None
+    assert detail["change"] == {"operation": "upsert", "record": child("KID")} and "change_text" not in detail
+    send(connection, f"{QUEUE}-poison", "{not json at all")
+    broken = eventually(lambda: api.get("sync/errors", code="poisoned").json()["items"])
+    text = api.get(f"sync/errors/{broken[0]['id']}").json()
+    assert (text["change"], text["change_text"]) == (None, "{not json at all")
+    before = stored(tables)
+    for wrong in ("nope~abc", "customer-assets~missing"):
+        answer = api.get(f"sync/errors/{wrong}")
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found", (wrong, answer.text)
+    assert stored(tables) == before

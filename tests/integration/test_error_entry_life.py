@@ -74,6 +74,8 @@ def test_repeated_repairs_that_fail_are_one_entry(api: Api, tables: TableService
         assert job["report"]["failed"] == 1, job["report"]
         [entry] = listed(api)
         assert (entry["attempts"], entry["source"], entry["job"]) == (run, "job", job["id"])
+        assert [e["id"] for e in api.get("sync/errors", job=job["id"]).json()["items"]] == [entry["id"]]
+    assert api.get("sync/errors", job="no-such-job").json()["items"] == []
 
 
 def test_a_catch_up_failing_again_is_still_one_entry(api: Api, unpaused: None) -> None:
