@@ -41,8 +41,9 @@ ARGS ?=
 run: install
 	$(PY) -m devtools.run $(ARGS)
 
-# Two worker processes, each with its own Azurite and host; a test file stays on one worker.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# Two worker processes, each with its own Azurite and host; a test file stays on one worker, and the files are
+# handed out in the order tests/conftest.py puts them (those with a slow test first), not by their test count.
+PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
 
 # The installs wait mostly on downloads and the disk, and lint needs only the virtualenv: npm ci and checkov's
 # virtualenv are made while the dev virtualenv is installed and linted.
