@@ -48,10 +48,14 @@ ARGS ?=
 run: $(RUN_OK) $(NODE_OK)
 	$(PY) -m devtools.run $(ARGS)
 
-# Two worker processes, each with its own Azurite and host; a test file stays on one worker.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# Two worker processes, each with its own Azurite and host; a test file stays on one worker, and the files are
+# handed out in the order tests/conftest.py puts them (those with a slow test first), not by their test count.
+PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
 
-test: install lint scan-tools
+# The installs wait mostly on downloads and the disk, and lint needs only the virtualenv: npm ci and checkov's
+# virtualenv are made while the dev virtualenv is installed and linted.
+test:
+	@$(MAKE) --no-print-directory --jobs=3 --output-sync=target lint $(NODE_OK) scan-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The soak tests `make test` leaves out (10-25 minutes on 2 cores): a backlog of 10,000 changes drained.

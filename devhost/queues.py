@@ -2,7 +2,8 @@
 
 Each trigger has one thread that fetches a batch and hands its messages to a small pool; the
 next batch is fetched once this one is done. Polling starts fast and backs off to
-maxPollingInterval while the queue is empty, and is fast again as soon as work arrives.
+maxPollingInterval while the queue is empty, and is fast again as soon as work arrives, or at once
+when this process sends the queue a message (watch.py).
 
 Retries follow the host's QueueProcessor: a failed message is made visible again after
 visibilityTimeout (whole seconds, as the Storage API takes it); one that has failed with dequeue
@@ -25,6 +26,7 @@ from .hostconfig import QueueSettings
 from .invoke import Invoker
 from .loader import FunctionInfo
 from .storage import decode, ensure_queue, queue_client
+from .watch import forget, listen
 
 log = logging.getLogger("devhost")
 
@@ -52,6 +54,7 @@ class QueuePoller:
         self._poison = queue_client(connection, queue + POISON_SUFFIX)
         self._poison_ready = False
         self._stop = threading.Event()
+        self._woken = threading.Event()  # set by wake(), and by stop() to end a back-off at once
         self._pool = ThreadPoolExecutor(min(settings.batch_size, MAX_WORKERS), f"devhost-{queue}")
         self._thread = threading.Thread(target=self._run, name=f"devhost-queue-{queue}", daemon=True)
 
@@ -61,10 +64,17 @@ class QueuePoller:
         except AzureError as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise StorageError(f"queue '{self.queue}' cannot be reached or created: {reason}") from exc
+        listen(self.queue, self.wake)
         self._thread.start()
 
+    def wake(self) -> None:
+        """A message was just sent to this queue: end the back-off now."""
+        self._woken.set()
+
     def stop(self, timeout: float = 30.0) -> None:
+        forget(self.queue, self.wake)
         self._stop.set()
+        self._woken.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
         self._pool.shutdown(wait=True)
@@ -87,8 +97,9 @@ class QueuePoller:
                 self._wait(delay)
 
     def _wait(self, seconds: float) -> None:
-        """The back-off before the next poll of an idle queue (cut short by stop())."""
-        self._stop.wait(seconds)
+        """The back-off before the next poll of an idle queue, cut short by wake() and stop()."""
+        self._woken.wait(seconds)
+        self._woken.clear()
 
     def poll_once(self) -> bool:
         """Fetch one batch and process it; True if there was anything."""

@@ -28,3 +28,18 @@ def azurite() -> Iterator[Azurite]:
     """A real Azurite (in memory) on free ports, so a running `make run` never clashes."""
     with Azurite.on_free_ports() as server:
         yield server
+
+
+# Where a file's folder puts it when no slow test does: the app's own tests before the local host's, the many
+# quick unit tests last, where they even out the two workers' ends.
+ORDER = {"integration": 0, "browser": 0, "deploy": 0, "devhost": 1}
+
+
+@pytest.hookimpl(trylast=True)  # after `-m` deselected: a test that does not run is no reason to go first
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files that hold a slow test (a minute or so) first, then by folder (ORDER), each file whole. make test
+    runs `-n 2 --dist loadfile --no-loadscope-reorder`: each worker takes the next file in this order as it
+    becomes free, so a long file handed out last cannot leave the other worker idle at the end (xdist's own
+    order, most tests first, put the one-test job resume last)."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: (item.path not in slow, ORDER.get(item.path.parent.name, 2)))

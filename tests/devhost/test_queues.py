@@ -226,7 +226,11 @@ class RecordingPoller(QueuePoller):
 def poller(queue_name: str, connection: str, max_polling: float) -> RecordingPoller:
     [info] = [f for f in describe(import_app(SAMPLE)) if f.kind == "queue"]
     settings = QueueSettings.from_json({"maxPollingInterval": max_polling})
-    return RecordingPoller(info, queue_name, connection, settings, Invoker(QueueOutputs(Senders(), "base64")), 30)
+    return RecordingPoller(info, queue_name, connection, settings, sample_invoker(), 30)
+
+
+def sample_invoker() -> Invoker:
+    return Invoker(QueueOutputs(Senders(), "base64"))
 
 
 def test_an_idle_queue_is_polled_less_and_less(azurite: Azurite, queue_name: str) -> None:
@@ -252,3 +256,30 @@ def test_a_message_makes_polling_fast_again(azurite: Azurite, queue_name: str) -
             wait_for(lambda: 0.1 in busy.waits[seen:])  # after the message: from the start again
     finally:
         busy.stop()
+
+
+class SleepyPoller(QueuePoller):
+    """Backs off 30 s after every empty look, and says when it has begun to."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.backing_off = threading.Event()
+
+    def _wait(self, seconds: float) -> None:
+        self.backing_off.set()
+        super()._wait(30)
+
+
+def test_a_message_sent_from_this_process_ends_the_back_off_at_once(azurite: Azurite, queue_name: str) -> None:
+    [info] = [f for f in describe(import_app(SAMPLE)) if f.kind == "queue"]
+    sleepy = SleepyPoller(info, queue_name, azurite.connection_string, QueueSettings(), sample_invoker(), 30)
+    sleepy.start()
+    try:
+        assert sleepy.backing_off.wait(10)
+        with client(azurite, queue_name) as queue:
+            started = time.monotonic()
+            sent = queue.send_message(json.dumps({"n": 1}))  # the SDK's own call: the host hears of it
+            wait_for(lambda: runs_of(sent.id))
+        assert time.monotonic() - started < 10  # not the 30 s back-off
+    finally:
+        sleepy.stop()

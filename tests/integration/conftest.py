@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient
 from azure.storage.queue import QueueServiceClient
 
@@ -19,6 +21,7 @@ from tests.integration.support import Api, prepare
 from tests.samples import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
+CLEANED = [spec.table for spec in ENTITIES.values()] + ["SyncErrors", "SyncJobs"]
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +43,10 @@ def connection(azurite: Azurite) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def host(connection: str) -> Iterator[LocalHost]:
-    overrides = {"maxPollingInterval": 0.2, "visibilityTimeout": 1}  # host.json's 30 s back-off, shortened
+    # host.json's 30 s visibility timeout shortened, so that a retry comes within the test. An idle queue is looked
+    # at every maxPollingInterval (host.json's 2 s): a message sent from this process, the app's or a test's, ends
+    # the back-off at once (devhost/watch.py), and polling 5 times a second cost a third of a core per worker.
+    overrides = {"visibilityTimeout": 1}
     with LocalHost.from_module("function_app", host_json=ROOT / "host.json", queue_overrides=overrides) as served:
         yield served
 
@@ -77,17 +83,24 @@ def clean(tables: TableServiceClient, queues: QueueServiceClient) -> None:
     test's change still waiting in the app (shared/sync/confirmations.py) to be sent during this one."""
     for engine in runtime.engines():
         engine.journal.confirmations.flush()
-    for table in [spec.table for spec in ENTITIES.values()] + ["SyncErrors", "SyncJobs"]:
-        _empty(tables.create_table_if_not_exists(table))
+    for table in CLEANED:
+        _empty(tables.get_table_client(table))
     for queue in queues.list_queues():
         queues.get_queue_client(queue.name).clear_messages()
 
 
 def _empty(client: TableClient) -> None:
-    """Delete every row, a transaction of up to 100 per partition at a time (one request, not one per row)."""
+    """Delete every row, a transaction of up to 100 per partition at a time (one request, not one per row). The
+    table is listed straight away, not created first (a refused create per table per test); one that is missing
+    (never made yet, or dropped by a test) is made, as tests expect it to be there."""
     partitions: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for row in client.list_entities(select=["PartitionKey", "RowKey"]):
-        partitions[row["PartitionKey"]].append({"PartitionKey": row["PartitionKey"], "RowKey": row["RowKey"]})
+    try:
+        for row in client.list_entities(select=["PartitionKey", "RowKey"]):
+            partitions[row["PartitionKey"]].append({"PartitionKey": row["PartitionKey"], "RowKey": row["RowKey"]})
+    except ResourceNotFoundError:
+        with suppress(ResourceExistsError):  # the app, making it on first use meanwhile
+            client.create_table()
+        return
     for rows in partitions.values():
         for start in range(0, len(rows), 100):
             client.submit_transaction([("delete", row) for row in rows[start : start + 100]])
