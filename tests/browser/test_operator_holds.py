@@ -5,7 +5,6 @@ whose backlog a catch-up job applies links to that job's detail."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,9 +12,9 @@ from playwright.sync_api import Page, expect
 
 from devtools.azurite import Azurite
 from functions import runtime
-from shared.entities import ENTITIES
 from tests.browser.conftest import open_with_key, problems
 from tests.integration.support import Api, eventually, send
+from tests.integration.test_pause_holds import alerting  # noqa: F401 (the alert at the second failure; all resumed after)
 from tests.samples import sample
 
 expect.set_options(timeout=15_000)  # the page refreshes every 3 s
@@ -23,18 +22,6 @@ expect.set_options(timeout=15_000)  # the page refreshes every 3 s
 ASSETS, QUEUE = "customer-assets", "fs-to-scm-customer-assets"
 SINCE = re.compile(r"^paused by (alert|operator) since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$")
 TODAY = re.compile(r"^\d\d:\d\d:\d\dZ$")  # a hold of today shows its time of day
-
-
-@pytest.fixture
-def alerting(api: Api, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The alert pauses an entity at its second failure within five minutes; every entity runs afterwards."""
-    monkeypatch.setenv("SYNC_ALERT_FAILURES", "1")
-    monkeypatch.setenv("SYNC_ALERT_MINUTES", "5")
-    runtime.reset()
-    yield
-    runtime.pause_states().resume(list(ENTITIES))
-    monkeypatch.undo()
-    runtime.reset()
 
 
 def pauses(api: Api) -> list[dict[str, Any]]:
@@ -46,9 +33,8 @@ def holds(api: Api) -> list[str]:
     return [hold["by"] for hold in pauses(api)]
 
 
-def test_the_alerts_and_an_operators_holds_are_both_shown(
-    page: Page, api: Api, azurite: Azurite, alerting: None
-) -> None:
+@pytest.mark.usefixtures("alerting")
+def test_the_alerts_and_an_operators_holds_are_both_shown(page: Page, api: Api, azurite: Azurite) -> None:
     for ident in ("F1", "F2"):  # a parent that exists nowhere: each fails, and the second trips the alert
         send(
             azurite.connection_string,
@@ -80,7 +66,8 @@ def test_the_alerts_and_an_operators_holds_are_both_shown(
     assert problems(page) == []
 
 
-def test_a_catch_up_job_is_a_link_to_its_detail(page: Page, api: Api, alerting: None) -> None:
+@pytest.mark.usefixtures("alerting")
+def test_a_catch_up_job_is_a_link_to_its_detail(page: Page, api: Api) -> None:
     started = api.session.post(f"{api.base}/sync/ship-via/reconcile", json={}, timeout=30)
     assert started.status_code == 202, started.text
     job = started.json()["job"]["id"]
