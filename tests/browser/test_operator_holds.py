@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from devtools.azurite import Azurite
 from functions import runtime
-from tests.browser.conftest import open_with_key, problems
+from tests.browser.conftest import open_with_key, problems, screenshot
 from tests.integration.support import Api, eventually, send
 from tests.integration.test_pause_holds import alerting  # noqa: F401 (the alert at the second failure; all resumed after)
 from tests.samples import sample
@@ -34,7 +34,9 @@ def holds(api: Api) -> list[str]:
 
 
 @pytest.mark.usefixtures("alerting")
-def test_the_alerts_and_an_operators_holds_are_both_shown(page: Page, api: Api, azurite: Azurite) -> None:
+def test_the_alerts_and_an_operators_holds_are_both_shown(
+    page: Page, api: Api, azurite: Azurite, capsys: pytest.CaptureFixture[str]
+) -> None:
     for ident in ("F1", "F2"):  # a parent that exists nowhere: each fails, and the second trips the alert
         send(
             azurite.connection_string,
@@ -59,6 +61,11 @@ def test_the_alerts_and_an_operators_holds_are_both_shown(page: Page, api: Api, 
     for hold in (alert, operator):  # since when: a time of day shown, the whole moment in the title
         expect(hold.locator(".hold-by")).to_have_attribute("title", SINCE)
         expect(hold.locator(".hold-by .muted")).to_have_text(TODAY)
+
+    screenshot(page, "operator-holds", capsys)
+    page.set_viewport_size({"width": 800, "height": 800})
+    resume = row.locator("button[data-action=resume]").bounding_box()
+    assert resume is not None and resume["x"] + resume["width"] <= 800, resume  # still in sight beside two holds
 
     row.locator("button[data-action=resume]").click()  # a resume ends both
     expect(row.locator(".state")).to_have_text("running")
