@@ -1,5 +1,6 @@
 """The operator page's files, host-free and through the function itself: what is served, with which type
-and policy; anything else a JSON 404; no inline script or style the policy would have to allow; deployed."""
+and policy; anything else a JSON 404; no inline script or style the policy would have to allow; every script
+module in the folder served, and every module a script imports one of them; deployed."""
 
 from __future__ import annotations
 
@@ -18,7 +19,12 @@ from devhost.loader import describe
 from shared.edge import ui
 
 ROOT = Path(__file__).resolve().parents[2]
-TYPES = {"index.html": "text/html", "app.js": "text/javascript", "app.css": "text/css"}
+# what the folder holds, the Python package aside: a file added there and not to the allowlist fails below
+FILES = sorted(path.name for path in ui.FOLDER.iterdir() if path.is_file() and path.suffix != ".py")
+TYPES = {
+    name: {".html": "text/html", ".css": "text/css", ".js": "text/javascript"}[Path(name).suffix] for name in FILES
+}
+IMPORT = re.compile(r'^import [^;]*? from "([^"]+)";', re.M)
 
 
 class Tags(HTMLParser):
@@ -52,6 +58,31 @@ def serve(asset: str | None) -> func.HttpResponse:
     function = {f.name: f.user_function for f in describe(function_app.app)}["operator_page"]
     params = {"asset": asset} if asset is not None else {}
     return function(func.HttpRequest("GET", "/api/sync/ui", route_params=params, body=b""))  # type: ignore[no-any-return]
+
+
+def test_the_allowlist_is_the_folders_files_and_the_page_loads_the_script_as_a_module() -> None:
+    assert ui.ASSETS == TYPES  # no file of the folder left out, none named that is not there
+    assert len([name for name in TYPES if name.endswith(".js")]) > 5  # the script in modules, not one file
+    [script] = [attrs for tag, attrs in page().tags if tag == "script"]
+    assert script.get("type") == "module"  # import and export work in a module only
+
+
+@pytest.mark.parametrize("name", [name for name in TYPES if name.endswith(".js")])
+def test_each_module_imports_only_served_modules_and_is_under_300_lines(name: str) -> None:
+    text = ui.asset(name).body.decode()
+    for target in IMPORT.findall(text):
+        assert target.startswith("./") and target[2:] in ui.ASSETS, (name, target)  # loaded through the route
+    assert "import(" not in text  # no module named at run time, out of this test's sight
+    assert len(text.splitlines()) < 300, name
+
+
+def test_every_module_is_reached_from_app_js() -> None:
+    seen, todo = set(), ["app.js"]
+    while todo:
+        name = todo.pop()
+        seen.add(name)
+        todo += [target[2:] for target in IMPORT.findall(ui.asset(name).body.decode()) if target[2:] not in seen]
+    assert seen == {name for name in TYPES if name.endswith(".js")}  # none left over from a former split
 
 
 @pytest.mark.parametrize(("name", "media_type"), [(None, "text/html"), *TYPES.items()])
@@ -95,7 +126,7 @@ def test_any_other_name_is_a_json_404_that_reads_nothing(name: str) -> None:
     answer = serve(name)
     assert answer.status_code == 404 and answer.mimetype == "application/json"
     error = json.loads(answer.get_body())["error"]
-    assert error["code"] == "not_found" and "app.css, app.js, index.html" in error["message"]
+    assert error["code"] == "not_found" and ", ".join(sorted(TYPES)) in error["message"]
     assert len(error["message"]) < 300 and "\x00" not in error["message"]
 
 
@@ -118,7 +149,7 @@ def test_the_page_loads_only_its_own_files() -> None:
 
 
 def test_the_script_calls_the_contracts_routes_and_writes_no_html() -> None:
-    script = ui.asset("app.js").body.decode()
+    script = "\n".join(ui.asset(name).body.decode() for name in TYPES if name.endswith(".js"))
     routes = ("/sync/status", "/sync/errors?", "/sync/jobs", "/retry", "/dismiss", "/cancel", "/records/", "/reconcile")
     for route in (*routes, "/initial-sync", "/import?", "x-sync-key", "sessionStorage"):
         assert route in script, route
@@ -133,4 +164,5 @@ def test_the_deployed_package_holds_the_page(tmp_path: Path) -> None:
 
 def test_screenshots_stay_out_of_git_and_of_the_package() -> None:
     assert "test-output/" in (ROOT / ".gitignore").read_text().splitlines()
-    assert "test-output" in (ROOT / ".funcignore").read_text().splitlines()
+    ignored = (ROOT / ".funcignore").read_text().splitlines()  # an allowlist: all out ("*"), some let back in
+    assert "*" in ignored and not [line for line in ignored if line.startswith("!test-output")]

@@ -1,4 +1,4 @@
-"""The operator page, `GET /api/sync/ui`: three static files, served as they are (no build step).
+"""The operator page, `GET /api/sync/ui`: static files, served as they are (no build step).
 
 The page itself is anonymous, for it holds no data: the calls it makes to the admin routes carry the
 operator's key (asked once, kept in the browser's sessionStorage). Only the files named in ASSETS are
@@ -18,10 +18,11 @@ from shared.keys import printable
 
 FOLDER = Path(__file__).resolve().parent
 INDEX = "index.html"
-ASSETS = {  # file name -> media type; charset utf-8 for all three
+SCRIPTS = ("app.js", "api.js", "state.js", "dom.js", "status.js", "jobs.js", "errors.js", "record.js")
+ASSETS = {  # file name -> media type; charset utf-8 for all. Listed by hand: a file is served only if named here
     INDEX: "text/html",
-    "app.js": "text/javascript",
     "app.css": "text/css",
+    **dict.fromkeys(SCRIPTS, "text/javascript"),
 }
 POLICY = "; ".join(
     (
@@ -64,5 +65,5 @@ def asset(name: str | None) -> Asset:
 
 @cache
 def _files() -> dict[str, bytes]:
-    """The three files, read on first use and kept: they change only with a deployment."""
+    """The files, read on first use and kept: they change only with a deployment."""
     return {name: (FOLDER / name).read_bytes() for name in ASSETS}
