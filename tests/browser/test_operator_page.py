@@ -225,6 +225,9 @@ def test_an_error_entry_retried_failing_then_going_through_and_another_dismissed
     entry = page.locator("#entry-detail")
     expect(entry.locator(".entry-reasons li")).to_contain_text(["QuarantineWarehouseId: quarantine_warehouse (scm)"])
     expect(entry.locator('tr[data-name="attempts"] td')).to_have_text("1")
+    change = entry.locator(".entry-change-body")  # the queue message as it arrived, laid out
+    expect(change).to_contain_text('"operation": "upsert"')
+    expect(change).to_contain_text('"msdyn_quarantinewarehouse": "WQ"')
     page.click("#retry-entry")  # WQ still missing: fails again, said as a failure
     message = page.locator("#message")
     expect(message).to_contain_text("Retry failed: validation_failed")

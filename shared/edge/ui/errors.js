@@ -85,8 +85,10 @@ export function showEntry(item) {
   }
   $(".entry-reasons", box).replaceChildren(...reasonsOf(item).map((text) => el("li", text)));
   $(".entry-change", box).textContent = item.retryable
-    ? "The change as received is kept in storage for a retry (the API does not show it)."
+    ? "Kept in storage for a retry:"
     : "This entry keeps no change: send the record again from its system, or re-run its job.";
+  const change = $(".entry-change-body", box);
+  if (change.dataset.of !== item.id || !item.retryable) change.hidden = true; // another entry's change
   const open = item.state === "open";
   $("#retry-entry").hidden = !item.retryable || item.state === "resolved" || item.state === "dismissed";
   for (const part of ["#dismiss-entry", "#dismiss-note", 'label[for="dismiss-note"]']) $(part, box).hidden = !open;
@@ -148,6 +150,24 @@ export function openEntry(id) {
   showEntry(item);
   if (state.view !== "errors") location.hash = "#errors";
   $("#entry-detail").scrollIntoView({ block: "nearest" });
+  if (item.retryable) showChange(item.id);
+}
+
+/** The change the entry keeps, as it was received (GET /api/sync/errors/{id}): JSON laid out, or its text. */
+async function showChange(id) {
+  const body = $("#entry-detail .entry-change-body");
+  try {
+    const detail = await call("GET", `/sync/errors/${encodeURIComponent(id)}`);
+    if (!state.entry || state.entry.id !== id) return; // another entry was opened meanwhile
+    const text = detail.change !== null && detail.change !== undefined
+      ? JSON.stringify(detail.change, null, 2)
+      : detail.change_text;
+    body.textContent = text || "";
+    body.dataset.of = id;
+    body.hidden = !text;
+  } catch (error) {
+    if (!error.refused) sectionSays("errors", `The change could not be read: ${error.message}`);
+  }
 }
 
 export function setErrorFilters(filters) {

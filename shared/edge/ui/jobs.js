@@ -5,7 +5,7 @@ import { $, cell, clipped, details, el, fill, keyText, link, loadFailed, pairs, 
 import { remember, showEntryRows } from "./errors.js";
 import { requestRefresh, state } from "./state.js";
 
-const JOB_ERRORS = 200; // a job's entries are looked for among this many of its entity's job entries
+const JOB_ERRORS = 200; // the job's entries shown (GET /api/sync/errors?job=)
 
 const ENDED = ["succeeded", "failed", "cancelled"];
 
@@ -97,10 +97,10 @@ export async function loadJob() {
     const job = await call("GET", `/sync/jobs/${encodeURIComponent(id)}`);
     if (state.jobId !== id) return; // another job was opened meanwhile
     showJob(job);
-    const params = new URLSearchParams({ entity: job.entity, source: "job", limit: String(JOB_ERRORS) });
+    const params = new URLSearchParams({ job: id, limit: String(JOB_ERRORS) });
     const page = await call("GET", `/sync/errors?${params}`);
     if (state.jobId !== id) return;
-    const items = (page.items || []).filter((item) => item.job === id);
+    const items = page.items || [];
     remember(items);
     showEntryRows($(".job-errors"), items, (item) => [
       cell(keyText(item.key)), cell(item.state, `state state-${item.state}`), cell(reasonList(reasonsOf(item))),
