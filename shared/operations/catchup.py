@@ -107,7 +107,7 @@ class CatchUp:
     def run_chunk(self) -> None:
         job, control = self.job, self.states
         if job.phase == "scan":
-            if control.state(self.slug).catch_up_job != job.id:
+            if control.fresh(self.slug).catch_up_job != job.id:  # the chunk may run before the cache sees it
                 job.phase, job.counts["stopped"] = "done", 1  # paused again (or resumed by a newer job)
                 return
             if any(control.state(ref.entity).catching_up for ref in self.engine.spec.foreign):

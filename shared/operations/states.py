@@ -27,6 +27,7 @@ T = TypeVar("T")
 TABLE = "SyncControl"
 PARTITION = "entity"
 CACHE_SECONDS = 1.0
+QUERY = f"PartitionKey eq '{PARTITION}'"
 
 
 HOLDERS = ("alert", "operator")  # who may pause an entity, each with a hold of its own
@@ -85,6 +86,7 @@ class PauseStates:
         self._lock = threading.Lock()
         self._cache: dict[str, EntityState] | None = None
         self._read_at = 0.0
+        self._writes = 0  # states this process wrote: a read that started before one must not hide it
 
     def state(self, slug: str) -> EntityState:
         return self.states().get(slug) or EntityState(slug)
@@ -98,17 +100,21 @@ class PauseStates:
                 return self._cache
         return self._read()
 
+    def fresh(self, slug: str) -> EntityState:
+        """The entity's state as stored now, not as cached: for decisions another instance's write may have
+        changed within the cache's time (a catch-up chunk asking whether it is still the entity's)."""
+        return self._read().get(slug) or EntityState(slug)
+
     def _read(self) -> dict[str, EntityState]:
-        rows = self._call("read the pause states", lambda c: list(c.query_entities(f"PartitionKey eq '{PARTITION}'")))
-        states = {
-            row["RowKey"]: EntityState(
-                row["RowKey"], bool(row.get("Paused")), _holds(row), row.get("Since"), row.get("CatchUpJob")
-            )
-            for row in rows
-        }
-        with self._lock:
-            self._cache, self._read_at = states, self._clock()
-        return states
+        while True:
+            with self._lock:
+                writes = self._writes
+            rows = self._call("read the pause states", lambda c: list(c.query_entities(QUERY)))
+            states = {row["RowKey"]: _state(row) for row in rows}
+            with self._lock:
+                if self._writes == writes:  # else a pause, resume or catch-up of this process landed meanwhile:
+                    self._cache, self._read_at = states, self._clock()  # read again rather than cache the old
+                    return states
 
     def pause(self, slugs: Iterable[str], reason: str | None = None, by: str = "operator") -> list[EntityState]:
         """Hold the entities on `by`'s behalf, keeping the other holder's hold (read fresh, not cached)."""
@@ -133,6 +139,7 @@ class PauseStates:
             row["CatchUpJob"] = state.catch_up_job
         self._call("save a pause state", lambda c: c.upsert_entity(row, mode=UpdateMode.REPLACE))
         with self._lock:
+            self._writes += 1
             if self._cache is not None:
                 self._cache = {**self._cache, state.entity: state}
         return state
@@ -141,13 +148,24 @@ class PauseStates:
         return self._table.call(action, call)
 
 
+def _state(row: dict[str, Any]) -> EntityState:
+    since = _moment(row.get("Since"))
+    return EntityState(row["RowKey"], bool(row.get("Paused")), _holds(row), since, row.get("CatchUpJob"))
+
+
 def _holds(row: dict[str, Any]) -> tuple[Hold, ...]:
     """A row's holds; a paused row written before holds were kept apart (`Reason` only) reads as the operator's."""
     holds = tuple(
-        Hold(by, row.get(f"{by.title()}Reason"), row.get(f"{by.title()}At"))
+        Hold(by, row.get(f"{by.title()}Reason"), _moment(row.get(f"{by.title()}At")))
         for by in HOLDERS
         if row.get(f"{by.title()}At") is not None
     )
     if not holds and row.get("Paused") and not row.get("CatchUpJob"):
-        return (Hold("operator", row.get("Reason"), row.get("Since")),)
+        return (Hold("operator", row.get("Reason"), _moment(row.get("Since"))),)
     return holds
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    """A stored time as a plain UTC datetime: the SDK's own datetime type answers in another JSON format than
+    the times this process made, and a status showed one hold's time both ways."""
+    return dt.datetime.fromisoformat(value.isoformat()).astimezone(dt.UTC) if isinstance(value, dt.datetime) else None

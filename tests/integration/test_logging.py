@@ -54,7 +54,7 @@ def test_a_change_through_a_route_logs_one_json_line_with_its_fields(tmp_path: P
 
 
 def test_a_bad_log_level_stops_the_app_loading(tmp_path: Path) -> None:
-    args = ["-m", "devhost", "--app", "function_app", "--port", "0", "--settings", str(tmp_path / "none.json")]
+    args = ["-m", "devhost", "--app", "function_app", "--port", "0", "--no-settings"]
     process = Running([*args, "--host-json", str(tmp_path / "none.json")], environment(SYNC_LOG_LEVEL="LOUD"))
     try:
         assert process.finish(timeout=60) == 1
