@@ -4,11 +4,12 @@ failure to retry."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableTransactionError
@@ -25,6 +26,16 @@ class WriteConflictError(Exception):
 
 class TableMissingError(Exception):
     """The table itself is gone (dropped while the app runs): create it again, then retry once."""
+
+
+@overload
+def stored_time(value: dt.datetime) -> dt.datetime: ...
+@overload
+def stored_time(value: object) -> dt.datetime | None: ...
+def stored_time(value: object) -> dt.datetime | None:
+    """A time column as read back: the SDK's own datetime subclass as a plain UTC datetime (the subclass is
+    answered in another JSON format than the times this process makes); None stays None."""
+    return dt.datetime.fromisoformat(value.astimezone(dt.UTC).isoformat()) if isinstance(value, dt.datetime) else None
 
 
 def table_missing(exc: Exception) -> bool:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from shared import jsonio
+from shared.storage import stored_time
 
 State = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 ENDED = ("succeeded", "failed", "cancelled")  # a job in one of these states never runs again
@@ -142,7 +143,7 @@ class Job:
             kind=entity["Kind"],
             entity=entity["Entity"],
             params=jsonio.loads_object(entity["Params"]),
-            created_at=_utc(entity["CreatedAt"]),
+            created_at=stored_time(entity["CreatedAt"]),
             state=entity["State"],
             phase=entity["Phase"],
             cursor=entity.get("Cursor"),
@@ -151,12 +152,12 @@ class Job:
             total=entity.get("Total"),
             counts=Counter(jsonio.loads_object(entity.get("Counts", "{}"))),
             samples=list(jsonio.loads(entity.get("Samples", "[]"))),
-            started_at=_utc(entity.get("StartedAt")),
-            finished_at=_utc(entity.get("FinishedAt")),
-            lease_until=_utc(entity.get("LeaseUntil")),
+            started_at=stored_time(entity.get("StartedAt")),
+            finished_at=stored_time(entity.get("FinishedAt")),
+            lease_until=stored_time(entity.get("LeaseUntil")),
             error=entity.get("Error"),
             attempts=entity.get("Attempts", 0),
-            updated_at=_utc(entity.metadata.get("timestamp")),
+            updated_at=stored_time(entity.metadata.get("timestamp")),
             etag=entity.metadata["etag"],
             cancel_requested=bool(entity.get("CancelRequested")),
         )
@@ -187,14 +188,10 @@ class Lock:
 
     @classmethod
     def from_entity(cls, entity: Any) -> Lock:
-        return cls(entity["RowKey"], entity["JobId"], entity["Kind"], _utc(entity["TakenAt"]), entity.metadata["etag"])
+        return cls(
+            entity["RowKey"], entity["JobId"], entity["Kind"], stored_time(entity["TakenAt"]), entity.metadata["etag"]
+        )
 
 
 # a job kind whose counts and report differ from initial sync's: job -> {"counts": ..., "report": ...}
 View = Callable[[Job], dict[str, Any]]
-
-
-def _utc(value: Any) -> Any:
-    if value is None:
-        return None
-    return dt.datetime.fromisoformat(value.astimezone(dt.UTC).isoformat())  # the SDK's subclass, as plain

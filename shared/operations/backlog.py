@@ -26,7 +26,7 @@ from azure.data.tables import TableClient
 from shared import jsonio
 from shared.entities.spec import Side
 from shared.errors import PayloadTooLargeError
-from shared.storage import Table, row_absent
+from shared.storage import Table, row_absent, stored_time
 
 T = TypeVar("T")
 TABLE = "SyncBacklog"
@@ -106,7 +106,7 @@ class Held:
             side=row["Side"],
             method=row["Method"],
             body=body,
-            arrived=dt.datetime.fromisoformat(row["ArrivedAt"].astimezone(dt.UTC).isoformat()),
+            arrived=stored_time(row["ArrivedAt"]),
             company=row.get("Company"),
             ident=row.get("Id"),
             content_type=row.get("ContentType"),

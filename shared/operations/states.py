@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from azure.data.tables import TableClient, UpdateMode
 
-from shared.storage import Table
+from shared.storage import Table, stored_time
 
 T = TypeVar("T")
 TABLE = "SyncControl"
@@ -149,23 +149,17 @@ class PauseStates:
 
 
 def _state(row: dict[str, Any]) -> EntityState:
-    since = _moment(row.get("Since"))
+    since = stored_time(row.get("Since"))
     return EntityState(row["RowKey"], bool(row.get("Paused")), _holds(row), since, row.get("CatchUpJob"))
 
 
 def _holds(row: dict[str, Any]) -> tuple[Hold, ...]:
     """A row's holds; a paused row written before holds were kept apart (`Reason` only) reads as the operator's."""
     holds = tuple(
-        Hold(by, row.get(f"{by.title()}Reason"), _moment(row.get(f"{by.title()}At")))
+        Hold(by, row.get(f"{by.title()}Reason"), stored_time(row.get(f"{by.title()}At")))
         for by in HOLDERS
         if row.get(f"{by.title()}At") is not None
     )
     if not holds and row.get("Paused") and not row.get("CatchUpJob"):
-        return (Hold("operator", row.get("Reason"), _moment(row.get("Since"))),)
+        return (Hold("operator", row.get("Reason"), stored_time(row.get("Since"))),)
     return holds
-
-
-def _moment(value: Any) -> dt.datetime | None:
-    """A stored time as a plain UTC datetime: the SDK's own datetime type answers in another JSON format than
-    the times this process made, and a status showed one hold's time both ways."""
-    return dt.datetime.fromisoformat(value.isoformat()).astimezone(dt.UTC) if isinstance(value, dt.datetime) else None
