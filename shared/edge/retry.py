@@ -25,10 +25,10 @@ from shared.operations.error_entries import (
     item,
     matching,
     parse,
-    split_id,
+    read_entry,
 )
 from shared.sync.engine import Engine
-from shared.sync.errorlog import ErrorLog, reason_columns, stored_change
+from shared.sync.errorlog import ErrorLog, reason_columns, state_of, stored_change
 from shared.sync.outcome import Outcome
 
 PERMANENT = (BadRequestError, RejectedError, ConflictError, NotFoundError)
@@ -37,13 +37,10 @@ PERMANENT = (BadRequestError, RejectedError, ConflictError, NotFoundError)
 def retry_entry(services: Services, entry_id: str) -> dict[str, Any]:
     """`POST /api/sync/errors/{id}/retry`: the entry afterwards, the sync outcome or the new failure."""
     log = services.error_log()
-    entity, key = split_id(entry_id)
-    row = log.get(entity, key)
-    if row is None:
-        raise NotFoundError(f"no error log entry {entry_id}")
-    if row.get("State") == "resolved":
+    entity, _, row, _ = read_entry(log, entry_id)
+    if state_of(row) == "resolved":
         raise ResolvedEntryError(f"error log entry {entry_id} is already resolved; nothing to retry")
-    if row.get("State") == "dismissed":
+    if state_of(row) == "dismissed":
         raise DismissedEntryError(f"error log entry {entry_id} was dismissed; a dismissed entry is never retried")
     _check_runnable(services, entity, row)
     return _retry(services, log, row)
@@ -59,7 +56,7 @@ def retry_matching(services: Services, params: Mapping[str, str]) -> dict[str, i
     counts = {"retried": 0, "resolved": 0, "failed": 0, "skipped": 0}
     for found in list(matching(log, query)):
         row = log.get(found["PartitionKey"], found["RowKey"])
-        if row is None or (row.get("State") or "open") != "open":
+        if row is None or state_of(row) != "open":
             continue  # resolved or dismissed meanwhile
         if states.is_paused(row["PartitionKey"]) or stored_change(row) is None:
             counts["skipped"] += 1

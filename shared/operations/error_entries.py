@@ -19,7 +19,7 @@ from shared.entities import ENTITIES
 from shared.errors import BadRequestError, ConflictError, Failure, NotFoundError, rejected
 from shared.keys import normalise
 from shared.storage import WriteConflictError
-from shared.sync.errorlog import SAFE_ROW_KEY, SOURCES, STATES, SUMMARY, ErrorLog, stored_change
+from shared.sync.errorlog import SAFE_ROW_KEY, SOURCES, STATES, SUMMARY, ErrorLog, state_of, stored_change
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -96,7 +96,7 @@ def item(row: Mapping[str, Any]) -> dict[str, Any]:
         "source": row.get("Source") or "queue",  # a column a select names but a row lacks reads as None
         "at": _iso(row.get("LoggedAt")),
         "attempts": row.get("Attempts") or row.get("DequeueCount") or 1,
-        "state": row.get("State") or "open",
+        "state": state_of(row),
         "first_at": _iso(row.get("FirstAt") or row.get("LoggedAt")),
         "resolved_at": _iso(row.get("ResolvedAt")),
         "resolved_by": row.get("ResolvedBy"),
@@ -125,13 +125,9 @@ class DismissedEntryError(ConflictError):
 def dismiss(log: ErrorLog, value: str, note: str) -> dict[str, Any]:
     """Mark an entry dealt with outside the sync: kept, never retried. Dismissing it again keeps the first
     dismissal; a resolved entry is refused (409)."""
-    entity, key = split_id(value)
     for _ in range(5):  # a retry or a new failure may write the entry meanwhile: decide again on what it is now
-        found = log.read(entity, key)
-        if found is None:
-            raise NotFoundError(f"no error log entry {value}")
-        row, etag = found
-        state = row.get("State") or "open"
+        entity, key, row, etag = read_entry(log, value)
+        state = state_of(row)
         if state == "dismissed":
             return item(row)
         if state == "resolved":
@@ -149,11 +145,7 @@ def dismiss(log: ErrorLog, value: str, note: str) -> dict[str, Any]:
 def detail(log: ErrorLog, value: str) -> dict[str, Any]:
     """`GET /api/sync/errors/{id}`: the entry as listed, and the change it keeps as it was received (a JSON
     value, or the text when it is not JSON). Only this admin route shows it; it is never logged."""
-    entity, key = split_id(value)
-    found = log.read(entity, key)
-    if found is None:
-        raise NotFoundError(f"no error log entry {value}")
-    row = found[0]
+    row = read_entry(log, value)[2]
     change = stored_change(row)
     shown: dict[str, Any] = {"change": None}
     if change is not None:
@@ -161,7 +153,16 @@ def detail(log: ErrorLog, value: str) -> dict[str, Any]:
             shown["change"] = jsonio.loads(change)
         except BadRequestError:  # a body that was never JSON (that may be why it failed): its text
             shown["change_text"] = change.decode("utf-8", errors="replace")
-    return item(row) | {"note": row.get("Note")} | shown
+    return item(row) | shown
+
+
+def read_entry(log: ErrorLog, value: str) -> tuple[str, str, dict[str, Any], str]:
+    """The entry an id names: its entity, RowKey, row and ETag; 404 for an id no entry has."""
+    entity, key = split_id(value)
+    found = log.read(entity, key)
+    if found is None:
+        raise NotFoundError(f"no error log entry {value}")
+    return entity, key, *found
 
 
 def entry_id(entity: str, row_key: str) -> str:

@@ -30,6 +30,7 @@ from shared.keys import is_record_key
 from shared.operations.backlog import Backlog
 from shared.operations.states import TABLE as STATES_TABLE
 from shared.operations.states import EntityState, PauseStates
+from shared.sync.errorlog import state_of
 from shared.sync.journal import FOLLOWER, LEAD
 from shared.sync.store import PARTITION
 
@@ -93,7 +94,7 @@ class StatusBoard:
         rows = _query(client, "PartitionKey eq @pk", {"pk": slug}, ["RowKey", "State", "LoggedAt"])
         open_rows = last_hour = 0
         for row in rows:
-            open_rows += row.get("State") in (None, "open")
+            open_rows += state_of(row) == "open"
             logged = row.get("LoggedAt")
             last_hour += logged is not None and logged >= hour_ago
         return {"open": open_rows, "last_hour": last_hour}

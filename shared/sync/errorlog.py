@@ -69,6 +69,11 @@ def row_key(message_id: str) -> str:
     return f"{readable}-{hashlib.sha256(message_id.encode()).hexdigest()[:16]}"
 
 
+def state_of(row: Mapping[str, Any]) -> str:
+    """An entry's state: `open`, `resolved` or `dismissed` (rows written before states were kept are open)."""
+    return str(row.get("State") or "open")
+
+
 def open_row_key(direction: str, company: str, ident: str) -> str:
     """The RowKey of a key's open entry of one direction: the direction's side and a hash of the key as
     compared (shared/keys.py), short enough to show and safe in a URL, e.g. `fs-3f9a2b1c4d5e6f70`."""
@@ -176,7 +181,7 @@ class ErrorLog:
             try:
                 if found is None:
                     self._table.call("write the error log", lambda client: client.create_entity(_present(row)))
-                elif (found[0].get("State") or "open") == "open":
+                elif state_of(found[0]) == "open":
                     self._replace(again(found[0], row), found[1])
                 else:
                     self._reopen(found[0], found[1], row)
@@ -205,7 +210,7 @@ class ErrorLog:
         key = open_row_key(direction, company, ident)
         for _ in range(TRIES):
             found = self.read(entity, key)
-            if found is None or (found[0].get("State") or "open") != "open":
+            if found is None or state_of(found[0]) != "open":
                 return
             try:
                 self.update(resolution(entity, key, operation_id), found[1])
