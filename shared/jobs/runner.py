@@ -240,24 +240,22 @@ class JobRunner:
         job.etag, job.cancel_requested = fresh.etag, True
         if job.state == "running":
             job.state, job.finished_at = "cancelled", self.clock()
-        try:
-            self.jobs.save(job)
-        except WriteConflictError:
-            return "busy"
-        self._free(job)
-        log.info("job %s: %s after chunk %d", job.id, job.state, job.chunk - 1, extra={"job": job.id})
-        return job.state
+        return self._end(job, f"after chunk {job.chunk - 1}")
 
     def stop(self, job: Job) -> str:
-        """End a job that no runner holds as cancelled, its counts kept (WriteConflictError: it moved meanwhile)."""
+        """End a job that no runner holds as cancelled, its counts kept ("busy": it moved meanwhile)."""
         job.state, job.finished_at, job.cancel_requested, job.lease_until = "cancelled", self.clock(), True, None
+        return self._end(job, f"at chunk {job.chunk}")
+
+    def _end(self, job: Job, where: str) -> str:
+        """Save a job that a cancel ended and free its entity; "busy" when its row moved meanwhile."""
         try:
             self.jobs.save(job)
         except WriteConflictError:
             return "busy"
         self._free(job)
-        log.info("job %s: cancelled at chunk %d", job.id, job.chunk, extra={"job": job.id})
-        return "cancelled"
+        log.info("job %s: %s %s", job.id, job.state, where, extra={"job": job.id})
+        return job.state
 
     def kick(self) -> int:
         """Send again the message of every unfinished job that nobody holds and that has not moved for a
