@@ -32,7 +32,6 @@ console = Console(highlight=False, width=None if sys.stdout.isatty() or os.envir
 COUNTS = ("read", "loaded", "exists", "refused")
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 CONTENT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
-ENDED = ("succeeded", "failed", "cancelled")
 
 
 def register(commands: Any) -> None:
