@@ -24,6 +24,7 @@ from typing import Any
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
+from shared import tablebatch
 from shared.entities.spec import EntitySpec, Side
 from shared.errors import Failure, RejectedError, TransientError
 from shared.jobs import exports
@@ -187,7 +188,7 @@ def _create(client: TableClient, side: Side, rows: list[_Row], job: str | None) 
 
 def _submit(client: TableClient, operations: list[tuple[Any, ...]]) -> None:
     try:
-        client.submit_transaction(operations)
+        tablebatch.submit(client, operations)
     except TableTransactionError:
         raise
     except AzureError as exc:

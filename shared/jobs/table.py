@@ -11,6 +11,7 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, UpdateMode
 
+from shared import tablebatch
 from shared.errors import NotFoundError
 from shared.jobs.model import JOB_PARTITION, LOCK_PARTITION, Job, Lock
 from shared.storage import Table, WriteConflictError, row_absent
@@ -118,7 +119,7 @@ class JobTable:
                 )
                 for key in row_keys[start : start + MAX_BATCH]
             ]
-            self._call("defer rows", lambda client, ops=operations: client.submit_transaction(ops))  # type: ignore[misc]
+            self._call("defer rows", lambda client, ops=operations: tablebatch.submit(client, ops))  # type: ignore[misc]
 
     def resolve(self, job_id: str, row_keys: list[str]) -> None:
         """Rows that no longer wait (written, failed, or found in conflict)."""
@@ -127,7 +128,7 @@ class JobTable:
                 ("delete", {"PartitionKey": _deferred(job_id), "RowKey": key})
                 for key in row_keys[start : start + MAX_BATCH]
             ]
-            self._call("resolve deferred rows", lambda client, ops=operations: client.submit_transaction(ops))  # type: ignore[misc]
+            self._call("resolve deferred rows", lambda client, ops=operations: tablebatch.submit(client, ops))  # type: ignore[misc]
 
     def deferred(self, job_id: str, pass_number: int, after: str | None, limit: int) -> list[str]:
         """Row keys waiting for a pass, in key order, after a RowKey."""

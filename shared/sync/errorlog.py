@@ -27,7 +27,7 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, UpdateMode
 
-from shared import jsonio
+from shared import jsonio, tablebatch
 from shared.entities.spec import Side, other
 from shared.errors import SyncError, TransientError
 from shared.keys import Key, normalise
@@ -202,7 +202,7 @@ class ErrorLog:
         kept = {**closed, "RowKey": history_row_key(closed)}
         update = {"etag": etag, "match_condition": MatchConditions.IfNotModified, "mode": UpdateMode.REPLACE}
         operations: list[Any] = [("create", _present(kept)), ("update", _present(row), update)]
-        self._table.call("write the error log", lambda client: client.submit_transaction(operations))
+        self._table.call("write the error log", lambda client: tablebatch.submit(client, operations))
 
     def resolve(self, entity: str, direction: str, company: str, ident: str, operation_id: str) -> None:
         """A change of the key went through in `direction`: its open entry of that direction, if any, is

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from azure.core import MatchConditions
 
+from shared import tablebatch
 from shared.entities.spec import Side
 from shared.keys import (
     Key,
@@ -103,7 +104,7 @@ class Upkeep(Writes, Scans):
         try:
             self._call(
                 f"delete a position index row of {self.table}",
-                lambda client: client.submit_transaction([("delete", entity, condition)]),
+                lambda client: tablebatch.submit(client, [("delete", entity, condition)]),
             )
         except WriteConflictError:
             return False

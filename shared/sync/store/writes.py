@@ -8,6 +8,7 @@ from typing import Any
 from azure.core import MatchConditions
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
+from shared import tablebatch
 from shared.entities.spec import Side
 from shared.keys import Key, guard_row_key, normalise
 from shared.storage import table_missing
@@ -58,7 +59,7 @@ class Writes(TableAccess):
 
         def send(client: TableClient) -> Any:
             if others:
-                return client.submit_transaction([put(entity, etag), *others])[0]
+                return tablebatch.submit(client, [put(entity, etag), *others])[0]
             if etag is None:
                 return client.create_entity(entity)
             return client.update_entity(
@@ -115,7 +116,7 @@ class Writes(TableAccess):
             raise ValueError(f"a transaction holds at most {MAX_BATCH} operations")
         results = self._call(
             f"write {len(entities)} rows of {self.table}",
-            lambda client: client.submit_transaction(entities + indexes + guarded),
+            lambda client: tablebatch.submit(client, entities + indexes + guarded),
         )
         written = [
             Row(columns_of(w.record), w.meta, result["etag"], w.intent, geo=position)
@@ -145,7 +146,7 @@ class Writes(TableAccess):
 
         def submit(client: TableClient) -> Any:
             try:
-                return client.submit_transaction(operations)
+                return tablebatch.submit(client, operations)
             except TableTransactionError as exc:
                 lost = exc.status_code in (404, 409, 412) and not table_missing(exc)
                 if lost and 0 <= exc.index < len(owners):
