@@ -1,7 +1,8 @@
 """`python -m bench`: every scenario in one run; tables on stdout, progress on stderr.
 
 Throughput of each path against two raw upserts; HTTP creates from several concurrent callers against
-raw upserts from as many threads; the idle host's CPU; recovery at two table sizes.
+raw upserts from as many threads; the idle host's CPU; recovery at two table sizes; transaction CPU (SDK,
+codec, one upsert); initial sync against its SDK-transaction and codec floors (bench/initial_sync.py).
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from bench import figures, idle, report
+from azure.core.exceptions import ResourceExistsError
+from azure.data.tables import TableClient
+
+from bench import figures, idle, initial_sync, report, transactions
 from bench.concurrency import Concurrency, Row
 from bench.hosted import Hosted, serving
 from bench.inprocess import InProcess
@@ -22,6 +27,7 @@ from bench.measure import Result
 from bench.process import counted_host
 from bench.recovery import Pass, RecoveryBench
 from devtools.azurite import Azurite
+from shared.connections import transport
 
 DEFAULT_N = 500  # per scenario; with the defaults below the whole run takes about 3-4 minutes on 2 cores
 WARM_UP = 100  # records through every in-process path before anything is measured
@@ -41,14 +47,17 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--in-flight", type=int, default=20, help="operations left half done (%(default)s)")
     parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle host CPU window (%(default)s)")
+    parser.add_argument(
+        "--sync-rows", type=int, default=20_000, help="payment terms for the initial sync row; 0: none (%(default)s)"
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure as JSON to PATH")
     args = parser.parse_args(argv)
     try:
         args.threads, args.recovery_rows = figures.sizes(args.threads), figures.sizes(args.recovery_rows)
     except ValueError as exc:
         parser.error(str(exc))
-    if args.n < 1 or args.in_flight < 1 or args.idle_seconds <= 0:
-        parser.error("--n, --in-flight and --idle-seconds must be positive")
+    if args.n < 1 or args.in_flight < 1 or args.idle_seconds <= 0 or args.sync_rows < 0:
+        parser.error("--n, --in-flight and --idle-seconds must be positive, --sync-rows not negative")
     if args.in_flight > args.recovery_rows[0]:
         parser.error("--in-flight cannot be more than the smallest --recovery-rows")
     return args
@@ -77,6 +86,14 @@ def throughput(connection: str, n: int, step: Progress) -> tuple[list[Result], T
     with serving(connection) as hosted:
         results += [_timed(one, n, step) for one in _hosted_steps(hosted)]
     return results, local.templates
+
+
+def scratch(connection: str) -> TableClient:
+    """A table of its own for the transaction CPU row, over the app's shared connection pool."""
+    client = TableClient.from_connection_string(connection, "TransactionCpu", transport=transport(8))
+    with suppress(ResourceExistsError):
+        client.create_table()
+    return client
 
 
 def _hosted_steps(hosted: Hosted) -> list[Step]:
@@ -117,11 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     # The operations left in flight on purpose would each log a warning (and recovery another): noise here.
     logging.getLogger("shared").setLevel(logging.ERROR)
     info = report.machine()
-    step = Progress(7 + len(args.threads) + 1 + len(args.recovery_rows))
+    step = Progress(7 + len(args.threads) + 1 + len(args.recovery_rows) + 1 + bool(args.sync_rows))
     start = time.perf_counter()
     print("starting Azurite ...", file=sys.stderr, flush=True)
     with Azurite.on_free_ports() as azurite:
         results, templates = throughput(azurite.connection_string, args.n, step)
+        began = step(f"transaction CPU: {transactions.ROUNDS} rounds of {args.n} calls of each path")
+        cpu = transactions.measure(scratch(azurite.connection_string), templates, args.n)
+        step.end(began, f"codec {cpu.ratio('codec'):.2f}x, SDK {cpu.ratio('sdk'):.2f}x an upsert;")
         rows = concurrency(azurite.connection_string, templates, args, step)
     # A fresh Azurite: the idle host's figure should not depend on what the scenarios above left behind,
     # and recovery's smaller size is then the table's whole content.
@@ -132,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
         quiet = idle.measure(azurite.connection_string, pid, SETTLE, args.idle_seconds)
         step.end(began)
         passes = recovery(azurite.connection_string, args, step)
+    synced = []
+    if args.sync_rows:
+        began = step(f"initial sync of {args.sync_rows} payment terms, SDK and codec floors (an Azurite of its own)")
+        synced.append(initial_sync.measure("payment-terms", args.sync_rows))
+        step.end(began, f"{synced[0]['job'] / synced[0]['sdk']:.2f}x the SDK floor;")
     seconds = time.perf_counter() - start
     print(
         report.header(info, args.n),
@@ -139,12 +164,16 @@ def main(argv: list[str] | None = None) -> int:
         report.concurrency_table(rows),
         report.idle_line(quiet),
         report.recovery_table(passes),
+        transactions.line(cpu),
+        *([initial_sync.table(synced)] if synced else []),
         f"total {seconds:.1f} s",
         sep="\n\n",
     )
     if args.json:
-        options = {name: getattr(args, name) for name in ("n", "threads", "recovery_rows", "in_flight", "idle_seconds")}
-        report.write_json(args.json, report.document(info, options, results, rows, quiet, passes, seconds))
+        names = ("n", "threads", "recovery_rows", "in_flight", "idle_seconds", "sync_rows")
+        options = {name: getattr(args, name) for name in names}
+        document = report.document(info, options, results, rows, quiet, passes, seconds)
+        report.write_json(args.json, document | {"transactions": cpu.as_dict(), "initial_sync": synced})
     return 0
 
 

@@ -1,12 +1,14 @@
 """`python -m bench.initial_sync [--rows 10000,100000] [--entities payment-terms,warehouses]`: initial
-sync throughput against its floor, and the peak memory of the process doing it.
+sync throughput against its floors, its CPU per row, and the peak memory of the process doing it.
 
 For each entity and size, on an Azurite of its own: N records are put in the SCM partition as SCM
-holds them (not timed); then one child process measures, in one run, (1) the floor: the same rows
-written raw into both partitions of a scratch table with `submit_transaction` batches of 100, with
-the job's parallelism (4 transactions in flight), and (2) the initial sync job itself, chunk after
-chunk in-process (no queue), from SCM, in another child. It prints rows/s of each, their ratio, and
-the job's process's peak resident memory (ru_maxrss), so that 10,000 and 100,000 rows can be compared.
+holds them (not timed); then, each in a child process of its own, in one run: (1) the SDK floor: the
+same rows written raw into both partitions of a scratch table with `submit_transaction` batches of
+100, with the job's parallelism (4 transactions in flight); (2) the codec floor: the same, through
+shared/tablebatch.py; (3) the initial sync job itself, chunk after chunk in-process (no queue), from
+SCM. It prints rows/s of each, the job's against the SDK floor (the goal: at least 0.7x), the CPU
+per row of the job and of the SDK floor (every thread's, from the process's CPU time), and the job's
+peak resident memory (ru_maxrss), so that sizes can be compared. `--rows 500000` is the issue's run.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from typing import Any
 from devtools.azurite import Azurite
 
 ENTITY_ROWS = {"payment-terms", "warehouses"}
-WIDTHS = (15, 8, 14, 12, 10, 10, 12)
 
 
 def record(slug: str, n: int) -> dict[str, Any]:
@@ -54,11 +55,13 @@ def hold(connection: str, slug: str, rows: int) -> None:
     assert report.loaded == rows and not report.refused, report
 
 
-def floor(connection: str, slug: str, rows: int) -> float:
-    """Rows per second of raw 100-row transactions into both partitions, 4 in flight."""
+def floor(connection: str, slug: str, rows: int, codec: bool) -> tuple[float, float]:
+    """Rows per second of raw 100-row transactions into both partitions, 4 in flight, through the SDK or the
+    codec; and the CPU ms per row."""
     from azure.core.exceptions import ServiceResponseError
     from azure.data.tables import TableServiceClient, UpdateMode
 
+    from shared import tablebatch
     from shared.keys import Key
 
     service = TableServiceClient.from_connection_string(connection)
@@ -79,21 +82,24 @@ def floor(connection: str, slug: str, rows: int) -> float:
     def send(batch: list[Any]) -> None:
         for attempt in range(3):  # Azurite drops idle kept-alive connections now and then; upserts repeat safely
             try:
-                client.submit_transaction(batch)
+                if codec:
+                    tablebatch.submit(client, batch)
+                else:
+                    client.submit_transaction(batch)
                 return
             except ServiceResponseError:
                 if attempt == 2:
                     raise
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(send, batches()))
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     service.delete_table("FloorScratch")
-    return rows / seconds
+    return rows / seconds, cpu / rows * 1000
 
 
-def job(connection: str, slug: str, rows: int) -> tuple[float, dict[str, int]]:
+def job(connection: str, slug: str, rows: int) -> tuple[float, float, dict[str, int]]:
     os.environ["AzureWebJobsStorage"] = connection
     from functions import runtime
     from shared.errors import TransientError
@@ -107,7 +113,7 @@ def job(connection: str, slug: str, rows: int) -> tuple[float, dict[str, int]]:
         runtime.engine(ref.entity).upsert("scm", {named.company_field: "USMF", named.id_field: "1"})
     now = dt.datetime.now(dt.UTC)
     running = runner.jobs.create(Job(new_job_id(now), "initial-sync", slug, {"from": "scm", "conflicts": "skip"}, now))
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     retries = 0
     while running.phase != "done":
         try:
@@ -118,19 +124,68 @@ def job(connection: str, slug: str, rows: int) -> tuple[float, dict[str, int]]:
                 raise
             continue
         running.chunk += 1
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     assert running.counts["created"] == rows, dict(running.counts)
-    return rows / seconds, {name: running.counts[name] for name in ("read", "created", "failed")}
+    return rows / seconds, cpu / rows * 1000, {name: running.counts[name] for name in ("read", "created", "failed")}
+
+
+PARTS = ("sdk", "codec", "job")
 
 
 def child(connection: str, slug: str, rows: int, part: str) -> None:
-    """One measurement in a process of its own, so that its peak memory is its own."""
-    if part == "floor":
-        print(json.dumps({"floor": floor(connection, slug, rows)}))
+    """One measurement in a process of its own, so that its peak memory and CPU are its own."""
+    if part != "job":
+        rate, cpu = floor(connection, slug, rows, codec=part == "codec")
+        print(json.dumps({part: rate, f"{part}_cpu_ms": cpu}))
         return
-    job_rate, counts = job(connection, slug, rows)
+    job_rate, cpu, counts = job(connection, slug, rows)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"job": job_rate, "counts": counts, "peak_mb": peak_mb}))
+    print(json.dumps({"job": job_rate, "job_cpu_ms": cpu, "counts": counts, "peak_mb": peak_mb}))
+
+
+def measure(slug: str, rows: int) -> dict[str, Any]:
+    """The three figures of one entity and size, on an Azurite of its own, one child process each."""
+    with Azurite.on_free_ports() as azurite:
+        print(f"  holding {rows} {slug} in SCM ...", file=sys.stderr, flush=True)
+        hold(azurite.connection_string, slug, rows)
+        out: dict[str, Any] = {"entity": slug, "rows": rows}
+        for part in PARTS:
+            command = [sys.executable, "-m", "bench.initial_sync", "--child", azurite.connection_string, slug]
+            done = subprocess.run([*command, str(rows), part], capture_output=True, text=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"the {part} measurement failed: {done.stderr[-2000:]}")
+            out |= json.loads(done.stdout)
+    return out
+
+
+COLUMNS = ("entity", "rows", "SDK floor rows/s", "codec floor", "job rows/s", "vs SDK floor", "job CPU ms/row")
+WIDTHS = (15, 8, 18, 13, 12, 14, 16, 16, 9, 11)
+MORE = ("SDK CPU ms/row", "peak MB", "500k rows")
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """Initial sync against both floors, rows/s and CPU ms per row."""
+    names = (*COLUMNS, *MORE)
+    lines = [
+        "".join(f"{n:<{w}}" if i == 0 else f"{n:>{w}}" for i, (n, w) in enumerate(zip(names, WIDTHS, strict=True)))
+    ]
+    for out in results:
+        minutes = 500_000 / out["job"] / 60
+        cells = (
+            f"{out['sdk']:.0f}",
+            f"{out['codec']:.0f}",
+            f"{out['job']:.0f}",
+            f"{out['job'] / out['sdk']:.2f}x",
+            f"{out['job_cpu_ms']:.2f}",
+            f"{out['sdk_cpu_ms']:.2f}",
+            f"{out['peak_mb']:.0f}",
+            f"{minutes:.1f} min",
+        )
+        lines.append(
+            f"{out['entity']:<15}{out['rows']:>8}"
+            + "".join(f"{c:>{w}}" for c, w in zip(cells, WIDTHS[2:], strict=True))
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,33 +198,13 @@ def main(argv: list[str] | None = None) -> int:
         child(args.child[0], args.child[1], int(args.child[2]), args.child[3])
         return 0
     sizes = [int(size) for size in args.rows.split(",")]
-    columns = ("entity", "rows", "floor rows/s", "job rows/s", "vs floor", "peak MB", "500k rows")
-    print(
-        "".join(
-            f"{name:<15}" if i == 0 else f"{name:>{w}}" for i, (name, w) in enumerate(zip(columns, WIDTHS, strict=True))
-        )
-    )
+    results = []
     for slug in args.entities.split(","):
         if slug not in ENTITY_ROWS:
             parser.error(f"--entities takes {', '.join(sorted(ENTITY_ROWS))}")
         for rows in sizes:
-            with Azurite.on_free_ports() as azurite:
-                print(f"  holding {rows} {slug} in SCM ...", file=sys.stderr, flush=True)
-                hold(azurite.connection_string, slug, rows)
-                out: dict[str, Any] = {}
-                for part in ("floor", "job"):
-                    command = [sys.executable, "-m", "bench.initial_sync", "--child", azurite.connection_string, slug]
-                    done = subprocess.run([*command, str(rows), part], capture_output=True, text=True)
-                    if done.returncode != 0:
-                        print(done.stderr, file=sys.stderr)
-                        return 1
-                    out |= json.loads(done.stdout)
-            hours = 500_000 / out["job"] / 3600
-            print(
-                f"{slug:<15}{rows:>8}{out['floor']:>14.0f}{out['job']:>12.0f}{out['job'] / out['floor']:>9.2f}x"
-                f"{out['peak_mb']:>10.0f}{hours:>10.1f} h",
-                flush=True,
-            )
+            results.append(measure(slug, rows))
+            print(table(results).splitlines()[-1] if len(results) > 1 else table(results), flush=True)
     return 0
 
 

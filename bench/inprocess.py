@@ -12,6 +12,7 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from bench.counting import RequestCounter, counted_table
 from bench.measure import BenchError, Result, expect, timed
 from bench.records import COMPANY, batch, changed, payment_term, times
+from shared import tablebatch
 from shared.entities.payment_terms import SPEC
 from shared.keys import Key, pending_row_key
 from shared.settings import Settings
@@ -101,7 +102,7 @@ class InProcess:
         self._read(lead["PartitionKey"], row_key)
         other.result()
         index_row = {"PartitionKey": lead["PartitionKey"], "RowKey": pending_row_key(row_key)}
-        self.raw.submit_transaction([("upsert", {**lead, "RowKey": row_key}), ("upsert", index_row)])
+        tablebatch.submit(self.raw, [("upsert", {**lead, "RowKey": row_key}), ("upsert", index_row)])
         self.raw.upsert_entity({**follower, "RowKey": row_key})
 
     def _read(self, partition: str, row_key: str) -> None:

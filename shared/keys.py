@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import quote, unquote
 
 SEPARATOR = "|"
@@ -70,7 +70,7 @@ class Key:
     company: str
     id: str
 
-    @property
+    @cached_property  # asked for several times a row by a bulk job; the quoting is the cost
     def row_key(self) -> str:
         return f"{encode(self.company)}{SEPARATOR}{encode(self.id)}"
 

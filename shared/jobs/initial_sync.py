@@ -60,7 +60,7 @@ class InitialSync:
         """One chunk of the job's current phase; moves the cursor, the phase and the counts."""
         job = self.job
         if job.total is None:
-            job.total = sum(1 for _ in self.store.scan(self.source, self.company))
+            job.total = self.store.count(self.source, self.company)
         if job.phase == "scan":
             rows = list(islice(self.store.scan(self.source, self.company, after=job.cursor), CHUNK_ROWS))
             if rows:

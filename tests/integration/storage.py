@@ -3,6 +3,7 @@ one that injects a fault at the n-th, and checks of the pair invariant (both sid
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,8 +35,17 @@ def _tables(request: Any) -> set[str]:
     path = urlparse(request.url).path.rsplit("/", 1)[-1]
     parts = (getattr(request, "multipart_mixed_info", None) or ((),))[0]
     if path != "$batch" and not parts:
-        return {path.split("(", 1)[0]}
+        return {_table(request.url)}
+    if not parts and isinstance(request.body, bytes):  # written by shared/tablebatch.py: its parts' request lines
+        return {_table(url.decode()) for url in PART_LINE.findall(request.body)} or {"$batch"}
     return {table for part in parts for table in _tables(part)} or {"$batch"}
+
+
+PART_LINE = re.compile(rb"^(?:POST|PUT|PATCH|DELETE|MERGE) (\S+) HTTP/1\.1\r?$", re.MULTILINE)
+
+
+def _table(url: str) -> str:
+    return urlparse(url).path.rsplit("/", 1)[-1].split("(", 1)[0]
 
 
 class StorageRequests(SansIOHTTPPolicy[Any, Any]):

@@ -62,6 +62,15 @@ class Scans(TableAccess):
             params["after"] = after
         yield from live(self._query(f"scan {self.table}", query, params, results_per_page=1000))
 
+    def count(self, side: Side, company: str | None) -> int:
+        """How many records a side holds (of one company): only the keys and the tombstone flag are read, not
+        every record decoded (an initial sync counts its source so, for its progress)."""
+        query, params = side_filter(side, company)
+        found = self._query(
+            f"count {self.table}", query, params, select=["RowKey", "SyncDeleted"], results_per_page=1000
+        )
+        return sum(1 for entity in found if not entity.get("SyncDeleted"))
+
     def columns(
         self, side: Side, company: str | None, names: Sequence[str], after: str | None = None
     ) -> Iterator[tuple[str, dict[str, Any]]]:
