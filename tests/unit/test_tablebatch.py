@@ -18,7 +18,7 @@ from azure.data.tables._serialize import _add_entity_properties
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared import tablebatch
+from shared import tablebatch, tableentity
 
 ROOT = Path(__file__).resolve().parents[2]
 CONNECTION = (
@@ -116,7 +116,7 @@ def same(ours: dict[str, Any], sdks: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("entity", EXAMPLES, ids=lambda entity: ",".join(entity)[:40])
 def test_entities_are_serialised_as_the_sdk_does(entity: dict[str, Any]) -> None:
-    same(tablebatch.entity_json(entity), _add_entity_properties(entity))
+    same(tableentity.entity_json(entity), _add_entity_properties(entity))
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ def test_what_the_sdk_refuses_is_refused_alike(value: Any) -> None:
     with pytest.raises(TypeError) as sdk:
         _add_entity_properties({"Value": value})
     with pytest.raises(TypeError) as ours:
-        tablebatch.entity_json({"Value": value})
+        tableentity.entity_json({"Value": value})
     assert str(ours.value) == str(sdk.value)
 
 
@@ -147,7 +147,7 @@ VALUES = st.one_of(
 
 @given(st.dictionaries(st.text(min_size=1, max_size=10), VALUES, max_size=8))
 def test_any_entity_is_serialised_as_the_sdk_does(entity: dict[str, Any]) -> None:
-    same(tablebatch.entity_json(entity), _add_entity_properties(entity))
+    same(tableentity.entity_json(entity), _add_entity_properties(entity))
 
 
 def test_operations_the_sdk_refuses_before_sending_are_refused_alike() -> None:
