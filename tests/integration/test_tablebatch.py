@@ -169,3 +169,14 @@ def test_a_missing_table_fails_as_the_sdk_says_it(service: TableServiceClient) -
     expected = outcome(lambda: list(sdk.submit_transaction(operations)))
     assert outcome(lambda: tablebatch.submit(codec, operations)) == expected
     assert expected[:4] == (TableTransactionError, 404, "TableNotFound", 0)
+
+
+def test_a_wrong_account_key_fails_as_the_sdk_says_it(azurite: Azurite, pair: tuple[TableClient, TableClient]) -> None:
+    """The codec's request is signed by the client's own pipeline: with the right key every case above goes
+    through, with a wrong one storage refuses it as it refuses the SDK's."""
+    wrong = azurite.connection_string.replace("AccountKey=", "AccountKey=X", 1)
+    sdk, codec = (TableClient.from_connection_string(wrong, client.table_name) for client in pair)
+    operations = [("upsert", row("a"))]
+    expected = outcome(lambda: list(sdk.submit_transaction(operations)))
+    assert outcome(lambda: tablebatch.submit(codec, operations)) == expected
+    assert expected[:2] == (HttpResponseError, 403)
