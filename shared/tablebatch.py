@@ -9,8 +9,9 @@ and plain text, so it is written and read here with string operations. The reque
 client's pipeline (its Shared Key or token signing, retries, headers and logging policies stay).
 
 That pipeline, and the SDK's error decoding reused so that failures read exactly as the SDK's, are private
-parts of azure-data-tables: they are checked once, on import, and a moved one fails with a message naming
-the installed version (pyproject.toml pins the tested range; tests/unit/test_tablebatch.py checks them).
+parts of azure-data-tables: the error decoding is checked on import, the client's pipeline on each call (an
+attribute lookup), and a moved one fails with a message naming the installed version (requirements.txt and
+pyproject.toml pin the tested range; tests/unit/test_tablebatch.py fails first if a private path moves).
 """
 
 from __future__ import annotations
