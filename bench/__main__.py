@@ -14,13 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import figures, idle, report
+from bench import figures, idle, report, workers
 from bench.concurrency import Concurrency, Row
 from bench.hosted import Hosted, serving
 from bench.inprocess import InProcess
 from bench.measure import Result
 from bench.process import counted_host
 from bench.recovery import Pass, RecoveryBench
+from bench.workers import Cell
 from devtools.azurite import Azurite
 
 DEFAULT_N = 500  # per scenario; with the defaults below the whole run takes about 3-4 minutes on 2 cores
@@ -41,12 +42,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--in-flight", type=int, default=20, help="operations left half done (%(default)s)")
     parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle host CPU window (%(default)s)")
+    parser.add_argument("--workers", default="1,2,4", help="worker processes per host, from 1 (%(default)s)")
+    parser.add_argument("--worker-callers", default="8,32", help="callers for the workers row (%(default)s)")
+    parser.add_argument("--worker-n", type=int, default=200, help="creates per host, callers and round (%(default)s)")
+    parser.add_argument("--worker-rounds", type=int, default=3, help="interleaved rounds of that row (%(default)s)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure as JSON to PATH")
     args = parser.parse_args(argv)
     try:
         args.threads, args.recovery_rows = figures.sizes(args.threads), figures.sizes(args.recovery_rows)
+        args.workers, args.worker_callers = figures.sizes(args.workers), figures.sizes(args.worker_callers)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.workers[0] != 1 or args.worker_n < 1 or args.worker_rounds < 1:
+        parser.error("--workers must start with 1; --worker-n and --worker-rounds must be positive")
     if args.n < 1 or args.in_flight < 1 or args.idle_seconds <= 0:
         parser.error("--n, --in-flight and --idle-seconds must be positive")
     if args.in_flight > args.recovery_rows[0]:
@@ -103,6 +111,20 @@ def concurrency(connection: str, templates: Templates, args: argparse.Namespace,
     return rows
 
 
+def worker_processes(connection: str, templates: Templates, args: argparse.Namespace, step: Progress) -> list[Cell]:
+    """One host process per worker count, started together; see bench/workers.py."""
+    counts, callers = args.workers, args.worker_callers
+    began = step(f"{'/'.join(map(str, counts))} worker processes at {'/'.join(map(str, callers))} callers")
+    with workers.started(connection, counts) as hosts:
+        cells = workers.measure(hosts, connection, templates, callers, args.worker_n, args.worker_rounds, _quiet)
+    step.end(began, f"{args.worker_rounds} rounds of {args.worker_n};")
+    return cells
+
+
+def _quiet(what: str) -> None:
+    """The Progress line of the whole row stands for its rounds."""
+
+
 def recovery(connection: str, args: argparse.Namespace, step: Progress) -> list[Pass]:
     bench, passes = RecoveryBench(connection, args.in_flight), []
     for round_, rows in enumerate(args.recovery_rows):
@@ -117,12 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     # The operations left in flight on purpose would each log a warning (and recovery another): noise here.
     logging.getLogger("shared").setLevel(logging.ERROR)
     info = report.machine()
-    step = Progress(7 + len(args.threads) + 1 + len(args.recovery_rows))
+    step = Progress(7 + len(args.threads) + 1 + 1 + len(args.recovery_rows))
     start = time.perf_counter()
     print("starting Azurite ...", file=sys.stderr, flush=True)
     with Azurite.on_free_ports() as azurite:
         results, templates = throughput(azurite.connection_string, args.n, step)
         rows = concurrency(azurite.connection_string, templates, args, step)
+        cells = worker_processes(azurite.connection_string, templates, args, step)
     # A fresh Azurite: the idle host's figure should not depend on what the scenarios above left behind,
     # and recovery's smaller size is then the table's whole content.
     print("starting a fresh Azurite for the idle host and recovery ...", file=sys.stderr, flush=True)
@@ -137,14 +160,17 @@ def main(argv: list[str] | None = None) -> int:
         report.header(info, args.n),
         report.table(results),
         report.concurrency_table(rows),
+        workers.table(cells),
         report.idle_line(quiet),
         report.recovery_table(passes),
         f"total {seconds:.1f} s",
         sep="\n\n",
     )
     if args.json:
-        options = {name: getattr(args, name) for name in ("n", "threads", "recovery_rows", "in_flight", "idle_seconds")}
-        report.write_json(args.json, report.document(info, options, results, rows, quiet, passes, seconds))
+        named = ("n", "threads", "recovery_rows", "in_flight", "idle_seconds", "workers", "worker_callers", "worker_n")
+        options = {name: getattr(args, name) for name in (*named, "worker_rounds")}
+        document = report.document(info, options, results, rows, quiet, passes, seconds)
+        report.write_json(args.json, {**document, "workers": [cell.as_dict() for cell in cells]})
     return 0
 
 

@@ -20,7 +20,7 @@ from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 from devhost import HostConfigError, LocalHost, watch
 from devhost.workers import COUNT_SETTING
 from devtools.azurite import Azurite
-from tests.processes import SAMPLE, Running, environment
+from tests.processes import SAMPLE, Running, alive, descendants, environment
 
 FAST = {"maxPollingInterval": 0.2, "visibilityTimeout": 0}
 LIMIT = 4 * 1024 * 1024  # a body limit of this host, to send a body of exactly that size
@@ -96,6 +96,11 @@ def test_bodies_and_headers_cross_to_a_worker_unchanged(two: LocalHost) -> None:
         assert answer.headers["X-Sample"] == "a b;c"
         assert answer.headers["Content-Type"] == "application/octet-stream"
         assert answer.raw.headers.getlist("Set-Cookie") == ["first=1", "second=2"]  # a repeated header stays two
+
+
+def test_an_async_function_runs_on_a_workers_event_loop(two: LocalHost) -> None:
+    answer = requests.get(two.base_url + "/api/async/there", timeout=10)
+    assert (answer.status_code, answer.text) == (200, "hello there from slow_async")
 
 
 def test_a_failing_function_is_a_500_from_the_host(two: LocalHost) -> None:
@@ -175,6 +180,19 @@ def test_a_killed_workers_queue_message_is_retried_by_another(two: LocalHost, az
     done = wait_for(lambda: f"{message}-2" in notes(notes_dir) and notes(notes_dir))
     assert done[f"{message}-1"] == killed  # the first delivery ran there, and died with it
     assert done[f"{message}-2"] != killed  # the retry ran on a live worker
+
+
+def test_workers_end_with_a_killed_host(azurite: Azurite) -> None:
+    env = environment(AzureWebJobsStorage=azurite.connection_string, SAMPLE_QUEUE=f"w-{uuid.uuid4().hex[:12]}")
+    host = Running(["-m", "devhost", "--app", SAMPLE, "--port", "0", "--no-settings", "--workers", "2"], env)
+    try:
+        host.wait_for("Host started")
+        workers = descendants(host.process.pid)
+        assert len(workers) == 2
+    finally:
+        host.process.kill()  # SIGKILL: no chance to stop them; their connection to it closes
+        host.finish()
+    wait_for(lambda: not any(alive(pid) for pid in workers))
 
 
 # --- the count ------------------------------------------------------------------------------------
