@@ -18,7 +18,7 @@ import requests
 from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
 from devhost import HostConfigError, LocalHost, watch
-from devhost.workers import COUNT_SETTING
+from devhost.workers import COUNT_SETTING, show
 from devtools.azurite import Azurite
 from tests.processes import SAMPLE, Running, alive, descendants, environment
 
@@ -137,6 +137,14 @@ def test_a_message_a_worker_sends_itself_wakes_the_hosts_poller(two: LocalHost, 
     finally:
         watch.forget(two_queue(), woken.set)
     wait_for(lambda: notes(tmp_path))
+
+
+def test_a_workers_json_line_gets_its_name_as_a_field_and_text_a_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    show("worker 2 pid 7", '{"level": "INFO", "message": "créé"}')
+    show("worker 2 pid 7", "first line\n  second line")
+    lines = capsys.readouterr().err.splitlines()
+    assert json.loads(lines[0]) == {"level": "INFO", "message": "créé", "worker": "worker 2 pid 7"}
+    assert lines[1:] == ["[worker 2 pid 7] first line", "[worker 2 pid 7]   second line"]
 
 
 # --- a worker that dies ---------------------------------------------------------------------------
