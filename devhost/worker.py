@@ -29,6 +29,8 @@ from .settings import resolve
 from .watch import listen
 from .wire import DONE, ERROR, FAILED, LOG, READY, SENT, STOP, pack_result, unpack_trigger
 
+log = logging.getLogger("devhost")
+
 # Invocations one worker runs at once; the host's HTTP threads and queue pools decide how many arrive.
 THREADS = 64
 
@@ -108,6 +110,9 @@ class Worker:
             self._channel.send(*answer)
         except (OSError, ValueError):
             os._exit(0)  # the host is gone
+        except Exception:  # a result that cannot cross (pickling wrote nothing): the host must still hear
+            log.exception("Function '%s' finished, but its result cannot be sent to the host", name)
+            self._channel.send(ERROR, call_id)
 
 
 def main(fd: int) -> int:

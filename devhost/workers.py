@@ -95,7 +95,8 @@ class WorkerProcess:
         self._on_exit = on_exit
         self._pending: dict[int, Future[tuple[Any, Messages]]] = {}
         self._ids = itertools.count()
-        self._lock = threading.Lock()  # sends, and the pending invocations
+        self._lock = threading.Lock()  # the pending invocations and `alive`
+        self._sending = threading.Lock()  # one message at a time: a large one is several writes
         self._ready = threading.Event()
         self._failure: str | None = None
         self.alive = False
@@ -123,13 +124,21 @@ class WorkerProcess:
                 raise WorkerDied(f"{self.label} (pid {self.pid}) is not running")
             call_id = next(self._ids)
             self._pending[call_id] = answer
-            self._connection.send((INVOKE, call_id, name, reason, trigger))
+        try:
+            with self._sending:
+                self._connection.send((INVOKE, call_id, name, reason, trigger))
+        except BaseException as exc:
+            with self._lock:
+                self._pending.pop(call_id, None)
+            if isinstance(exc, OSError):
+                raise WorkerDied(f"{self.label} (pid {self.pid}) could not be reached: {exc}") from exc
+            raise
         return answer.result()
 
     def stop(self) -> None:
         """Ask it to stop once its running invocations are done."""
         try:
-            with self._lock:
+            with self._sending:
                 self._connection.send((STOP,))
         except OSError:
             pass  # already gone
@@ -187,7 +196,10 @@ class WorkerProcess:
 
 def _ending(code: int) -> str:
     if code < 0:
-        return f"was killed by {signal.Signals(-code).name}"
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
     return f"exited with code {code}"
 
 
