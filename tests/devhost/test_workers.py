@@ -172,7 +172,7 @@ def test_a_killed_worker_fails_its_request_and_is_replaced(
     held.join(30)
     assert [answer.status_code for answer in answers] == [500]  # failed at once, not after the 60 s hold
     assert killed in before and os.getpid() != killed
-    now = set(wait_for(lambda: len(two.worker_pids) == 2 and two.worker_pids))
+    now = set(wait_for(lambda: len(two.worker_pids) == 2 and two.worker_pids, timeout=60))  # it imports the app
     assert killed not in now and len(now - before) == 1
     assert {pid_of(two) for _ in range(6)} == now  # the replacement serves as the survivor does
     messages = [record.getMessage() for record in caplog.records if record.name == "devhost"]
@@ -185,7 +185,7 @@ def test_a_killed_workers_queue_message_is_retried_by_another(two: LocalHost, az
     notes_dir.mkdir()
     message = send(azurite, two_queue(), {"hold_file": str(pid_file), "note_dir": str(notes_dir)})
     killed = kill_when_holding(pid_file)
-    done = wait_for(lambda: f"{message}-2" in notes(notes_dir) and notes(notes_dir))
+    done = wait_for(lambda: f"{message}-2" in notes(notes_dir) and notes(notes_dir), timeout=60)
     assert done[f"{message}-1"] == killed  # the first delivery ran there, and died with it
     assert done[f"{message}-2"] != killed  # the retry ran on a live worker
 
