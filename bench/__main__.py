@@ -111,12 +111,14 @@ def concurrency(connection: str, templates: Templates, args: argparse.Namespace,
     return rows
 
 
-def worker_processes(connection: str, templates: Templates, args: argparse.Namespace, step: Progress) -> list[Cell]:
+def worker_processes(azurite: Azurite, templates: Templates, args: argparse.Namespace, step: Progress) -> list[Cell]:
     """One host process per worker count, started together; see bench/workers.py."""
-    counts, callers = args.workers, args.worker_callers
+    counts, callers, connection = args.workers, args.worker_callers, azurite.connection_string
+    pid = azurite.process.pid if azurite.process else None
     began = step(f"{'/'.join(map(str, counts))} worker processes at {'/'.join(map(str, callers))} callers")
     with workers.started(connection, counts) as hosts:
-        cells = workers.measure(hosts, connection, templates, callers, args.worker_n, args.worker_rounds, _quiet)
+        n, rounds = args.worker_n, args.worker_rounds
+        cells = workers.measure(hosts, connection, templates, callers, n, rounds, _quiet, pid)
     step.end(began, f"{args.worker_rounds} rounds of {args.worker_n};")
     return cells
 
@@ -145,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     with Azurite.on_free_ports() as azurite:
         results, templates = throughput(azurite.connection_string, args.n, step)
         rows = concurrency(azurite.connection_string, templates, args, step)
-        cells = worker_processes(azurite.connection_string, templates, args, step)
+        cells = worker_processes(azurite, templates, args, step)
     # A fresh Azurite: the idle host's figure should not depend on what the scenarios above left behind,
     # and recovery's smaller size is then the table's whole content.
     print("starting a fresh Azurite for the idle host and recovery ...", file=sys.stderr, flush=True)

@@ -44,6 +44,7 @@ class Cell:
     raw: list[Run] = field(default_factory=list)
     to_one: list[float] = field(default_factory=list)  # per round: changes/s over the one-worker host's
     cpu_ms: list[float] = field(default_factory=list)  # per round: the host's and its workers' CPU per change
+    azurite_cpu_ms: list[float] = field(default_factory=list)  # per round: Azurite's CPU per change, if known
 
     def as_dict(self) -> dict[str, Any]:
         latencies = [latency for run in self.runs for latency in run.latencies_ms]
@@ -55,6 +56,7 @@ class Cell:
             "p99_ms": _round(percentile(latencies, 0.99)),
             "vs_one_worker": _spread(self.to_one),
             "cpu_ms_per_change": _spread(self.cpu_ms),
+            "azurite_cpu_ms_per_change": _spread(self.azurite_cpu_ms) if self.azurite_cpu_ms else None,
             "raw_changes_per_s": _spread(run.per_s for run in self.raw),
             "vs_raw": _spread(run.per_s / raw.per_s for run, raw in zip(self.runs, self.raw, strict=True)),
         }
@@ -68,8 +70,10 @@ def measure(
     n: int,
     rounds: int,
     progress: Progress,
+    azurite_pid: int | None = None,
 ) -> list[Cell]:
-    """Every host at every number of callers, `rounds` times over; the first host is the one-worker one."""
+    """Every host at every number of callers, `rounds` times over; the first host is the one-worker one.
+    With `azurite_pid`, Azurite's CPU per change is read beside the host's (the sizing of a whole machine)."""
     _, created, _ = times()
     for workers, host in hosts.items():
         http_creates(host.base_url, 1, batch(f"WU{workers}", WARM_UP, created))
@@ -81,10 +85,12 @@ def measure(
             raw = raw_changes(connection, templates, count, n)
             for workers, host in hosts.items():
                 records = batch(f"W{workers}C{count}{chr(97 + round_)}", n, created)  # new ones each time
-                cpu = figures.tree_cpu_seconds(host.pid)
+                cpu, storage = figures.tree_cpu_seconds(host.pid), _cpu(azurite_pid)
                 seconds, latencies = http_creates(host.base_url, count, records)
                 cell = cells[workers, count]
                 cell.cpu_ms.append((figures.tree_cpu_seconds(host.pid) - cpu) * 1000 / n)
+                if azurite_pid is not None:
+                    cell.azurite_cpu_ms.append((_cpu(azurite_pid) - storage) * 1000 / n)
                 cell.runs.append(Run(n, seconds, latencies, None))
                 cell.raw.append(raw)
             for workers in hosts:
@@ -106,18 +112,23 @@ def table(cells: Sequence[Cell]) -> str:
         "worker processes: HTTP create from N callers through one host with W worker processes, interleaved rounds;",
         "min/median/max over the rounds; vs 1: changes/s over the 1-worker host's in the same round (goal: 2 workers",
         ">= 1.5x at 8 callers); vs raw: over the same round's raw changes/s (2 upserts each from as many threads);",
-        "CPU ms: the host's and its workers' CPU per change (Azurite's and the callers' not counted)",
+        "CPU ms: the host's and its workers' CPU per change; Azurite ms: Azurite's (the callers' not counted)",
         f"{'callers':>8}{'workers':>8}{'changes/s':>24}{'p50 ms':>9}{'p99 ms':>9}{'vs 1':>20}{'CPU ms':>20}"
-        f"{'raw ch/s':>22}{'vs raw':>20}",
+        f"{'Azurite ms':>20}{'raw ch/s':>22}{'vs raw':>20}",
     ]
     for cell in cells:
         row = cell.as_dict()
         lines.append(
             f"{cell.callers:>8}{cell.workers:>8}{_text(row['changes_per_s'], '.1f'):>24}{row['p50_ms']:>9.1f}"
             f"{row['p99_ms']:>9.1f}{_text(row['vs_one_worker'], '.2f'):>20}{_text(row['cpu_ms_per_change'], '.1f'):>20}"
-            f"{_text(row['raw_changes_per_s'], '.1f'):>22}{_text(row['vs_raw'], '.2f'):>20}"
+            f"{_text(row['azurite_cpu_ms_per_change'], '.1f'):>20}{_text(row['raw_changes_per_s'], '.1f'):>22}"
+            f"{_text(row['vs_raw'], '.2f'):>20}"
         )
     return "\n".join(lines)
+
+
+def _cpu(pid: int | None) -> float:
+    return 0.0 if pid is None else figures.process_cpu_seconds(pid)
 
 
 def _spread(values: Any) -> list[float]:
@@ -125,8 +136,8 @@ def _spread(values: Any) -> list[float]:
     return [round(ordered[0], 3), round(statistics.median(ordered), 3), round(ordered[-1], 3)]
 
 
-def _text(spread: list[float], fmt: str) -> str:
-    return "/".join(format(value, fmt) for value in spread)
+def _text(spread: list[float] | None, fmt: str) -> str:
+    return "-" if spread is None else "/".join(format(value, fmt) for value in spread)
 
 
 def _round(value: float | None) -> float:
@@ -147,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     with Azurite.on_free_ports() as azurite:
         templates = InProcess(azurite.connection_string).templates
         with started(azurite.connection_string, counts) as hosts:
-            cells = measure(hosts, azurite.connection_string, templates, callers, args.n, args.rounds, _say)
+            pid = azurite.process.pid if azurite.process else None
+            cells = measure(hosts, azurite.connection_string, templates, callers, args.n, args.rounds, _say, pid)
     print(table(cells), f"total {time.perf_counter() - began:.1f} s", sep="\n\n")
     return 0
 
