@@ -24,7 +24,7 @@ from bench.recovery import Pass, RecoveryBench
 from bench.workers import Cell
 from devtools.azurite import Azurite
 
-DEFAULT_N = 500  # per scenario; with the defaults below the whole run takes about 3-4 minutes on 2 cores
+DEFAULT_N = 500  # per scenario; with the defaults below the whole run takes about 4-6 minutes on 2 cores
 WARM_UP = 100  # records through every in-process path before anything is measured
 SETTLE = 5.0  # seconds the idle host runs before its CPU is read
 Step = Callable[[int], Result]
