@@ -104,7 +104,8 @@ class WorkerProcess:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_SOURCE, os.environ.get("PYTHONPATH")]))}
         command = [sys.executable, "-m", "devhost.worker", str(there.fileno())]
         with there:
-            self.process = subprocess.Popen(command, pass_fds=(there.fileno(),), env=env)
+            # No stdin: a worker never reads the terminal's (or a parent's pipe) from under the host.
+            self.process = subprocess.Popen(command, pass_fds=(there.fileno(),), env=env, stdin=subprocess.DEVNULL)
         self._connection = Connection(here.detach())
         self._connection.send((START, {"app": app, "path": sys.path, "level": logging.getLogger().level}))
         self._reader = threading.Thread(target=self._read, name=f"devhost-{self.label}", daemon=True)
