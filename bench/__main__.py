@@ -19,17 +19,18 @@ from typing import Any
 from azure.core.exceptions import ResourceExistsError
 from azure.data.tables import TableClient
 
-from bench import figures, idle, initial_sync, report, transactions
+from bench import figures, idle, initial_sync, report, transactions, workers
 from bench.concurrency import Concurrency, Row
 from bench.hosted import Hosted, serving
 from bench.inprocess import InProcess
 from bench.measure import Result
 from bench.process import counted_host
 from bench.recovery import Pass, RecoveryBench
+from bench.workers import Cell
 from devtools.azurite import Azurite
 from shared.connections import transport
 
-DEFAULT_N = 500  # per scenario; with the defaults below the whole run takes about 4-8 minutes on 2 cores
+DEFAULT_N = 500  # per scenario; with the defaults below the whole run takes about 5-10 minutes on 2 cores
 WARM_UP = 100  # records through every in-process path before anything is measured
 SETTLE = 5.0  # seconds the idle host runs before its CPU is read
 Step = Callable[[int], Result]
@@ -50,14 +51,21 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--sync-rows", type=int, default=20_000, help="payment terms for the initial sync row; 0: none (%(default)s)"
     )
+    parser.add_argument("--workers", default="1,2,4", help="worker processes per host, from 1 (%(default)s)")
+    parser.add_argument("--worker-callers", default="8,32", help="callers for the workers row (%(default)s)")
+    parser.add_argument("--worker-n", type=int, default=200, help="creates per host, callers and round (%(default)s)")
+    parser.add_argument("--worker-rounds", type=int, default=3, help="interleaved rounds of that row (%(default)s)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure as JSON to PATH")
     args = parser.parse_args(argv)
     try:
         args.threads, args.recovery_rows = figures.sizes(args.threads), figures.sizes(args.recovery_rows)
+        args.workers, args.worker_callers = figures.sizes(args.workers), figures.sizes(args.worker_callers)
     except ValueError as exc:
         parser.error(str(exc))
     if args.n < 1 or args.in_flight < 1 or args.idle_seconds <= 0 or args.sync_rows < 0:
         parser.error("--n, --in-flight and --idle-seconds must be positive, --sync-rows not negative")
+    if args.workers[0] != 1 or args.worker_n < 1 or args.worker_rounds < 1:
+        parser.error("--workers must start with 1; --worker-n and --worker-rounds must be positive")
     if args.in_flight > args.recovery_rows[0]:
         parser.error("--in-flight cannot be more than the smallest --recovery-rows")
     return args
@@ -120,6 +128,22 @@ def concurrency(connection: str, templates: Templates, args: argparse.Namespace,
     return rows
 
 
+def worker_processes(azurite: Azurite, templates: Templates, args: argparse.Namespace, step: Progress) -> list[Cell]:
+    """One host process per worker count, started together; see bench/workers.py."""
+    counts, callers, connection = args.workers, args.worker_callers, azurite.connection_string
+    pid = azurite.process.pid if azurite.process else None
+    began = step(f"{'/'.join(map(str, counts))} worker processes at {'/'.join(map(str, callers))} callers")
+    with workers.started(connection, counts) as hosts:
+        n, rounds = args.worker_n, args.worker_rounds
+        cells = workers.measure(hosts, connection, templates, callers, n, rounds, _quiet, pid)
+    step.end(began, f"{args.worker_rounds} rounds of {args.worker_n};")
+    return cells
+
+
+def _quiet(what: str) -> None:
+    """The Progress line of the whole row stands for its rounds."""
+
+
 def recovery(connection: str, args: argparse.Namespace, step: Progress) -> list[Pass]:
     bench, passes = RecoveryBench(connection, args.in_flight), []
     for round_, rows in enumerate(args.recovery_rows):
@@ -134,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     # The operations left in flight on purpose would each log a warning (and recovery another): noise here.
     logging.getLogger("shared").setLevel(logging.ERROR)
     info = report.machine()
-    step = Progress(7 + len(args.threads) + 1 + len(args.recovery_rows) + 1 + bool(args.sync_rows))
+    step = Progress(7 + len(args.threads) + 1 + 1 + len(args.recovery_rows) + 1 + bool(args.sync_rows))
     start = time.perf_counter()
     print("starting Azurite ...", file=sys.stderr, flush=True)
     with Azurite.on_free_ports() as azurite:
@@ -143,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu = transactions.measure(scratch(azurite.connection_string), templates, args.n)
         step.end(began, f"codec {cpu.ratio('codec'):.2f}x, SDK {cpu.ratio('sdk'):.2f}x an upsert;")
         rows = concurrency(azurite.connection_string, templates, args, step)
+        cells = worker_processes(azurite, templates, args, step)
     # A fresh Azurite: the idle host's figure should not depend on what the scenarios above left behind,
     # and recovery's smaller size is then the table's whole content.
     print("starting a fresh Azurite for the idle host and recovery ...", file=sys.stderr, flush=True)
@@ -162,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         report.header(info, args.n),
         report.table(results),
         report.concurrency_table(rows),
+        workers.table(cells),
         report.idle_line(quiet),
         report.recovery_table(passes),
         transactions.line(cpu),
@@ -170,10 +196,11 @@ def main(argv: list[str] | None = None) -> int:
         sep="\n\n",
     )
     if args.json:
-        names = ("n", "threads", "recovery_rows", "in_flight", "idle_seconds", "sync_rows")
-        options = {name: getattr(args, name) for name in names}
+        named = ("n", "threads", "recovery_rows", "in_flight", "idle_seconds", "sync_rows", "workers")
+        options = {name: getattr(args, name) for name in (*named, "worker_callers", "worker_n", "worker_rounds")}
         document = report.document(info, options, results, rows, quiet, passes, seconds)
-        report.write_json(args.json, document | {"transactions": cpu.as_dict(), "initial_sync": synced})
+        extra = {"transactions": cpu.as_dict(), "initial_sync": synced, "workers": [cell.as_dict() for cell in cells]}
+        report.write_json(args.json, document | extra)
     return 0
 
 

@@ -133,42 +133,54 @@ class Concurrency:
         _, self.created, _ = times()
         with requests.Session() as session:
             for index in range(WARM_UP):
-                _post(session, self.url, payment_term("CW", index, self.created))
+                post_created(session, self.url, payment_term("CW", index, self.created))
 
     def row(self, threads: int, n: int) -> Row:
         return Row(threads, self.http(threads, n), self.raw(threads, n))
 
     def http(self, threads: int, n: int) -> Run:
         records = batch(f"C{threads}H", n, self.created)  # distinct records for every thread count
-
-        def worker() -> Callable[[dict[str, Any]], None]:
-            session = requests.Session()
-            session.get(f"{self.host.base_url}/api/health", timeout=30)  # its connection, before the clock
-            return lambda record: _post(session, self.url, record)
-
         before = self.host.requests()
-        seconds, latencies = fan_out(records, threads, worker)
+        seconds, latencies = http_creates(self.host.base_url, threads, records)
         return Run(n, seconds, latencies, self.host.requests() - before)
 
     def raw(self, threads: int, n: int) -> Run:
-        counter = RequestCounter(url_part=f"/{BASELINE_TABLE}(")  # the upserts, not the warm-up below
-        names = [f"C{threads}R{index}" for index in range(n)]
-
-        def worker() -> Callable[[str], None]:
-            table = counted_table(self.connection, BASELINE_TABLE, counter)
-            table.get_table_access_policy()  # its connection, before the clock (not an upsert: not counted)
-            return lambda name: self._write_both(table, name)
-
-        seconds, latencies = fan_out(names, threads, worker)
-        if counter.count != len(self.templates) * n:
-            raise BenchError(f"raw: {counter.count} requests for {n} changes of {len(self.templates)} upserts each")
-        return Run(n, seconds, latencies, counter.count)
-
-    def _write_both(self, table: Any, name: str) -> None:
-        for template in self.templates:
-            table.upsert_entity({**template, "RowKey": Key(COMPANY, name).row_key})
+        return raw_changes(self.connection, self.templates, threads, n)
 
 
-def _post(session: requests.Session, url: str, record: dict[str, Any]) -> None:
+def http_creates(base_url: str, threads: int, records: Sequence[dict[str, Any]]) -> tuple[float, list[float]]:
+    """POST each record (a new one: 201) to the create route from `threads` callers; as fan_out answers."""
+    url = f"{base_url}/api/fs/{SPEC.slug}"
+
+    def worker() -> Callable[[dict[str, Any]], None]:
+        session = requests.Session()
+        session.get(f"{base_url}/api/health", timeout=30)  # its connection, before the clock
+        return lambda record: post_created(session, url, record)
+
+    return fan_out(records, threads, worker)
+
+
+def raw_changes(connection: str, templates: Sequence[dict[str, Any]], threads: int, n: int) -> Run:
+    """`n` changes of raw upserts (each template once: FS then SCM) from `threads` threads."""
+    counter = RequestCounter(url_part=f"/{BASELINE_TABLE}(")  # the upserts, not the warm-up below
+    names = [f"C{threads}R{index}" for index in range(n)]
+
+    def worker() -> Callable[[str], None]:
+        table = counted_table(connection, BASELINE_TABLE, counter)
+        table.get_table_access_policy()  # its connection, before the clock (not an upsert: not counted)
+        return lambda name: _write_both(table, templates, name)
+
+    seconds, latencies = fan_out(names, threads, worker)
+    if counter.count != len(templates) * n:
+        raise BenchError(f"raw: {counter.count} requests for {n} changes of {len(templates)} upserts each")
+    return Run(n, seconds, latencies, counter.count)
+
+
+def _write_both(table: Any, templates: Sequence[dict[str, Any]], name: str) -> None:
+    for template in templates:
+        table.upsert_entity({**template, "RowKey": Key(COMPANY, name).row_key})
+
+
+def post_created(session: requests.Session, url: str, record: dict[str, Any]) -> None:
     answer = session.post(url, data=jsonio.dumps(record), headers=_JSON, timeout=60)
     expect("HTTP POST", answer.status_code, 201)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def ratio_to_raw(changes_per_s: float, raw_upserts_per_s: float, requests_per_change: float) -> float:
@@ -42,3 +43,16 @@ def spread(total: int, count: int, offset: int = 0) -> list[int]:
     if not 0 < count <= total:
         raise ValueError(f"cannot pick {count} of {total}")
     return sorted({(index * total // count + offset) % total for index in range(count)})
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its direct children still running (a host and its worker processes)."""
+    total = process_cpu_seconds(pid)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            if int(text.rsplit(")", 1)[1].split()[1]) == pid:  # field 1 after the name: the parent's pid
+                total += proc_cpu_seconds(text, os.sysconf("SC_CLK_TCK"))
+        except (OSError, IndexError, ValueError):
+            continue  # ended while we looked
+    return total

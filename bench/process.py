@@ -52,11 +52,13 @@ class CountedHost:
 
 
 @contextlib.contextmanager
-def counted_host(connection: str) -> Iterator[CountedHost]:
+def counted_host(connection: str, workers: int | None = None) -> Iterator[CountedHost]:
+    """bench/serve.py on this run's Azurite; `workers`: its functions in that many worker processes."""
     env = {**os.environ, "AzureWebJobsStorage": connection}
+    command = [sys.executable, "-m", "bench.serve"] + ([] if workers is None else ["--workers", str(workers)])
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bench.serve"],
+            command,
             cwd=ROOT,
             env=env,
             stdin=subprocess.PIPE,

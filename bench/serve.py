@@ -7,10 +7,14 @@ storage requests the app sent, it asks for on stdin ("count" → "COUNT n" on st
 stops the host. The app's settings are local.settings.example.json's (what `make run` starts with)
 under the environment's. Its timers do not run, as in bench/hosted.py: the recovery timer's once-a-
 minute sweep belongs to no measured change; the queue pollers do, with host.json's polling intervals.
+
+`python -m bench.serve --workers N` runs the functions in N worker processes (devhost/workers.py); the
+requests they send are theirs, so the count covers only this process and is not asked for then.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from bench.counting import RequestCounter
@@ -26,14 +30,17 @@ READY = "READY"
 COUNT = "COUNT"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.serve")
+    parser.add_argument("--workers", type=int, help="worker processes (default: the functions run here)")
+    workers = parser.parse_args(argv).workers
     replies, sys.stdout = sys.stdout, sys.stderr  # a stray print must not fill the pipe nobody reads between asks
     configure_logging()  # to stderr, as the host logs under `make run`; the parent keeps it in a file
     load_local_settings(EXAMPLE_SETTINGS)
     counter = RequestCounter()
     runtime.add_request_policy(counter)  # before the app makes any client
     functions = tuple(info for info in describe(import_app("function_app")) if info.kind != "timer")
-    host = LocalHost(functions, HostConfig.load(ROOT / "host.json"), port=0)
+    host = LocalHost(functions, HostConfig.load(ROOT / "host.json"), port=0, app="function_app", workers=workers)
     with host:
         print(READY, host.base_url, file=replies, flush=True)
         for line in sys.stdin:

@@ -28,6 +28,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     settings.add_argument("--no-settings", action="store_true", help="read no settings file: the environment only")
     parser.add_argument("--host-json", type=Path, default=Path("host.json"), help="host.json to follow")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes running the functions, 1-10 (default: FUNCTIONS_WORKER_PROCESS_COUNT, else 1)",
+    )
     args = parser.parse_args(argv)
     # A file named on purpose that is not there is a typo: starting on the environment alone would hide it.
     if args.settings is not None and not args.settings.exists():
@@ -44,10 +50,11 @@ def settings_file(args: argparse.Namespace) -> Path | None:
 
 # The SDK logs every HTTP call of every poll at INFO; only their problems are worth showing.
 QUIET_LOGGERS = ("azure", "werkzeug", "urllib3")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
     for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -87,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if (settings := settings_file(args)) is not None:
             load_local_settings(settings)
-        host = LocalHost.from_module(args.app, host_json=args.host_json, port=args.port, host=args.host)
+        host = LocalHost.from_module(
+            args.app, host_json=args.host_json, port=args.port, host=args.host, workers=args.workers
+        )
         host.start()
     except DevHostError as exc:
         print(exc, file=sys.stderr, flush=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .failures import HostConfigError
 from .hostconfig import HostConfig
-from .invoke import Invoker
+from .invoke import Invoker, Invoking
 from .loader import FunctionInfo, describe, import_app
 from .outputs import QueueOutputs, queue_outputs, unsupported
 from .queues import QueuePoller
@@ -18,6 +18,7 @@ from .settings import DEFAULT_CONNECTION, connection_string, resolve
 from .storage import Senders
 from .timers import Schedule, TimerRunner
 from .web import HttpApp
+from .workers import WorkerPool, worker_count
 
 log = logging.getLogger("devhost")
 
@@ -40,6 +41,8 @@ class LocalHost:
         port: int = 0,
         max_body_bytes: int | None = None,
         read_timeout: float = READ_TIMEOUT,
+        app: str | None = None,
+        workers: int | None = None,
     ) -> None:
         self._functions = functions
         self.config = config
@@ -47,8 +50,9 @@ class LocalHost:
         self.port = port
         self.max_body_bytes = max_body_bytes
         self.read_timeout = read_timeout
+        self.app, self.workers = app, workers
         self._senders = Senders()
-        self._invoker = Invoker(QueueOutputs(self._senders, config.queues.message_encoding))
+        self._invoker: Invoking = Invoker(self._outputs())
         self._server: HttpServer | None = None
         self._workers: list[QueuePoller | TimerRunner] = []
 
@@ -62,12 +66,17 @@ class LocalHost:
         queue_overrides: dict[str, Any] | None = None,
         max_body_bytes: int | None = None,
         read_timeout: float = READ_TIMEOUT,
+        workers: int | None = None,
     ) -> LocalHost:
         """Import the app module (or reuse it) and read host.json; `queue_overrides` take host.json's
-        `extensions.queues` keys, durations also as seconds (e.g. {"maxPollingInterval": 0.2})."""
+        `extensions.queues` keys, durations also as seconds (e.g. {"maxPollingInterval": 0.2}).
+        `workers`: worker processes, 1-10 (else FUNCTIONS_WORKER_PROCESS_COUNT, else 1: in this process)."""
         functions = describe(import_app(module_name))
         config = HostConfig.load(host_json, queue_overrides)
-        return cls(functions, config, host=host, port=port, max_body_bytes=max_body_bytes, read_timeout=read_timeout)
+        return cls(
+            functions, config, host=host, port=port, max_body_bytes=max_body_bytes, read_timeout=read_timeout,
+            app=module_name, workers=workers,
+        )  # fmt: skip
 
     @property
     def functions(self) -> list[FunctionInfo]:
@@ -87,6 +96,7 @@ class LocalHost:
         # Every settings error before any thread or socket: the host then stops with one sentence.
         self._check_connections()
         body_limit = self._body_limit()
+        self._invoker = self._choose_invoker()
         self._workers = [*self._queue_pollers(), *self._timer_runners()]
         try:
             app = HttpApp(self.config.route_prefix, self._of("http"), self._invoker, body_limit)
@@ -116,6 +126,23 @@ class LocalHost:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """The worker processes' ids; empty when the functions run in this process."""
+        return self._invoker.pids if isinstance(self._invoker, WorkerPool) else []
+
+    def _outputs(self) -> QueueOutputs:
+        return QueueOutputs(self._senders, self.config.queues.message_encoding)
+
+    def _choose_invoker(self) -> Invoking:
+        """In this process, as before, for one worker; else a pool of worker processes that import `app`."""
+        count = worker_count(self.workers)
+        if count == 1:
+            return Invoker(self._outputs())
+        if self.app is None:
+            raise HostConfigError("worker processes import the app by its module name: build the host with from_module")
+        return WorkerPool(self.app, count, self._outputs())
 
     def _of(self, kind: str) -> list[FunctionInfo]:
         return [f for f in self._functions if f.kind == kind]
@@ -149,7 +176,9 @@ class LocalHost:
         return int(text)
 
     def _timer_runners(self) -> list[TimerRunner]:
-        return [TimerRunner(info, Schedule(resolve(info.schedule or "")), self._invoker) for info in self._of("timer")]
+        # TimerRunner names the in-process Invoker; it uses only invoke(), which a WorkerPool has too.
+        invoker = cast(Invoker, self._invoker)
+        return [TimerRunner(info, Schedule(resolve(info.schedule or "")), invoker) for info in self._of("timer")]
 
     def _warn_unsupported(self) -> None:
         for info in self._functions:

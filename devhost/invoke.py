@@ -19,14 +19,16 @@ import os
 import threading
 import time
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 import azure.functions as func
 
 from .loader import FunctionInfo
-from .outputs import QueueOutputs, out_arguments
+from .outputs import Messages, QueueOutputs, collect, out_arguments
 
 log = logging.getLogger("devhost")
+T = TypeVar("T")
 
 
 class InvocationContext(func.Context):
@@ -62,8 +64,18 @@ class InvocationContext(func.Context):
         return None
 
 
+class Invoking(Protocol):
+    """What runs invocations for the triggers: an Invoker in this process, or worker processes (workers.py)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def invoke(self, info: FunctionInfo, reason: str, trigger_value: Any) -> Any: ...
+
+
 class Invoker:
-    def __init__(self, outputs: QueueOutputs) -> None:
+    def __init__(self, outputs: QueueOutputs | None) -> None:
         self._outputs = outputs
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -82,12 +94,28 @@ class Invoker:
         self._loop = self._thread = None
 
     def invoke(self, info: FunctionInfo, reason: str, trigger_value: Any) -> Any:
-        """Run one invocation; logs the outcome (with the traceback on failure) and re-raises."""
+        """Run one invocation and send its queue outputs; logs the outcome (with the traceback on failure)
+        and re-raises."""
+
+        def run_and_send(invocation_id: str) -> Any:
+            result, messages = self._run(info, trigger_value, invocation_id)
+            if self._outputs is None:
+                raise RuntimeError("this invoker has no queue outputs to send with: use invoke_collecting")
+            self._outputs.send(info.bindings, messages)
+            return result
+
+        return self._logged(info, reason, run_and_send)
+
+    def invoke_collecting(self, info: FunctionInfo, reason: str, trigger_value: Any) -> tuple[Any, Messages]:
+        """As invoke, but the queue outputs are handed back instead of sent (a worker process's way)."""
+        return self._logged(info, reason, lambda invocation_id: self._run(info, trigger_value, invocation_id))
+
+    def _logged(self, info: FunctionInfo, reason: str, work: Callable[[str], T]) -> T:
         invocation_id = str(uuid.uuid4())
         log.debug("Executing 'Functions.%s' (Reason='%s', Id=%s)", info.name, reason, invocation_id)
         started = time.perf_counter()
         try:
-            result = self._run(info, trigger_value, invocation_id)
+            result = work(invocation_id)
         except Exception:
             log.exception(
                 "Executed 'Functions.%s' (Failed, Reason='%s', Id=%s, Duration=%dms)",
@@ -101,14 +129,13 @@ class Invoker:
             )  # fmt: skip
         return result
 
-    def _run(self, info: FunctionInfo, trigger_value: Any, invocation_id: str) -> Any:
+    def _run(self, info: FunctionInfo, trigger_value: Any, invocation_id: str) -> tuple[Any, Messages]:
         outs = out_arguments(info.bindings)
         kwargs: dict[str, Any] = {info.arg_name: trigger_value, **outs}
         if wants_context(info.user_function, info.arg_name):
             kwargs["context"] = InvocationContext(invocation_id, info.name)
         result = self._call(info.user_function, kwargs)
-        self._outputs.deliver(info.bindings, outs, result)
-        return result
+        return result, collect(info.bindings, outs, result)
 
     def _call(self, function: Any, kwargs: dict[str, Any]) -> Any:
         if not inspect.iscoroutinefunction(function):

@@ -18,6 +18,7 @@ log = logging.getLogger("devhost")
 
 QUEUE_OUTPUT = "queue"
 RETURN = "$return"
+Messages = dict[str, list[bytes]]  # an invocation's queue output messages: binding name → bodies
 _SUPPORTED = {QUEUE_OUTPUT, "http"}  # http: the HTTP trigger's own response binding
 
 
@@ -48,14 +49,24 @@ class QueueOutputs:
         self._senders = senders
         self._encoding = encoding
 
-    def deliver(self, bindings: tuple[Any, ...], outs: dict[str, OutValue], result: Any) -> None:
+    def send(self, bindings: tuple[Any, ...], messages: Messages) -> None:
+        """Send `messages` (binding name → bodies, from `collect`) to each binding's queue."""
         for binding in queue_outputs(bindings):
-            value = result if binding.name == RETURN else outs[binding.name].get()
-            messages = _messages(value)
-            if messages:
+            bodies = messages.get(binding.name)
+            if bodies:
                 client = self._senders.get(connection_string(binding.connection), resolve(binding.queue_name))
-                for body in messages:
+                for body in bodies:
                     client.send_message(encode(body, self._encoding))
+
+
+def collect(bindings: tuple[Any, ...], outs: dict[str, OutValue], result: Any) -> Messages:
+    """What a finished invocation put in its queue outputs, as bytes per binding name: all a worker process
+    hands back to the host, which sends it (as the Functions host sends its workers' output bindings)."""
+    collected: Messages = {}
+    for binding in queue_outputs(bindings):
+        value = result if binding.name == RETURN else outs[binding.name].get()
+        collected[binding.name] = _messages(value)
+    return collected
 
 
 def queue_outputs(bindings: tuple[Any, ...]) -> list[Any]:

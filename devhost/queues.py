@@ -23,7 +23,7 @@ from azure.storage.queue import QueueMessage
 
 from .failures import StorageError
 from .hostconfig import QueueSettings
-from .invoke import Invoker
+from .invoke import Invoking
 from .loader import FunctionInfo
 from .storage import decode, ensure_queue, queue_client
 from .watch import forget, listen
@@ -42,7 +42,7 @@ class QueuePoller:
         queue: str,
         connection: str,
         settings: QueueSettings,
-        invoker: Invoker,
+        invoker: Invoking,
         lease_seconds: int,
     ) -> None:
         self.info = info

@@ -6,7 +6,8 @@ local host runs in the app's own process, so it can hear of every `QueueClient.s
 there — an output binding's, the app's own through the storage SDK (the job runner's next chunk), a
 poison move, a test's — and wakes the pollers of that queue name. Polling an idle queue then costs
 what host.json says (a look every maxPollingInterval) without the next message waiting for it.
-Messages sent from another process are still found by polling, as in Azure.
+A worker process (devhost/workers.py) reports each message the app sends there, and the host wakes
+its pollers the same way. Messages sent from any other process are found by polling, as in Azure.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def forget(queue: str, wake: Callable[[], None]) -> None:
             _listeners[queue].remove(wake)
 
 
-def _notify(queue: str) -> None:
+def notify(queue: str) -> None:
+    """Wake the pollers of `queue`: this process sent it a message, or a worker process did (devhost/workers.py)."""
     with _lock:
         wakes = list(_listeners.get(queue, ()))
     for wake in wakes:
@@ -55,7 +57,7 @@ def _install() -> None:
         @functools.wraps(original)
         def send_message(self: QueueClient, *args: Any, **kwargs: Any) -> Any:
             sent = original(self, *args, **kwargs)
-            _notify(self.queue_name)
+            notify(self.queue_name)
             return sent
 
         QueueClient.send_message = send_message  # type: ignore[method-assign]

@@ -11,7 +11,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .httperrors import JSON, error_body
-from .invoke import Invoker
+from .invoke import Invoking
 from .loader import FunctionInfo
 from .routes import CONVERTERS, has_catch_all, variants
 
@@ -80,7 +80,7 @@ class Router:
 class HttpApp:
     """A WSGI application serving the HTTP triggers of one app."""
 
-    def __init__(self, route_prefix: str, functions: Iterable[FunctionInfo], invoker: Invoker, max_body: int) -> None:
+    def __init__(self, route_prefix: str, functions: Iterable[FunctionInfo], invoker: Invoking, max_body: int) -> None:
         self._router = Router(route_prefix, functions)
         self._invoker = invoker
         self._max_body = max_body

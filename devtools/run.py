@@ -46,6 +46,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=ROOT / ".azurite", help="Azurite's data folder")
     parser.add_argument("--app", default="function_app", help="module holding the FunctionApp")
     parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes, 1-10 (default: FUNCTIONS_WORKER_PROCESS_COUNT, else 1)",
+    )
+    parser.add_argument(
         "--settings",
         type=Path,
         default=ROOT / DEFAULT_SETTINGS,
@@ -124,6 +130,8 @@ def host_environment(settings: Path, azurite: Azurite) -> dict[str, str]:
 def start_host(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "devhost", "--app", args.app, "--host", HOST, "--port", str(args.port)]
     command += ["--settings", str(args.settings), "--host-json", str(ROOT / "host.json")]
+    if args.workers is not None:
+        command += ["--workers", str(args.workers)]  # the host checks it, as it checks the setting
     # Its own session: a process group we can stop as a whole, also if the host leaves children.
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, preexec_fn=die_with_parent())
 

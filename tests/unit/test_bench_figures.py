@@ -9,11 +9,12 @@ from azure.data.tables import EdmType, EntityProperty
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench import figures
+from bench import figures, workers
 from bench.__main__ import parse
 from bench.concurrency import Row, Run, fan_out
 from bench.fill import named, odata
 from bench.measure import percentile
+from bench.workers import Cell
 
 STAT = "4242 (python -m devhost) S 1 4242 4242 0 -1 4194560 9000 0 0 0 250 50 0 0 20 0 12 0 100 0 0"
 
@@ -127,3 +128,21 @@ def test_fan_out_raises_why_a_caller_could_not_start() -> None:
 
     with pytest.raises(ConnectionError, match="no session"):
         fan_out(range(10), 3, no_client)  # type: ignore[arg-type]
+
+
+def test_a_worker_cell_sets_each_round_beside_the_one_worker_host_and_raw() -> None:
+    runs = [Run(n=100, seconds=seconds, latencies_ms=[10.0] * 100, requests=None) for seconds in (2.0, 1.0, 4.0)]
+    raws = [Run(n=100, seconds=0.5, latencies_ms=[1.0] * 100, requests=200)] * 3  # 200 changes/s
+    cell = Cell(2, 8, runs=runs, raw=raws, to_one=[1.6, 1.2, 1.4], cpu_ms=[12.0, 14.0, 13.0])
+    row = cell.as_dict()
+    assert row["changes_per_s"] == [25.0, 50.0, 100.0]  # min, median, max over the rounds
+    assert row["vs_one_worker"] == [1.2, 1.4, 1.6]
+    assert row["vs_raw"] == [0.125, 0.25, 0.5]
+    assert row["cpu_ms_per_change"] == [12.0, 13.0, 14.0]
+    assert "      8       2" in workers.table([cell])
+
+
+def test_the_workers_row_starts_from_one_worker() -> None:
+    with pytest.raises(SystemExit):
+        parse(["--workers", "2,4"])
+    assert parse(["--workers", "1,3", "--worker-callers", "4"]).workers == [1, 3]
