@@ -22,6 +22,10 @@ settings.register_profile("repeatable", derandomize=True, database=None, print_b
 settings.register_profile("explore", max_examples=1_000, print_blob=True, **UNTIMED)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
+# The hosts the tests start run the app in their own process unless a test asks for workers
+# (tests/devhost/test_workers.py): faults injected and logs captured in this process must reach the app.
+os.environ.pop("FUNCTIONS_WORKER_PROCESS_COUNT", None)
+
 
 @pytest.fixture(scope="session")
 def azurite() -> Iterator[Azurite]:
