@@ -7,7 +7,8 @@ must be inside that field's text (casefolded) instead.
 
 Each distinct (field, word) of a record has an index row in the record's own partition, written,
 changed and removed in the same transaction as the record (shared/sync/store/writes.py): RowKey
-`$q|<company>|<word>|<record's RowKey>|<field>` (the word percent-encoded, at most WORD_CHARS of it),
+`$q|<company>|<word>!<record's RowKey>|<field>` (the word percent-encoded, at most WORD_CHARS of it;
+'!' sorts before every character of an encoded word, so a word comes before the longer ones it begins),
 with the record's search fields as indexed (`SyncSearch`, the JSON list of their values). The record
 row names them the same way (`SyncSearch`), so a write that changes, empties or deletes the record
 knows which index rows to remove. The words that begin with `w` in one company are one RowKey range;
@@ -38,6 +39,7 @@ MAX_WORDS = 40  # index rows of one record: 2 × 40 (old and new) + the record, 
 WORD_CHARS = 32  # of a word, in its index row's key (a RowKey holds at most 1 KiB)
 MAX_QUERY = 200  # characters of `q`
 MAX_TERMS = 10  # words of `q`
+_END = "!"  # ends a word in an index row's key: below '%', digits and letters, which an encoded word holds
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: '_' is punctuation too
 
 Values = tuple[str | None, ...]  # a record's search fields, in the entity's order
@@ -86,7 +88,7 @@ def entries(indexed: Values) -> list[tuple[str, int]]:
 def index_key(row_key: str, word: str, field: int) -> str:
     """The RowKey of the index row of word `word` (as indexed) of field `field` of the record `row_key`."""
     company = row_key.partition(SEPARATOR)[0]  # already encoded
-    return f"{SEARCH_PREFIX}{company}{SEPARATOR}{quote(word, safe='')}{SEPARATOR}{row_key}{SEPARATOR}{field}"
+    return f"{SEARCH_PREFIX}{company}{SEPARATOR}{quote(word, safe='')}{_END}{row_key}{SEPARATOR}{field}"
 
 
 def index_keys(row_key: str, indexed: Values) -> list[str]:
@@ -95,13 +97,13 @@ def index_keys(row_key: str, indexed: Values) -> list[str]:
 
 def record_key(index_row_key: str) -> str:
     """The record's RowKey an index row names."""
-    inner = index_row_key[len(SEARCH_PREFIX) :].split(SEPARATOR, 2)[2]
+    inner = index_row_key.partition(_END)[2]
     return inner.rpartition(SEPARATOR)[0]
 
 
 def span(company: str, prefix: str) -> tuple[str, str]:
     """The RowKey range [low, high) of one company's index rows whose word begins with `prefix`
-    ('}' sorts after every character an encoded word holds, and after the separator)."""
+    ('}' sorts after every character an encoded word holds, and after the word's end)."""
     low = f"{SEARCH_PREFIX}{encode(company)}{SEPARATOR}{quote(prefix[:WORD_CHARS], safe='')}"
     return low, low + "}"
 

@@ -192,7 +192,11 @@ def test_token_round_trip_is_url_safe() -> None:
 def test_a_token_only_serves_its_own_query() -> None:
     token = listing.encode_token(QUERY, (0.0, "USMF|A"))
     assert listing.decode_token(token, Query("fs", "USMF", Terms(("pump",), ()))) == (0.0, "USMF|A")
-    for other in (Query("fs", "USMF", Terms(("valve",), ())), Query("scm", "USMF", Terms(("pump",), ())), Query("fs", None, Terms(("pump",), ()))):
+    for other in (
+        Query("fs", "USMF", Terms(("valve",), ())),
+        Query("scm", "USMF", Terms(("pump",), ())),
+        Query("fs", None, Terms(("pump",), ())),
+    ):
         with pytest.raises(BadRequestError, match="another query"):
             listing.decode_token(token, other)
 
