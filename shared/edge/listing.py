@@ -158,7 +158,7 @@ def searched(engine: Engine, query: Query, after: Position | None, limit: int) -
         ((0.0, index_key), record_key, None)
         for low, high in spans
         if resume is None or high > resume
-        for index_key, indexed in engine.store.worded(side, low, high, resume, limit + 1)
+        for index_key, indexed in engine.store.worded(side, low, high, resume, 4 * (limit + 1))
         if terms.first_key(record_key := search.record_key(index_key), indexed) == index_key
     )
 

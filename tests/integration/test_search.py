@@ -6,14 +6,12 @@ not grow with the company."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
 import pytest
-from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.data.tables import TableServiceClient, UpdateMode
 
+from bench.counting import RowsRead
 from shared import jsonio
 from shared.keys import SEARCH_PREFIX, Key
 from tests.integration.storage import policy
@@ -155,27 +153,6 @@ def test_an_unusable_q_is_422_naming_q_and_reads_nothing(assets: Api, q: str) ->
     answer = assets.get(PATH, company="USMF", q=q)
     assert answer.status_code == 422, answer.text
     assert [detail["field"] for detail in answer.json()["error"]["details"]] == ["q"]
-
-
-class RowsRead(SansIOHTTPPolicy[Any, Any]):
-    """The rows the app's reads of one table return: a query's rows, or one for a point read."""
-
-    def __init__(self, table: str) -> None:
-        self.table, self.count, self._lock = table, 0, threading.Lock()
-
-    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
-        http = request.http_request
-        path = http.url.split("?", 1)[0].rsplit("/", 1)[-1]
-        if http.method != "GET" or not path.startswith(self.table) or response.http_response.status_code != 200:
-            return
-        body = jsonio.loads(response.http_response.body())
-        with self._lock:
-            self.count += len(body["value"]) if path.startswith(f"{self.table}()") else 1
-
-    def take(self) -> int:
-        with self._lock:
-            count, self.count = self.count, 0
-        return count
 
 
 def test_what_a_search_reads_does_not_grow_with_the_company(api: Api, tables: TableServiceClient) -> None:

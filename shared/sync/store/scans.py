@@ -114,8 +114,8 @@ class Scans(TableAccess):
         self, side: Side, low: str, high: str, after: str | None, per_page: int
     ) -> Iterator[tuple[str, search.Values]]:
         """(RowKey, the search fields they carry) of the side's word index rows in the RowKey range [low,
-        high) (shared/sync/search.py; after a RowKey), in key order, `per_page` (at least 10) at a time as
-        the caller reads on."""
+        high) (shared/sync/search.py; after a RowKey), in key order, `per_page` (10 to 1000) at a time as
+        the caller reads on: a page that skips rows not matching reads on without a query per row."""
         query = "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi"
         params: dict[str, Any] = {"pk": PARTITION[side], "lo": low, "hi": high}
         if after is not None:
