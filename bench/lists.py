@@ -14,7 +14,7 @@ the app itself, so every column is what the app stores; each filled record gets 
 fields and position, the warehouses their position index rows (shared/sync/geo.py) and the assets their
 words' index rows (shared/sync/search.py), as the app writes them. Warehouses stand at random points of
 the contiguous United States (a fixed seed); the 50 km circle is around Kansas City. On demand, never
-part of the tests: about 8-10 minutes at its defaults, most of it filling (1.2 million asset rows with
+part of the tests: about 10-15 minutes at its defaults, most of it filling (1.2 million asset rows with
 their words at 100,000).
 """
 
