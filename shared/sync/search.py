@@ -18,8 +18,9 @@ that range (two words, or two fields, that begin with `w`) is listed once: at it
 that matches. Only a query made of `*` words alone reads the company's records.
 
 A record is indexed by its first MAX_WORDS distinct (field, word) pairs, so that the record, its old
-and new index rows and the rows that go with them always fit one transaction of 100; words past those
-are found by `*` only.
+and new index rows and the rows that go with them always fit one transaction of 100. A word past
+those is still checked on the whole field, but a query whose longest word begins only such words
+(the one whose range is read) does not find the record; a `*` search does.
 """
 
 from __future__ import annotations

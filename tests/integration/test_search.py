@@ -179,3 +179,28 @@ def test_what_a_search_reads_does_not_grow_with_the_company(api: Api, tables: Ta
     assert counted[1000]["rare"] == counted[4000]["rare"] <= 3  # one index row, one record
     assert counted[4000]["page"] <= counted[1000]["page"] * 1.5  # a page of 20 and what it skipped
     assert counted[4000]["star"] >= 4000 > 3 * counted[1000]["star"]  # the scan grows with the company
+
+
+def _many(first: str, count: int) -> str:
+    """`count` distinct two-letter words starting at letter `first`: 33 fill a 100-character name."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    start = letters.index(first)
+    return " ".join(letters[(start + n // 26) % 26] + letters[n % 26] for n in range(count))
+
+
+def test_records_with_the_most_words_fit_every_transaction(api: Api, tables: TableServiceClient) -> None:
+    """Assets of 33 + 9 words: each indexed by its first 40 (on a rename, its old index rows removed and
+    every new one written in one transaction); an initial sync packs them by the operations each takes."""
+    ident = "W-{}-A-B-C-D-E-F-G"  # 9 words; the last two are past the first 40
+    lines = b"".join(jsonio.dumps(asset("fs", ident.format(n), _many("a", 33))) + b"\n" for n in range(5))
+    assert imported(api, upload(api, lines, "fs", "jsonl", ASSETS))["counts"]["loaded"] == 5
+    finished(api, initial_sync(api, ASSETS, source="fs"))
+    assert len(index_rows(tables, "SCM", ident.format(0))) == 40
+    assert found(api, "aa ba", side="scm") == [ident.format(n) for n in range(5)]
+    assert found(api, "g", side="scm") == []  # "g" is past the first 40 words: no index row begins with it
+    assert len(found(api, "w g", side="scm")) == 5  # read through "w", checked on the whole field
+    assert len(found(api, "*-g", side="scm")) == 5  # ... and found by `*`
+    create(api, "fs", ASSETS, asset("fs", ident.format(0), _many("h", 33), modifiedon=_later()))
+    assert found(api, "aa") == [ident.format(n) for n in range(1, 5)]
+    assert found(api, "ha ia", side="scm") == [ident.format(0)]
+    assert len(index_rows(tables, "FS", ident.format(0))) == 40 == len(index_rows(tables, "SCM", ident.format(0)))
