@@ -35,10 +35,10 @@ import requests
 from azure.data.tables import TableClient
 
 from bench import figures, report
-from bench.counting import RowsRead
 from bench.fill import Filler
 from bench.hosted import host_without_timers, pointed_at
 from bench.measure import BenchError, expect
+from bench.searching import PAGE_Q, Searches
 from devtools.azurite import Azurite
 from functions import runtime
 from shared import jsonio
@@ -52,7 +52,6 @@ KANSAS_CITY = (39.0997, -94.5786)
 RADIUS_KM = 50
 BOX = ((25.0, 49.0), (-124.0, -67.0))  # contiguous United States, roughly
 REPEAT = 7
-PAGE_Q = "pump 7"  # "Pump 7", "Pump 70".., "Pump 700"..: a ninth of the assets
 JSON = {"content-type": "application/json"}
 SEED = 20261129
 TEMPLATES = {  # one valid FS record of each entity
@@ -81,13 +80,13 @@ class Row:
     near_ms: float
     near_items: int
     index_ms: float  # of near_ms: reading the position index rows of the circle (in process, no HTTP)
-    search_ms: float  # q = one asset's serial number (begins-with)
+    search_ms: float  # the searches: bench/searching.py
     search_items: int
-    search_rows: int  # storage rows the search read
-    raw_search_ms: float  # the same rows read raw: the word index range and the record
-    page_ms: float  # q = "pump 7": a tenth of the assets match; the first page of 100
+    search_rows: int
+    raw_search_ms: float
+    page_ms: float
     page_rows: int
-    star_ms: float  # q = "*n-<one serial's digits>": inside the serial numbers, a scan
+    star_ms: float
     star_items: int
     star_rows: int
     raw_warehouses_ms: float
@@ -138,7 +137,7 @@ class Lists:
         self.templates = {spec.slug: self._template(spec) for spec in (WAREHOUSES, ASSETS)}
         self.filled = 0
         self.random = random.Random(SEED)
-        self.rows = RowsRead(ASSETS.table)
+        self.searches = Searches(self.session, base, self.clients[ASSETS.slug], COMPANY, self._get, REPEAT)
 
     def row(self, size: int) -> Row:
         began = time.perf_counter()
@@ -148,65 +147,9 @@ class Lists:
         near = {"company": COMPANY, "near": f"{KANSAS_CITY[0]},{KANSAS_CITY[1]}", "radius_km": str(RADIUS_KM)}
         near_ms, near_items = self._get(f"fs/{WAREHOUSES.slug}", near)
         index_ms = self._index()
-        wanted = serial(size // 2)  # one asset's serial number: a rare search
-        search_ms, raw_search_ms, search_items, search_rows = self._search(wanted)
-        expect(f"assets found by {wanted}", search_items, 1)
-        page_ms, page_items, page_rows = self._counted({"q": PAGE_Q, "limit": "100"})
-        expect(f"assets found by {PAGE_Q}", page_items, 100)
-        star = "*" + wanted[1:].lower()
-        star_ms, star_items, star_rows = self._counted({"q": star})
-        expect(f"assets found by {star}", star_items, 1)
-        return Row(
-            size,
-            fill_seconds,
-            near_ms,
-            near_items,
-            index_ms,
-            search_ms,
-            search_items,
-            search_rows,
-            raw_search_ms,
-            page_ms,
-            page_rows,
-            star_ms,
-            star_items,
-            star_rows,
-            self._raw(WAREHOUSES.slug, size),
-            self._raw(ASSETS.slug, size),
-        )
-
-    def _counted(self, params: dict[str, str]) -> tuple[float, int, int]:
-        """Median ms and items of GETs of the asset list, and the storage rows one of them read."""
-        with counting(self.rows):
-            self.rows.take()
-            self.session.get(f"{self.base}/api/fs/{ASSETS.slug}", params={"company": COMPANY, **params}, timeout=300)
-            rows = self.rows.take()
-        elapsed, items = self._get(f"fs/{ASSETS.slug}", {"company": COMPANY, **params})
-        return elapsed, items, rows
-
-    def _search(self, wanted: str) -> tuple[float, float, int, int]:
-        """The one-asset search and the raw read of the rows it reads, interleaved round by round: median
-        ms of each, the items listed and the storage rows the search read."""
-        _, items, rows = self._counted({"q": wanted})
-        low, high = search.span(COMPANY, max(search.words(wanted), key=len))
-        client, times, raws = self.clients[ASSETS.slug], [], []
-        for attempt in range(REPEAT + 1):
-            began = time.perf_counter()
-            answer = self.session.get(
-                f"{self.base}/api/fs/{ASSETS.slug}", params={"company": COMPANY, "q": wanted}, timeout=300
-            )
-            middle = time.perf_counter()
-            expect(f"GET q={wanted}", answer.status_code, 200)
-            query = "PartitionKey eq 'FS' and RowKey ge @lo and RowKey lt @hi"
-            found = list(
-                client.query_entities(query, parameters={"lo": low, "hi": high}, select=["RowKey", "SyncSearch"])
-            )
-            for entity in found:
-                client.get_entity("FS", search.record_key(entity["RowKey"]))
-            if attempt:
-                times.append((middle - began) * 1000)
-                raws.append((time.perf_counter() - middle) * 1000)
-        return statistics.median(times), statistics.median(raws), items, rows
+        searched = self.searches.measure(serial(size // 2))  # one asset's serial number: a rare search
+        raw = {"raw_warehouses_ms": self._raw(WAREHOUSES.slug, size), "raw_assets_ms": self._raw(ASSETS.slug, size)}
+        return Row(size, fill_seconds, near_ms, near_items, index_ms, **searched._asdict(), **raw)
 
     def _get(self, path: str, params: dict[str, str]) -> tuple[float, int]:
         """Median milliseconds of REPEAT GETs (after one warm-up), and the number of items listed."""
@@ -339,16 +282,6 @@ def table(info: dict[str, Any], rows: list[Row]) -> str:
             f"{row.page_ms:>9.1f}{row.page_rows:>6}{row.star_ms:>10.1f}{row.star_rows:>8}{row.raw_assets_ms:>14.1f}"
         )
     return "\n".join(lines)
-
-
-@contextlib.contextmanager
-def counting(policy: RowsRead) -> Iterator[None]:
-    """The policy on the app's storage clients (made anew) for the block."""
-    runtime.add_request_policy(policy)
-    try:
-        yield
-    finally:
-        runtime.remove_request_policy(policy)
 
 
 @contextlib.contextmanager
