@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.data.tables import TableClient
 from azure.storage.queue import QueueClient
 
+from shared import jsonio
 from shared.connections import transport
 from shared.settings import Settings
 
@@ -49,6 +50,30 @@ class RequestCounter(SansIOHTTPPolicy[Any, Any]):
     def count(self) -> int:
         with self._lock:
             return self._count
+
+
+class RowsRead(SansIOHTTPPolicy[Any, Any]):
+    """The rows the reads of one table return (a query's rows; one for a point read), through
+    `functions.runtime.add_request_policy`: what a list costs storage, whatever the page it answers."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__()
+        self.table, self._count, self._lock = table, 0, threading.Lock()
+
+    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
+        http = request.http_request
+        path = http.url.split("?", 1)[0].rsplit("/", 1)[-1]
+        if http.method != "GET" or not path.startswith(self.table) or response.http_response.status_code != 200:
+            return
+        read = len(jsonio.loads(response.http_response.body())["value"]) if path.startswith(f"{self.table}()") else 1
+        with self._lock:
+            self._count += read
+
+    def take(self) -> int:
+        """The rows read since the last take."""
+        with self._lock:
+            count, self._count = self._count, 0
+        return count
 
 
 def counted_table(connection: str, table: str, counter: RequestCounter) -> TableClient:

@@ -37,6 +37,7 @@ from shared.sync.engine import Engine
 from shared.sync.errorlog import ErrorEntry, ErrorLog
 from shared.sync.geo import locator
 from shared.sync.neighbours import Neighbours
+from shared.sync.search import stamper
 from shared.sync.store import EntityStore
 
 configure_logs(os.environ)  # once, where the app starts: before any trigger can log
@@ -84,7 +85,7 @@ def engine(slug: str) -> Engine:
     spec = ENTITIES.get(slug)
     if spec is None:
         raise NotFoundError(f"unknown entity {slug!r}; known: {', '.join(ENTITIES)}")
-    store = EntityStore(table_client(spec.table), locator(spec))
+    store = EntityStore(table_client(spec.table), locator(spec), stamper(spec))
     # the other entities' stores, each read through its own engine's when first needed (engines that name
     # each other are built one at a time)
     neighbours = Neighbours(ENTITIES, lambda other: engine(other).store)

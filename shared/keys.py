@@ -95,10 +95,12 @@ def company_range(company: str) -> tuple[str, str]:
 # Rows that are not records have keys that sort before FIRST_RECORD_KEY ('%', the lowest character an
 # encoded key starts with; percent-encoding never produces '!' or '$'): a company's guard row starts
 # with GUARD_PREFIX, the index row of an operation in flight with PENDING_PREFIX, a record's position's
-# index row (shared/sync/geo.py) with GEO_PREFIX.
+# index row (shared/sync/geo.py) with GEO_PREFIX, the index rows of its words (shared/sync/search.py) with
+# SEARCH_PREFIX.
 GUARD_PREFIX = "!"
 PENDING_PREFIX = "$pending" + SEPARATOR
 GEO_PREFIX = "$geo" + SEPARATOR
+SEARCH_PREFIX = "$q" + SEPARATOR
 FIRST_RECORD_KEY = "%"
 
 

@@ -2,12 +2,14 @@
 
 A plain list pages through Table Storage in key order. A distance list (`near=lat,lon&radius_km=R`)
 reads the position index (shared/sync/geo.py): the index rows in the RowKey ranges the circle covers, each
-measured here, then only the page's records, each checked against its index row. A search (`q=`)
-needs what Table Storage cannot do — substrings — so it reads the side's rows (of the company) in key
-order, only their search fields, filters them here, and then reads the page's records whole. Their
-continuation token is our own: the position of the last row returned (its row key, and its distance
-for `near`), so a page never shifts when unrelated rows change, and bound to the query it was given
-out for.
+measured here, then only the page's records, each checked against its index row. A search (`q=`, as
+Dataverse Quick Find: shared/sync/search.py) reads the word index: the index rows of the words that
+begin with its longest word, in key order, each checked against every word of `q` on the fields it
+carries, then only the page's records, each checked again. A search of `*` words alone reads the
+side's rows (of the company) in key order, only their search fields. Their continuation token is our
+own: the position of the last row returned (its index row's key for a search, its row key for a
+`*` search, with its distance for `near`), so a page never shifts when unrelated rows change, and
+bound to the query it was given out for.
 """
 
 from __future__ import annotations
@@ -26,20 +28,21 @@ from shared import jsonio
 from shared.entities.spec import EntitySpec, Side
 from shared.errors import BadRequestError, NotFoundError
 from shared.keys import Key, company_range, decode_row_key, normalise
-from shared.sync import geo
+from shared.sync import geo, search
 from shared.sync.engine import Engine
 from shared.sync.geo import coordinates, finite, haversine_km
 from shared.sync.rows import Row
+from shared.sync.search import Terms
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-MAX_QUERY = 200  # characters of `q`
 MAX_RADIUS_KM = 20_037.5  # half the equator: every point on the sphere is within π·R ≈ 20,015 km
 DISTANCE_DECIMALS = 3  # metres
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _TOKEN_VERSION = 1
 
-Position = tuple[float, str]  # (distance, row key); distance 0.0 in lists ordered by key
+Position = tuple[float, str]  # (distance, row key or index row key); distance 0.0 in lists ordered by key
+Candidate = tuple[Position, str, geo.Point | None]  # where it stands, the record's RowKey, its indexed position
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class Query:
 
     side: Side
     company: str | None
-    text: str | None = None  # casefolded
+    terms: Terms | None = None
     near: tuple[float, float] | None = None
     radius_km: float = 0.0
 
@@ -58,7 +61,8 @@ class Query:
 
     def fingerprint(self) -> str:
         """A short digest of the query, so that a token from one query is refused by another."""
-        spelled = [self.side, self.company, self.text, self.near, self.radius_km]
+        words = [list(self.terms.begins), list(self.terms.inside)] if self.terms else None
+        spelled = [self.side, self.company, words, self.near, self.radius_km]
         return hashlib.sha256(jsonio.dumps_canonical(spelled)).hexdigest()[:16]
 
 
@@ -74,7 +78,7 @@ def list_records(engine: Engine, side: Side, params: Mapping[str, str]) -> dict[
         page, more = nearest(engine, query, after, limit)
     else:
         page, more = searched(engine, query, after, limit)
-    items = [_item(key, row, distance if query.by_distance else None) for distance, key, row in page]
+    items = [_item(key, row, at[0] if query.by_distance else None) for at, key, row in page]
     return {"items": items, "continuation": encode_token(query, position(page[-1])) if more else None}
 
 
@@ -90,7 +94,7 @@ def parse_query(spec: EntitySpec, side: Side, company: str | None, params: Mappi
     if (near is None) != (radius is None):
         raise BadRequestError("near= and radius_km= go together: near=lat,lon&radius_km=R")
     company = normalise(company) if company is not None else None
-    searched = _text(text) if text is not None else None
+    searched = search.parse(text, side) if text is not None else None
     if near is None or radius is None:
         return Query(side, company, searched)
     return Query(side, company, searched, parse_near(near), parse_radius(radius))
@@ -113,72 +117,98 @@ def parse_radius(raw: str) -> float:
     return radius
 
 
-def nearest(
-    engine: Engine, query: Query, after: Position | None, limit: int
-) -> tuple[list[tuple[float, Key, Row]], bool]:
+def nearest(engine: Engine, query: Query, after: Position | None, limit: int) -> tuple[list[Listed], bool]:
     """The `limit` records nearest the query's point after `after`, within its radius, and whether more
     follow: found by the position index, each record then read and kept only if it still stands where
     its index row says (a record changed outside the sync since is left out until it is written again)."""
     assert query.near is not None
-    spec, side, text = engine.spec, query.side, query.text
+    spec, side, terms = engine.spec, query.side, query.terms
     within = geo.ranges(query.near, query.radius_km)
     prefix = company_range(query.company)[0] if query.company is not None else ""
     candidates = sorted(
-        (distance, row_key, point)
+        ((distance, row_key), row_key, point)
         for row_key, point in engine.store.located(side, within)
         if row_key.startswith(prefix) and (distance := haversine_km(query.near, point)) <= query.radius_km
     )  # a record may have a stale index row beside its own (an import that moved it): kept only where it stands
-    fields = _search_fields(spec, side)
 
-    def keep(row: Row, point: geo.Point | None) -> bool:
-        stands = coordinates(spec, side, row.record) == point
-        return stands and (text is None or _contains(row.record, fields, text))
+    def keep(row: Row, candidate: Candidate) -> bool:
+        stands = coordinates(spec, side, row.record) == candidate[2]
+        return stands and (terms is None or terms.matches(search.values(spec, side, row.record)))
 
-    later = (candidate for candidate in candidates if after is None or candidate[:2] > after)
+    later = (candidate for candidate in candidates if after is None or candidate[0] > after)
     return _read_page(engine, side, later, limit, keep)
 
 
-def searched(
-    engine: Engine, query: Query, after: Position | None, limit: int
-) -> tuple[list[tuple[float, Key, Row]], bool]:
-    """The first `limit` records in key order after `after` whose search fields hold the query's text, and
-    whether more follow: the partition is read in key order for the search fields alone (resuming in
-    storage after the last row key returned), and only the page's records are read whole, each checked
-    again (it may have changed between the two reads)."""
-    assert query.text is not None
-    text, fields = query.text, _search_fields(engine.spec, query.side)
+def searched(engine: Engine, query: Query, after: Position | None, limit: int) -> tuple[list[Listed], bool]:
+    """The first `limit` records whose search fields match the query, after `after`, and whether more
+    follow: by the word index, in the order of its rows (the word that begins with the query's longest
+    word, then the record's key), each record listed at its first index row that matches; then only
+    the page's records are read whole, each checked again (it may have changed between the two reads;
+    one whose row names other fields than its index row carries was changed outside the sync, and is
+    left out until it is written again)."""
+    terms, spec, side = query.terms, engine.spec, query.side
+    assert terms is not None
+    lead = terms.lead
+    if lead is None:
+        return _scanned(engine, query, terms, after, limit)
+    companies = [query.company] if query.company is not None else engine.settings.companies
+    spans = sorted(search.span(company, lead) for company in companies)
     resume = after[1] if after is not None else None
     hits = (
-        (0.0, row_key, None)
-        for row_key, columns in engine.store.columns(query.side, query.company, fields, after=resume)
-        if _contains(columns, fields, text)
+        ((0.0, index_key), record_key, None)
+        for low, high in spans
+        if resume is None or high > resume
+        for index_key, indexed in engine.store.worded(side, low, high, resume, 4 * (limit + 1))
+        if terms.first_key(record_key := search.record_key(index_key), indexed) == index_key
     )
-    return _read_page(engine, query.side, hits, limit, lambda row, _: _contains(row.record, fields, text))
+
+    def keep(row: Row, candidate: Candidate) -> bool:
+        return terms.first_key(candidate[1], search.values(spec, side, row.record)) == candidate[0][1]
+
+    return _read_page(engine, side, hits, limit, keep)
+
+
+def _scanned(
+    engine: Engine, query: Query, terms: Terms, after: Position | None, limit: int
+) -> tuple[list[Listed], bool]:
+    """A search of `*` words alone: the partition (of the company) read in key order for the search
+    fields alone, resuming in storage after the last row key returned."""
+    spec, side = engine.spec, query.side
+    fields = tuple(name for pair in spec.search if (name := pair.name(side)))
+    resume = after[1] if after is not None else None
+    hits = (
+        ((0.0, row_key), row_key, None)
+        for row_key, columns in engine.store.columns(side, query.company, fields, after=resume)
+        if terms.matches(search.values(spec, side, columns))
+    )
+    return _read_page(engine, side, hits, limit, lambda row, _: terms.matches(search.values(spec, side, row.record)))
+
+
+Listed = tuple[Position, Key, Row]
 
 
 def _read_page(
     engine: Engine,
     side: Side,
-    candidates: Iterator[tuple[float, str, geo.Point | None]],
+    candidates: Iterator[Candidate],
     limit: int,
-    keep: Callable[[Row, geo.Point | None], bool],
-) -> tuple[list[tuple[float, Key, Row]], bool]:
-    """The first `limit` candidates (distance, RowKey, position as indexed), in order, whose records are
-    there and `keep` keeps, and whether more follow: read whole, a page's worth at a time, in parallel."""
-    found: list[tuple[float, Key, Row]] = []
+    keep: Callable[[Row, Candidate], bool],
+) -> tuple[list[Listed], bool]:
+    """The first `limit` candidates, in order, whose records are there and `keep` keeps, and whether more
+    follow: read whole, a page's worth at a time, in parallel."""
+    found: list[Listed] = []
     while len(found) <= limit and (chunk := list(islice(candidates, limit + 1 - len(found)))):
         rows = engine.store.read_many(side, [decode_row_key(row_key) for _, row_key, _ in chunk])
-        for distance, row_key, point in chunk:
-            row = rows[row_key]
-            if row is not None and not row.deleted and keep(row, point):
-                found.append((distance, decode_row_key(row_key), row))
+        for candidate in chunk:
+            row = rows[candidate[1]]
+            if row is not None and not row.deleted and keep(row, candidate):
+                found.append((candidate[0], decode_row_key(candidate[1]), row))
     return found[:limit], len(found) > limit
 
 
-def position(item: tuple[float, Key, Row]) -> Position:
+def position(item: Listed) -> Position:
     """Where a listed row stands in (distance, row key) order: what a continuation token resumes after."""
-    distance, key, _ = item
-    return distance, key.row_key
+    return item[0]
 
 
 def encode_token(query: Query, position: Position) -> str:
@@ -210,26 +240,11 @@ def _token_payload(token: str) -> Any:
         return None
 
 
-def _search_fields(spec: EntitySpec, side: Side) -> tuple[str, ...]:
-    return tuple(name for pair in spec.search if (name := pair.name(side)))
-
-
-def _contains(record: Mapping[str, Any], fields: tuple[str, ...], text: str) -> bool:
-    return any(text in str(value).casefold() for name in fields if (value := record.get(name)) is not None)
-
-
 def _item(key: Key, row: Row, distance: float | None = None) -> dict[str, Any]:
     item = {"key": key.as_dict(), **row.as_dict(), "origin": row.meta.created_by}
     if distance is not None:
         item["distance_km"] = round(distance, DISTANCE_DECIMALS)
     return item
-
-
-def _text(raw: str) -> str:
-    text = raw.strip()
-    if len(text) > MAX_QUERY:
-        raise BadRequestError(f"q is longer than {MAX_QUERY} characters")
-    return text.casefold()
 
 
 def _company(engine: Engine, company: str | None) -> str | None:

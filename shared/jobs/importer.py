@@ -5,8 +5,8 @@ Each record is checked against its side's field and record rules and the key rul
 company, characters a key may hold); a key the file spells more than once is refused on every line
 that spells it (which of them is right is the file's author's call). A refused record is reported by
 its line with every reason. The others are only ever created, never written over: rows go in
-transactions of creates (100 rows, 50 where records have positions, each with its position's index
-row), and a transaction whose create meets a row the side holds — a record, or a delete's tombstone,
+transactions of creates (at most 100 operations: a row, its position's index row and its words'
+index rows), and a transaction whose create meets a row the side holds — a record, or a delete's tombstone,
 also one a sync write made after the file was read — fails whole and is sent again without that row,
 which is counted `exists`. So nothing the side holds is ever replaced.
 
@@ -30,7 +30,7 @@ from shared.errors import Failure, RejectedError, TransientError
 from shared.jobs import exports
 from shared.keys import Key
 from shared.settings import Settings
-from shared.sync import geo
+from shared.sync import geo, search
 from shared.sync.identity import change_key
 from shared.sync.store import MAX_BATCH, PARTITION, in_parallel
 from shared.sync.store.entities import columns_of
@@ -82,17 +82,16 @@ def load(
     records = list(records)
     twice = exports.repeated(spec, side, records) if twice is None else twice
     report = ImportReport()
-    per_transaction = MAX_BATCH // 2 if spec.geo else MAX_BATCH
     batch: list[_Row] = []
     for line, raw in records:
         checked = _check(spec, settings, side, line, raw, twice, job)
         if isinstance(checked, Refusal):
             report.refused.append(checked)
             continue
-        batch.append(checked)
-        if len(batch) == per_transaction:
+        if sum(len(row.operations) for row in batch) + len(checked.operations) > MAX_BATCH:
             _count(report, _create(client, side, batch, job))
             batch = []
+        batch.append(checked)
     if batch:
         _count(report, _create(client, side, batch, job))
     return report
@@ -133,7 +132,7 @@ def _check(
     entity = {"PartitionKey": PARTITION[side], "RowKey": key.row_key, **columns_of(dump(checked.model))}
     if job is not None:
         entity[MARK] = job
-    return _Row(key, [("create", entity), *_position(spec, side, entity)])
+    return _Row(key, [("create", entity), *_position(spec, side, entity), *_words(spec, side, entity)])
 
 
 def _position(spec: EntitySpec, side: Side, entity: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -145,6 +144,20 @@ def _position(spec: EntitySpec, side: Side, entity: dict[str, Any]) -> list[tupl
         return []
     entity["SyncGeo"] = geo.stamp(point)
     return [("upsert", geo.index_row(PARTITION[side], entity["RowKey"], point), {"mode": UpdateMode.REPLACE})]
+
+
+def _words(spec: EntitySpec, side: Side, entity: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The index rows of the record's words (shared/sync/search.py), named by its row as the sync's own
+    writes name them; written over whatever holds their keys, as the position's index row is."""
+    stamped = search.stamp(search.values(spec, side, entity))
+    if stamped is None:
+        return []
+    entity["SyncSearch"] = stamped
+    rows = (
+        search.index_row(PARTITION[side], key, stamped)
+        for key in search.index_keys(entity["RowKey"], search.unstamp(stamped))
+    )
+    return [("upsert", row, {"mode": UpdateMode.REPLACE}) for row in rows]
 
 
 def _spelled_twice(id_field: str, side: Side, line: int, lines: list[int]) -> Failure:

@@ -1,10 +1,10 @@
 """Writing an initial-sync chunk's decisions: the lead's rows with their intents, then the follower's.
 
-FS rows (the lead) go in transactions of at most 49 rows (24 where records have positions, whose
-index rows go along), each with its intent (SCM's new record and SCM's ETag as read) and the
-intent's index row; a company whose rows a rule that reads other records may be about commits its
+FS rows (the lead) go in transactions of at most 99 operations (49 rows; fewer where records have
+positions or words, whose index rows go along), each with its intent (SCM's new record and SCM's ETag
+as read) and the intent's index row; a company whose rows a rule that reads other records may be about commits its
 transactions one after the other, each with its guard row, chaining the guard's ETag. Other
-transactions, and then the SCM rows' transactions of 100 (33), run four at a time. Every row is
+transactions, and then the SCM rows' transactions of 100 operations, run four at a time. Every row is
 ETag-conditional on what the chunk read; whatever reached the lead is written to the follower even
 when a later lead transaction failed, so nothing is left for recovery that need not be; then the
 leads' intents are cleared, fifty to a transaction.
@@ -16,28 +16,25 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
+from typing import TypeVar
 
+from shared.entities.spec import Side
 from shared.jobs.coupling import WRITES, Decision
 from shared.keys import normalise
 from shared.storage import WriteConflictError
 from shared.sync.engine import Engine
 from shared.sync.journal import FOLLOWER, LEAD, Pair
 from shared.sync.rows import Guard, Intent, Row, SyncMeta
-from shared.sync.store import Write
+from shared.sync.store import MAX_BATCH, Write
 
-# Rows per transaction (at most 100 operations): a lead row goes with its intent's index row and one
-# operation is left for the guard; where records have positions, each may also move its position's
-# index row (two operations: the old one removed, the new one written).
-LEAD_BATCH, LEAD_BATCH_GEO = 49, 24
-FOLLOWER_BATCH, FOLLOWER_BATCH_GEO = 100, 33
+T = TypeVar("T")
+
+LEAD_BUDGET = MAX_BATCH - 1  # operations of a lead transaction: one is left for the guard
 
 
 class ChunkWriter:
     def __init__(self, engine: Engine, meta: Callable[[Decision, Pair], SyncMeta]) -> None:
         self.engine, self.store, self._meta = engine, engine.store, meta
-        located = engine.spec.geo is not None
-        self.lead_batch = LEAD_BATCH_GEO if located else LEAD_BATCH
-        self.follower_batch = FOLLOWER_BATCH_GEO if located else FOLLOWER_BATCH
 
     def write(self, decisions: list[Decision], stored: dict[str, Pair], guards: dict[str, Guard]) -> None:
         """Lead transactions (a company under its guard commits its batches in a row, chaining the
@@ -47,66 +44,71 @@ class ChunkWriter:
         by_company: dict[str, list[Decision]] = defaultdict(list)
         for decision in writes:
             by_company[normalise(decision.key.company)].append(decision)
-        chains: list[tuple[Guard | None, list[list[Decision]]]] = []
+        chains: list[tuple[Guard | None, list[list[tuple[Decision, Write]]]]] = []
         for company, group in by_company.items():
-            size = self.lead_batch
-            batches = [group[start : start + size] for start in range(0, len(group), size)]
+            planned = [(decision, self._lead(decision, stored, metas)) for decision in group]
+            batches = self._packed(LEAD, planned, LEAD_BUDGET)
             guard = guards.get(company)
             chains += [(guard, batches)] if guard is not None else [(None, [batch]) for batch in batches]
         leads: list[tuple[Decision, Row]] = []  # as written
 
-        def chain(guard: Guard | None, batches: list[list[Decision]]) -> None:
+        def chain(guard: Guard | None, batches: list[list[tuple[Decision, Write]]]) -> None:
             for batch in batches:
-                written, guard_etag = self._write_leads(batch, stored, metas, guard)
-                leads.extend(zip(batch, written, strict=True))  # list.extend is atomic under the GIL
+                written, guard_etags = self.store.write_many(LEAD, [w for _, w in batch], [guard] if guard else [])
+                leads.extend(zip([d for d, _ in batch], written, strict=True))  # list.extend is atomic under the GIL
                 if guard is not None:
-                    guard = Guard(guard.company, guard_etag)
+                    guard = Guard(guard.company, guard_etags[0])
 
         try:
             _in_parallel([lambda g=guard, b=batches: chain(g, b) for guard, batches in chains])  # type: ignore[misc]
         finally:  # what reached the lead must reach the follower
-            size = self.follower_batch
-            followers = [leads[start : start + size] for start in range(0, len(leads), size)]
-            _in_parallel([lambda b=batch: self._write_followers(b, stored, metas) for batch in followers])  # type: ignore[misc]
+            planned_followers = [((d, lead), self._follower(d, stored, metas)) for d, lead in leads]
+            followers = self._packed(FOLLOWER, planned_followers, MAX_BATCH)
+            _in_parallel([lambda b=batch: self._write_followers(b) for batch in followers])  # type: ignore[misc]
 
-    def _write_leads(
-        self, batch: list[Decision], stored: dict[str, Pair], metas: dict[str, SyncMeta], guard: Guard | None
-    ) -> tuple[list[Row], str | None]:
-        """The batch's lead rows as written, and the guard row's new ETag (None without a guard)."""
-        writes: list[Write] = []
-        for decision in batch:
-            assert decision.records is not None
-            pair = stored[decision.key.row_key]
-            lead, follower = pair[LEAD], pair[FOLLOWER]
-            intent = Intent(
-                follower.etag if follower else None, decision.records[FOLLOWER], bool(follower and follower.deleted)
-            )
-            meta = metas[decision.key.row_key]
-            etag, located = (lead.etag, lead.geo) if lead else (None, None)
-            writes.append(Write(decision.key, decision.records[LEAD], meta, etag, intent, located))
-        rows, guard_etags = self.store.write_many(LEAD, writes, [guard] if guard else [])
-        return rows, (guard_etags[0] if guard else None)
+    def _packed(self, side: Side, planned: list[tuple[T, Write]], budget: int) -> list[list[tuple[T, Write]]]:
+        """The writes in order, in transactions of at most `budget` operations each (a row with its intent's,
+        position's and words' index rows: shared/sync/store/writes.py)."""
+        batches: list[list[tuple[T, Write]]] = []
+        used = budget
+        for item in planned:
+            cost = self.store.cost(side, item[1])
+            if used + cost > budget:
+                batches.append([])
+                used = 0
+            batches[-1].append(item)
+            used += cost
+        return batches
 
-    def _write_followers(
-        self, batch: list[tuple[Decision, Row]], stored: dict[str, Pair], metas: dict[str, SyncMeta]
-    ) -> None:
+    def _lead(self, decision: Decision, stored: dict[str, Pair], metas: dict[str, SyncMeta]) -> Write:
+        """The lead row of a decision, with its intent (the follower's new record and ETag as read)."""
+        assert decision.records is not None
+        lead, follower = stored[decision.key.row_key][LEAD], stored[decision.key.row_key][FOLLOWER]
+        intent = Intent(
+            follower.etag if follower else None, decision.records[FOLLOWER], bool(follower and follower.deleted)
+        )
+        meta = metas[decision.key.row_key]
+        etag, located, searched = (lead.etag, lead.geo, lead.search) if lead else (None, None, None)
+        return Write(decision.key, decision.records[LEAD], meta, etag, intent, located, searched)
+
+    def _follower(self, decision: Decision, stored: dict[str, Pair], metas: dict[str, SyncMeta]) -> Write:
+        assert decision.records is not None
+        follower = stored[decision.key.row_key][FOLLOWER]
+        meta = metas[decision.key.row_key]
+        etag, located, searched = (follower.etag, follower.geo, follower.search) if follower else (None, None, None)
+        return Write(decision.key, decision.records[FOLLOWER], meta, etag, None, located, searched)
+
+    def _write_followers(self, batch: list[tuple[tuple[Decision, Row], Write]]) -> None:
         """The followers' rows; then the leads' intents are cleared (shared/sync/confirmations.py), as the live
         path's writer does, so that recovery has nothing to confirm."""
-        writes: list[Write] = []
-        for decision, _ in batch:
-            assert decision.records is not None
-            follower = stored[decision.key.row_key][FOLLOWER]
-            meta = metas[decision.key.row_key]
-            etag, located = (follower.etag, follower.geo) if follower else (None, None)
-            writes.append(Write(decision.key, decision.records[FOLLOWER], meta, etag, None, located))
         try:
-            self.store.write_many(FOLLOWER, writes)
+            self.store.write_many(FOLLOWER, [write for _, write in batch])
         except WriteConflictError:  # a live writer finished some of these for us: settle them one by one
-            for decision, _ in batch:
+            for (decision, _), _ in batch:
                 with suppress(WriteConflictError):  # a newer live write is under way: it settles the key
                     self.engine.journal.settle(decision.key)
             return
-        self.engine.journal.confirmations.send([(decision.key, lead) for decision, lead in batch])
+        self.engine.journal.confirmations.send([(decision.key, lead) for (decision, lead), _ in batch])
 
 
 WRITERS = 4  # transactions in flight at once: Azurite and the SDK's encoding overlap

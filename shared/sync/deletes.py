@@ -105,9 +105,19 @@ class Deletes:
             operation_id=attempt.operation_id,
         )
         intent = Intent(follower.etag if follower else None, record=None, over_tombstone=is_tombstone(follower))
-        etag, indexed, located = as_read(lead)
+        etag, indexed, located, searched = as_read(lead)
         return self.store.write(
-            LEAD, key, {}, meta, etag, intent=intent, deleted=True, guard=guard, indexed=indexed, located=located
+            LEAD,
+            key,
+            {},
+            meta,
+            etag,
+            intent=intent,
+            deleted=True,
+            guard=guard,
+            indexed=indexed,
+            located=located,
+            searched=searched,
         )
 
     def _check_unreferenced(self, key: Key) -> None:

@@ -233,9 +233,18 @@ class Engine:
         written: Pair = dict(stored)
         with self._guards.held(key.company, self._guard_needed(records, live_pair)) as guard:
             self._check_context(key, records, live_pair)  # after the cheap decisions: these rules may read
-            etag, indexed, located = as_read(lead)
+            etag, indexed, located, searched = as_read(lead)
             new_lead = self.store.write(
-                LEAD, key, records[LEAD], meta, etag, intent=intent, guard=guard, indexed=indexed, located=located
+                LEAD,
+                key,
+                records[LEAD],
+                meta,
+                etag,
+                intent=intent,
+                guard=guard,
+                indexed=indexed,
+                located=located,
+                searched=searched,
             )
         attempt.status = status
         written[LEAD] = new_lead

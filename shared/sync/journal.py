@@ -108,10 +108,17 @@ class Journal:
         intent = lead.intent
         assert intent is not None, "only an operation with an intent writes the follower"
         record, deleted = ({}, True) if intent.record is None else (intent.record, False)
-        located = follower.geo if follower else None
+        located, searched = (follower.geo, follower.search) if follower else (None, None)
         try:
             return self.store.write(
-                FOLLOWER, key, record, lead.meta, intent.follower_etag, deleted=deleted, located=located
+                FOLLOWER,
+                key,
+                record,
+                lead.meta,
+                intent.follower_etag,
+                deleted=deleted,
+                located=located,
+                searched=searched,
             )
         except WriteConflictError:
             if not intent.over_tombstone or self.store.read(FOLLOWER, key) is not None:
@@ -139,6 +146,7 @@ class Journal:
             intent=intent,
             indexed=tombstone.indexed and intent is None,  # the index row goes, or is written anew with the intent
             located=tombstone.geo,
+            searched=tombstone.search,
         )
         if intent is not None:
             self.complete(key, restored, follower)
@@ -147,7 +155,15 @@ class Journal:
         """Drop the lead row's intent and its index row (its operation is done, or given up), if the row is
         still as read."""
         self.store.write(
-            LEAD, key, lead.record, lead.meta, lead.etag, deleted=lead.deleted, indexed=lead.indexed, located=lead.geo
+            LEAD,
+            key,
+            lead.record,
+            lead.meta,
+            lead.etag,
+            deleted=lead.deleted,
+            indexed=lead.indexed,
+            located=lead.geo,
+            searched=lead.search,
         )
 
 

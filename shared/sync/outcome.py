@@ -62,11 +62,12 @@ def live(stored: Pair) -> Pair:
     return {side: row.live if row else None for side, row in stored.items()}
 
 
-def as_read(lead: Row | None) -> tuple[str | None, bool, str | None]:
+def as_read(lead: Row | None) -> tuple[str | None, bool, str | None, str | None]:
     """What a write of the lead row must know of it as read: its ETag (None: create), whether an index
     row goes with its intent (store.write then removes it, unless the write brings an intent of its own),
-    and the position its index row is at (store.write moves or removes it)."""
-    return (lead.etag, lead.indexed, lead.geo) if lead else (None, False, None)
+    the position its index row is at and the search fields its words' index rows hold (store.write
+    moves or removes them)."""
+    return (lead.etag, lead.indexed, lead.geo, lead.search) if lead else (None, False, None, None)
 
 
 def is_tombstone(row: Row | None) -> bool:

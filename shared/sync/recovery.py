@@ -49,8 +49,9 @@ class Report:
     had changed outside the sync; the newer write was kept · busy: another writer got there first ·
     young: left to the writer still in flight (younger than the grace period) · purged: tombstones
     past their retention, removed · located: records given the position index row they lacked ·
-    unlocated: position index rows that named no record where it stands, removed (both: full passes
-    only). `error`: the pass failed for this entity (storage), what it said.
+    unlocated: position index rows that named no record where it stands, removed · indexed: records
+    given the index rows of their words (shared/sync/search.py) they lacked, e.g. written before those
+    existed (all three: full passes only). `error`: the pass failed for this entity (storage), what it said.
     """
 
     entity: str
@@ -62,7 +63,18 @@ class Report:
         return {"entity": self.entity, **counts, **({"error": self.error} if self.error else {})}
 
 
-_OUTCOMES = ("completed", "deleted", "confirmed", "abandoned", "busy", "young", "purged", "located", "unlocated")
+_OUTCOMES = (
+    "completed",
+    "deleted",
+    "confirmed",
+    "abandoned",
+    "busy",
+    "young",
+    "purged",
+    "located",
+    "unlocated",
+    "indexed",
+)
 _DONE = ("completed", "deleted", "confirmed")  # the operation has reached the follower: its intent goes
 
 
@@ -148,18 +160,20 @@ def _relocate(engine: Engine, report: Report) -> None:
     whose index row is missing or names another position its own, then remove the index rows that
     name no record where it stands. The index is read before the records: a record moved after that
     read is seen moved, and its old index row's delete is conditional on the ETag read, so a row
-    written again meanwhile (a record put back there) stays."""
+    written again meanwhile (a record put back there) stays. A record whose row names other search
+    fields than it has (none: written before the word index) is written again with its words' index
+    rows (shared/sync/search.py)."""
     for side in (LEAD, FOLLOWER):
         held = engine.store.positions_held(side)
         needed: set[str] = set()
         for found in engine.store.locations(side, held):
             if found.needed is not None:
                 needed.add(found.needed)
-            if not found.amiss:
+            if not (found.amiss or found.unsearched):
                 continue
             try:
                 removed = engine.store.relocate(side, found.key, found.row, held)
-                report.counts["located"] += 1
+                report.counts["located" if found.amiss else "indexed"] += 1
                 held.pop(removed or "", None)
             except WriteConflictError:
                 report.counts["busy"] += 1  # written meanwhile: that write indexed it

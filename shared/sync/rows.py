@@ -129,6 +129,9 @@ class Row:
     deleted: bool = False  # a tombstone: the record was deleted at meta.source_time (kept for a while)
     written_at: dt.datetime | None = None  # when storage last wrote the row (its Timestamp)
     geo: str | None = None  # the position its index row stands at (`SyncGeo`, shared/sync/geo.py), if it has one
+    search: str | None = (
+        None  # its search fields as its words' index rows hold them (`SyncSearch`, shared/sync/search.py)
+    )
 
     @classmethod
     def from_entity(cls, entity: Any) -> Row:
@@ -141,6 +144,7 @@ class Row:
             deleted=bool(entity.get("SyncDeleted")),
             written_at=written_at(entity),
             geo=entity.get("SyncGeo") or None,
+            search=entity.get("SyncSearch") or None,
         )
 
     @property

@@ -57,6 +57,7 @@ class RecoveryReport(_Answer):
     purged: int
     located: int
     unlocated: int
+    indexed: int
     error: str | None = None
 
 

@@ -3,8 +3,10 @@
 A row holds the record in its own system's schema plus the sync metadata (columns `Sync*`; see
 rows.py). The lead partition also holds one guard row per company and the index rows of operations in
 flight (docs/sync-protocol.md); a table of records with positions, their position index rows
-(shared/sync/geo.py). Every Azure error leaves here as one of two things: `WriteConflictError` (someone else
-wrote first: re-read and decide again) or `TransientError` (storage failed: the caller may retry).
+(shared/sync/geo.py); a table of records with search fields, their words' index rows
+(shared/sync/search.py). Every Azure error leaves here as one of two things: `WriteConflictError`
+(someone else wrote first: re-read and decide again) or `TransientError` (storage failed: the caller
+may retry).
 
 The store is one class made of four, each a file: access.py (the client, point reads, how errors
 leave), writes.py (conditional writes with what goes in their transaction), scans.py (queries),

@@ -27,7 +27,7 @@ from shared.keys import (
     normalise,
 )
 from shared.storage import Table, row_absent
-from shared.sync import geo
+from shared.sync import geo, search
 from shared.sync.rows import Guard, Row
 from shared.sync.store.entities import PARTITION
 
@@ -56,9 +56,12 @@ def calling_thread() -> str:
 class TableAccess:
     """One entity table's client, the calls made through it, and the point reads."""
 
-    def __init__(self, client: TableClient, locate: geo.Locate | None = None) -> None:
+    def __init__(
+        self, client: TableClient, locate: geo.Locate | None = None, stamp: search.Stamp | None = None
+    ) -> None:
         self._storage = Table(client)
         self._locate = locate  # where a record stands, for its index row (shared/sync/geo.py); None: no positions
+        self._stamp = stamp  # a record's search fields, for its words' index rows (shared/sync/search.py)
         self.table = client.table_name
 
     def client(self) -> TableClient:

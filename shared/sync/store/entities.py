@@ -23,7 +23,7 @@ from shared.keys import (
     normalise,
     pending_row_key,
 )
-from shared.sync import geo
+from shared.sync import geo, search
 from shared.sync.rows import Guard, Intent, Row, SyncMeta
 
 PARTITION: dict[Side, str] = {"fs": "FS", "scm": "SCM"}
@@ -49,6 +49,7 @@ class Write(NamedTuple):
     etag: str | None  # as read; None: create
     intent: Intent | None
     located: str | None = None  # the position the row as read names (Row.geo)
+    searched: str | None = None  # the search fields the row as read names as indexed (Row.search)
 
 
 def row_entity(
@@ -59,9 +60,10 @@ def row_entity(
     intent: Intent | None,
     deleted: bool = False,
     position: str | None = None,
+    searched: str | None = None,
 ) -> dict[str, Any]:
     """The stored row: the record's columns, the sync metadata, the intent, the tombstone flag, the
-    position its index row is at."""
+    position its index row is at, the search fields its words' index rows carry."""
     return {
         "PartitionKey": PARTITION[side],
         "RowKey": key.row_key,
@@ -70,6 +72,7 @@ def row_entity(
         **(intent.columns() if intent else {}),
         **({"SyncDeleted": True} if deleted else {}),
         **({"SyncGeo": position} if position else {}),
+        **({"SyncSearch": searched} if searched else {}),
     }
 
 
@@ -110,6 +113,23 @@ def geo_change(side: Side, key: Key, located: str | None, position: str | None) 
         operations.append(("delete", {"PartitionKey": PARTITION[side], "RowKey": geo.index_key(old, key.row_key)}))
     if new is not None:
         operations.append(("upsert", geo.index_row(PARTITION[side], key.row_key, new), {"mode": UpdateMode.REPLACE}))
+    return operations
+
+
+def search_change(side: Side, key: Key, searched: str | None, stamped: str | None) -> list[tuple[Any, ...]]:
+    """The transaction operations that keep a record's words' index rows with it (shared/sync/search.py):
+    when its search fields changed, the rows of words it no longer has removed, and every row of its
+    words written anew (each carries the fields)."""
+    if searched == stamped:
+        return []
+    new = search.index_keys(key.row_key, search.unstamp(stamped))
+    gone = set(search.index_keys(key.row_key, search.unstamp(searched))) - set(new)
+    operations: list[tuple[Any, ...]] = [
+        ("delete", {"PartitionKey": PARTITION[side], "RowKey": row_key}) for row_key in sorted(gone)
+    ]
+    if stamped is not None:
+        rows = (search.index_row(PARTITION[side], row_key, stamped) for row_key in new)
+        operations += [("upsert", row, {"mode": UpdateMode.REPLACE}) for row in rows]
     return operations
 
 

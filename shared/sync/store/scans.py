@@ -15,7 +15,7 @@ from shared.keys import (
     Key,
     normalise,
 )
-from shared.sync import geo
+from shared.sync import geo, search
 from shared.sync.rows import Row
 from shared.sync.store.access import TableAccess, in_parallel
 from shared.sync.store.entities import PARTITION, decode_token, encode_token, key_of, live, side_filter
@@ -118,6 +118,24 @@ class Scans(TableAccess):
         first, *rest = spans or [geo.everything()]
         others = [in_parallel(read, span) for span in rest]
         return read(first) + [entry for future in others for entry in future.result()]
+
+    def worded(
+        self, side: Side, low: str, high: str, after: str | None, per_page: int
+    ) -> Iterator[tuple[str, search.Values]]:
+        """(RowKey, the search fields they carry) of the side's word index rows in the RowKey range [low,
+        high) (shared/sync/search.py; after a RowKey), in key order, `per_page` (10 to 1000) at a time as
+        the caller reads on: a page that skips rows not matching reads on without a query per row."""
+        query = "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi"
+        params: dict[str, Any] = {"pk": PARTITION[side], "lo": low, "hi": high}
+        if after is not None:
+            query += " and RowKey gt @after"
+            params["after"] = after
+        size = min(max(per_page, 10), 1000)
+        found = self._query(
+            f"read {self.table} words", query, params, select=["RowKey", "SyncSearch"], results_per_page=size
+        )
+        for entity in found:
+            yield entity["RowKey"], search.unstamp(entity.get("SyncSearch"))
 
     def tombstones(self, side: Side, written_before: dt.datetime) -> Iterator[tuple[Key, Row]]:
         """The side's tombstones last written before a time (the ones whose retention is over)."""

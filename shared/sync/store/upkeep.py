@@ -1,5 +1,5 @@
 """What recovery reads and mends: operations in flight by their index rows, rows that lack an index row,
-the position index against the records."""
+the position index against the records, records whose words have no index rows of their own."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class Location(NamedTuple):
     row: Row
     needed: str | None  # the RowKey of the index row its position needs; None: it has no position
     amiss: bool  # its row names another position, or the index lacks that row
+    unsearched: bool = False  # its row names other search fields than it has (its words' index rows are not its own)
 
 
 class Upkeep(Writes, Scans):
@@ -74,23 +75,32 @@ class Upkeep(Writes, Scans):
         needs, and whether that is amiss: its row names another position (written by a version from
         before position index rows, or changed in storage outside the sync), or the index (`held`, read
         before the scan) lacks the row."""
-        if self._locate is None:
+        if self._locate is None and self._stamp is None:
             return
         for key, row in self.scan(side, None):
             position = self.position(side, row.record, row.deleted)
             point = geo.unstamp(position)
             needed = None if point is None else geo.index_key(point, key.row_key)
             amiss = row.geo != position or (needed is not None and needed not in held)
-            yield Location(key, row, needed, amiss)
+            yield Location(key, row, needed, amiss, row.search != self.searchable(side, row.record, row.deleted))
 
     def relocate(self, side: Side, key: Key, row: Row, held: Mapping[str, str]) -> str | None:
-        """Write the row again as it is (if unchanged since read), with its position's index row; the one
-        its row names goes in the same transaction, if the index held it: that one's RowKey, if removed."""
+        """Write the row again as it is (if unchanged since read), with its position's index row and its
+        words' index rows; the position's index row its row names goes in the same transaction, if the
+        index held it: that one's RowKey, if removed."""
         named = geo.unstamp(row.geo)
         old = None if named is None else geo.index_key(named, key.row_key)
         located = row.geo if old in held else None
         written = self.write(
-            side, key, row.record, row.meta, row.etag, intent=row.intent, indexed=row.indexed, located=located
+            side,
+            key,
+            row.record,
+            row.meta,
+            row.etag,
+            intent=row.intent,
+            indexed=row.indexed,
+            located=located,
+            searched=row.search,
         )
         return old if located is not None and written.geo != located else None
 

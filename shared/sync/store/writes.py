@@ -25,6 +25,7 @@ from shared.sync.store.entities import (
     index_change,
     put,
     row_entity,
+    search_change,
 )
 
 
@@ -43,6 +44,7 @@ class Writes(TableAccess):
         guard: Guard | None = None,
         indexed: bool = False,
         located: str | None = None,
+        searched: str | None = None,
     ) -> Row:
         """Create the row (etag None) or replace it only if it is unchanged since it was read.
 
@@ -50,10 +52,13 @@ class Writes(TableAccess):
         index row of an intent (written with an intent when the row as read had no `indexed` one;
         removed when it had and the new row has none); the index row of the record's position, moved
         or removed with it (`located`: the position the row as read names); and with a guard, the
-        company's guard row, only if that is unchanged too."""
+        company's guard row, only if that is unchanged too; and the index rows of the record's words,
+        rewritten when its search fields changed (`searched`: the fields the row as read names)."""
         position = self.position(side, record, deleted)
-        entity = row_entity(side, key, record, meta, intent, deleted, position)
+        stamped = self.searchable(side, record, deleted)
+        entity = row_entity(side, key, record, meta, intent, deleted, position, stamped)
         others = index_change(side, key, meta, intent, indexed) + geo_change(side, key, located, position)
+        others += search_change(side, key, searched, stamped)
         if guard is not None:
             others.append(guard_put(side, guard, meta.operation_id))
 
@@ -67,9 +72,8 @@ class Writes(TableAccess):
             )
 
         result = self._call(f"write {self.table} {key}", send)
-        return Row(
-            record=columns_of(record), meta=meta, etag=result["etag"], intent=intent, deleted=deleted, geo=position
-        )
+        written = columns_of(record)
+        return Row(written, meta, result["etag"], intent, deleted, geo=position, search=stamped)
 
     def touch_guard(self, side: Side, guard: Guard, operation_id: str) -> Guard:
         """Rewrite a company's guard row alone, only if unchanged since read (WriteConflictError if not): the
@@ -95,20 +99,38 @@ class Writes(TableAccess):
         point = None if self._locate is None or deleted else self._locate(side, record)
         return None if point is None else geo.stamp(point)
 
+    def searchable(self, side: Side, record: Mapping[str, Any], deleted: bool) -> str | None:
+        """The record's search fields as its row names them (shared/sync/search.py), or None."""
+        return None if self._stamp is None or deleted else self._stamp(side, record)
+
+    def cost(self, side: Side, write: Write) -> int:
+        """How many operations `write` takes in a transaction of write_many: its row and its index rows."""
+        position, stamped = self.position(side, write.record, False), self.searchable(side, write.record, False)
+        return (
+            1
+            + len(index_change(side, write.key, write.meta, write.intent, False))
+            + len(geo_change(side, write.key, write.located, position))
+            + len(search_change(side, write.key, write.searched, stamped))
+        )
+
     def write_many(
         self, side: Side, writes: Sequence[Write], guards: Sequence[Guard] = ()
     ) -> tuple[list[Row], list[str]]:
         """Several rows of one side in one transaction (atomic, at most MAX_BATCH operations with their
-        intents' and positions' index rows and the guards), each created or replaced only if unchanged
-        since read; the rows as written, in order, and the guards' new ETags."""
+        intents', positions' and words' index rows and the guards: `cost` says a row's share), each
+        created or replaced only if unchanged since read; the rows as written, in order, and the guards'
+        new ETags."""
         positions = [self.position(side, write.record, False) for write in writes]
+        stamps = [self.searchable(side, write.record, False) for write in writes]
         entities = [
-            put(row_entity(side, w.key, w.record, w.meta, w.intent, False, position), w.etag)
-            for w, position in zip(writes, positions, strict=True)
+            put(row_entity(side, w.key, w.record, w.meta, w.intent, False, position, stamped), w.etag)
+            for w, position, stamped in zip(writes, positions, stamps, strict=True)
         ]
         indexes = [op for w in writes for op in index_change(side, w.key, w.meta, w.intent, False)]
         moves = zip(writes, positions, strict=True)
         indexes += [op for w, position in moves for op in geo_change(side, w.key, w.located, position)]
+        worded = zip(writes, stamps, strict=True)
+        indexes += [op for w, stamped in worded for op in search_change(side, w.key, w.searched, stamped)]
         guarded = [guard_put(side, guard) for guard in guards]
         if not entities:
             return [], []
@@ -119,8 +141,8 @@ class Writes(TableAccess):
             lambda client: tablebatch.submit(client, entities + indexes + guarded),
         )
         written = [
-            Row(columns_of(w.record), w.meta, result["etag"], w.intent, geo=position)
-            for w, position, result in zip(writes, positions, results, strict=False)
+            Row(columns_of(w.record), w.meta, result["etag"], w.intent, geo=position, search=stamped)
+            for w, position, stamped, result in zip(writes, positions, stamps, results, strict=False)
         ]
         return written, [result["etag"] for result in results[len(entities) + len(indexes) :]]
 
@@ -133,7 +155,7 @@ class Writes(TableAccess):
         owners: list[int] = []  # the row each operation belongs to
         starts: list[int] = []  # each row's own operation
         for position, (key, row) in enumerate(rows):
-            entity = row_entity(side, key, row.record, row.meta, None, row.deleted, row.geo)
+            entity = row_entity(side, key, row.record, row.meta, None, row.deleted, row.geo, row.search)
             changes = [put(entity, row.etag), *index_change(side, key, row.meta, None, row.indexed)]
             starts.append(len(operations))
             operations += changes
