@@ -49,6 +49,8 @@ class Write(NamedTuple):
     etag: str | None  # as read; None: create
     intent: Intent | None
     located: str | None = None  # the position the row as read names (Row.geo)
+    deleted: bool = False  # a tombstone
+    indexed: bool = False  # the row as read has an intent with an index row (Row.indexed)
 
 
 def row_entity(

@@ -100,12 +100,12 @@ class Writes(TableAccess):
         """Several rows of one side in one transaction (atomic, at most MAX_BATCH operations with their
         intents' and positions' index rows and the guards), each created or replaced only if unchanged
         since read; the rows as written, in order, and the guards' new ETags."""
-        positions = [self.position(side, write.record, False) for write in writes]
+        positions = [self.position(side, write.record, write.deleted) for write in writes]
         entities = [
-            put(row_entity(side, w.key, w.record, w.meta, w.intent, False, position), w.etag)
+            put(row_entity(side, w.key, w.record, w.meta, w.intent, w.deleted, position), w.etag)
             for w, position in zip(writes, positions, strict=True)
         ]
-        indexes = [op for w in writes for op in index_change(side, w.key, w.meta, w.intent, False)]
+        indexes = [op for w in writes for op in index_change(side, w.key, w.meta, w.intent, w.indexed)]
         moves = zip(writes, positions, strict=True)
         indexes += [op for w, position in moves for op in geo_change(side, w.key, w.located, position)]
         guarded = [guard_put(side, guard) for guard in guards]
@@ -118,7 +118,7 @@ class Writes(TableAccess):
             lambda client: client.submit_transaction(entities + indexes + guarded),
         )
         written = [
-            Row(columns_of(w.record), w.meta, result["etag"], w.intent, geo=position)
+            Row(columns_of(w.record), w.meta, result["etag"], w.intent, w.deleted, geo=position)
             for w, position, result in zip(writes, positions, results, strict=False)
         ]
         return written, [result["etag"] for result in results[len(entities) + len(indexes) :]]
