@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
@@ -32,6 +33,7 @@ T = TypeVar("T")
 TABLE = "SyncBacklog"
 PIECE = 30_000  # characters per body column (a string column holds at most 32K UTF-16 characters)
 MAX_BATCH = 100  # operations in one transaction
+WRITERS = 4  # transactions in flight when dropping applied changes
 MAX_PIECES = 15  # 450,000 characters: an entity row holds at most 1 MB
 Origin = Literal["http", "queue"]
 
@@ -163,16 +165,26 @@ class Backlog:
         self._call("drop an applied change", drop)
 
     def remove_many(self, held: Sequence[Held]) -> None:
-        """Drop applied changes of one entity, a hundred to a transaction (one partition); a transaction that
-        finds one of its rows gone already (a chunk run again) drops its rows one by one."""
-        for start in range(0, len(held), MAX_BATCH):
-            part = held[start : start + MAX_BATCH]
+        """Drop applied changes of one entity, a hundred to a transaction (one partition), four transactions in
+        flight; a transaction that finds one of its rows gone already (a chunk run again) drops its rows one
+        by one."""
+
+        def drop(part: Sequence[Held]) -> None:
             operations = [("delete", {"PartitionKey": h.entity, "RowKey": h.row_key}) for h in part]
             try:
-                self._call("drop applied changes", lambda c, o=operations: c.submit_transaction(o))  # type: ignore[misc]
+                self._call("drop applied changes", lambda client: client.submit_transaction(operations))
             except WriteConflictError:
                 for one in part:
                     self.remove(one)
+
+        parts = [held[start : start + MAX_BATCH] for start in range(0, len(held), MAX_BATCH)]
+        if len(parts) <= 1:
+            return drop(parts[0]) if parts else None
+        with ThreadPoolExecutor(min(len(parts), WRITERS)) as pool:
+            futures = [pool.submit(drop, part) for part in parts]
+        for future in futures:
+            future.result()  # every transaction ran: the first failure, if any, is raised
+        return None
 
     def count(self, entity: str) -> int:
         """Held changes of an entity. Selects the keys only: ~1,000 rows a page, so 100,000 held changes

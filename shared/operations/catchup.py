@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 KIND = "catch-up"
 OUTCOMES = ("created", "updated", "unchanged", "deleted", "absent", "superseded", "failed")  # of each held change
-CHUNK = 200  # held changes per chunk at most …
+CHUNK = 1000  # held changes per chunk at most (a page of the backlog) …
 CHUNK_SECONDS = 8.0  # … and at most this long (the runner's lease is 15 s)
 SETTLE = 2 * CACHE_SECONDS  # after marking running: how long other instances may still hold changes
 # a catch-up is never cancelled: the backlog it applies must never be lost or run out of order
