@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import figures, idle, report
+from bench import catch_up, figures, idle, report
 from bench.concurrency import Concurrency, Row
 from bench.hosted import Hosted, serving
 from bench.inprocess import InProcess
@@ -40,6 +40,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--recovery-rows", default="1000,100000", help="table sizes for recovery, increasing (%(default)s)"
     )
     parser.add_argument("--in-flight", type=int, default=20, help="operations left half done (%(default)s)")
+    parser.add_argument(
+        "--catch-up-rows", type=int, default=10_000, help="held changes drained, beside initial sync (%(default)s)"
+    )
+    parser.add_argument("--catch-up-rounds", type=int, default=2, help="interleaved catch-up rounds (%(default)s)")
     parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle host CPU window (%(default)s)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure as JSON to PATH")
     args = parser.parse_args(argv)
@@ -47,8 +51,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         args.threads, args.recovery_rows = figures.sizes(args.threads), figures.sizes(args.recovery_rows)
     except ValueError as exc:
         parser.error(str(exc))
-    if args.n < 1 or args.in_flight < 1 or args.idle_seconds <= 0:
-        parser.error("--n, --in-flight and --idle-seconds must be positive")
+    if min(args.n, args.in_flight, args.catch_up_rows, args.catch_up_rounds) < 1 or args.idle_seconds <= 0:
+        parser.error("--n, --in-flight, --catch-up-rows, --catch-up-rounds and --idle-seconds must be positive")
     if args.in_flight > args.recovery_rows[0]:
         parser.error("--in-flight cannot be more than the smallest --recovery-rows")
     return args
@@ -117,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     # The operations left in flight on purpose would each log a warning (and recovery another): noise here.
     logging.getLogger("shared").setLevel(logging.ERROR)
     info = report.machine()
-    step = Progress(7 + len(args.threads) + 1 + len(args.recovery_rows))
+    step = Progress(7 + len(args.threads) + 1 + len(args.recovery_rows) + 1)
     start = time.perf_counter()
     print("starting Azurite ...", file=sys.stderr, flush=True)
     with Azurite.on_free_ports() as azurite:
@@ -132,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         quiet = idle.measure(azurite.connection_string, pid, SETTLE, args.idle_seconds)
         step.end(began)
         passes = recovery(azurite.connection_string, args, step)
+    began = step(f"catch-up of {args.catch_up_rows} held changes beside initial sync, {args.catch_up_rounds} rounds")
+    drained = catch_up.measure(args.catch_up_rows, args.catch_up_rounds)  # an Azurite of its own
+    step.end(began)
     seconds = time.perf_counter() - start
     print(
         report.header(info, args.n),
@@ -139,12 +146,15 @@ def main(argv: list[str] | None = None) -> int:
         report.concurrency_table(rows),
         report.idle_line(quiet),
         report.recovery_table(passes),
+        catch_up.table(drained),
         f"total {seconds:.1f} s",
         sep="\n\n",
     )
     if args.json:
         options = {name: getattr(args, name) for name in ("n", "threads", "recovery_rows", "in_flight", "idle_seconds")}
-        report.write_json(args.json, report.document(info, options, results, rows, quiet, passes, seconds))
+        document = report.document(info, options, results, rows, quiet, passes, seconds)
+        document["catch_up"] = [one.as_dict() for one in drained]
+        report.write_json(args.json, document)
     return 0
 
 

@@ -42,6 +42,15 @@ class Round:
     def ratio(self) -> float:
         return self.catch_up / self.initial_sync
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "initial_sync_rows_per_s": round(self.initial_sync, 1),
+            "catch_up_changes_per_s": round(self.catch_up, 1),
+            "floor_rows_per_s": round(self.floor, 1),
+            "catch_up_vs_initial_sync": round(self.ratio, 3),
+        }
+
 
 def drop_entity_table(connection: str) -> None:
     from azure.data.tables import TableServiceClient

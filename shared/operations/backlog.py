@@ -17,8 +17,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -27,13 +27,13 @@ from azure.data.tables import TableClient
 from shared import jsonio
 from shared.entities.spec import Side
 from shared.errors import PayloadTooLargeError
+from shared.jobs.writes import _in_parallel as in_parallel  # four transactions in flight, as a job writes
 from shared.storage import Table, WriteConflictError, row_absent, stored_time
 
 T = TypeVar("T")
 TABLE = "SyncBacklog"
 PIECE = 30_000  # characters per body column (a string column holds at most 32K UTF-16 characters)
 MAX_BATCH = 100  # operations in one transaction
-WRITERS = 4  # transactions in flight when dropping applied changes
 MAX_PIECES = 15  # 450,000 characters: an entity row holds at most 1 MB
 Origin = Literal["http", "queue"]
 
@@ -178,13 +178,7 @@ class Backlog:
                     self.remove(one)
 
         parts = [held[start : start + MAX_BATCH] for start in range(0, len(held), MAX_BATCH)]
-        if len(parts) <= 1:
-            return drop(parts[0]) if parts else None
-        with ThreadPoolExecutor(min(len(parts), WRITERS)) as pool:
-            futures = [pool.submit(drop, part) for part in parts]
-        for future in futures:
-            future.result()  # every transaction ran: the first failure, if any, is raised
-        return None
+        in_parallel([partial(drop, part) for part in parts])
 
     def count(self, entity: str) -> int:
         """Held changes of an entity. Selects the keys only: ~1,000 rows a page, so 100,000 held changes

@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from functools import partial
 from itertools import islice
 from typing import Any
 
 from shared.entities.spec import SIDES, EntitySpec, Side
-from shared.jobs.writes import FOLLOWER_BATCH, FOLLOWER_BATCH_GEO, LEAD_BATCH, LEAD_BATCH_GEO, WRITERS
+from shared.jobs.writes import FOLLOWER_BATCH, FOLLOWER_BATCH_GEO, LEAD_BATCH, LEAD_BATCH_GEO
+from shared.jobs.writes import _in_parallel as in_parallel  # four transactions in flight, as a job writes
 from shared.keys import Key, decode_row_key
 from shared.storage import WriteConflictError
 from shared.sync.confirmations import Confirmations
@@ -234,11 +234,11 @@ def commit(engine: Engine, staged: StagedStore) -> set[str]:
         written.extend((key, before, after, row) for (key, before, after), row in zip(batch, rows, strict=True))
 
     try:
-        _all([partial(leads, changes[at : at + lead_size]) for at in range(0, len(changes), lead_size)])
+        in_parallel([partial(leads, changes[at : at + lead_size]) for at in range(0, len(changes), lead_size)])
     finally:  # what reached the lead must reach the follower
         moved = [change for change in written if change[2][FOLLOWER] is not change[1][FOLLOWER]]
         batches = [moved[at : at + follower_size] for at in range(0, len(moved), follower_size)]
-        _all([partial(_followers, engine, batch) for batch in batches])
+        in_parallel([partial(_followers, engine, batch) for batch in batches])
     return lost
 
 
@@ -272,15 +272,3 @@ def _followers(engine: Engine, batch: Sequence[tuple[Key, Pair, Pair, Row]]) -> 
                 engine.journal.settle(key)
         return
     engine.journal.confirmations.send([(key, lead) for key, _, _, lead in batch if lead.intent is not None])
-
-
-def _all(tasks: Sequence[Callable[[], None]]) -> None:
-    """Run the tasks, a few at a time; every task runs, then the first error (if any) is raised."""
-    if len(tasks) <= 1:
-        for task in tasks:
-            task()
-        return
-    with ThreadPoolExecutor(min(WRITERS, len(tasks))) as pool:
-        futures = [pool.submit(task) for task in tasks]
-    for future in futures:
-        future.result()
