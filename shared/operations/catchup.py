@@ -25,24 +25,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
-from shared.entities.spec import Side, other
+from shared.entities.spec import other
 from shared.errors import StaleError, SyncError, TransientError
 from shared.jobs.model import COUNTS, Job, new_job_id
 from shared.jobs.runner import JobRunner, Kind
 from shared.jobs.table import JobTable
 from shared.keys import Key, printable
 from shared.operations.backlog import Backlog, Held
-from shared.operations.staging import NeedsLive, Stage, commit
+from shared.operations.staging import NeedsLive, Stage, Staged, commit, written_last
 from shared.operations.states import CACHE_SECONDS, PauseStates
 from shared.sync.engine import Engine
 from shared.sync.errorlog import ErrorEntry, ErrorLog
-from shared.sync.outcome import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -217,21 +214,9 @@ class CatchUp:
             self.job.counts[result] += 1
 
     def _resolve(self, kept: list[Staged]) -> None:
-        """The open error entries of the keys whose last change in the run was written are resolved, as each
-        write resolves its key's on the live path (after the failures of the run are recorded)."""
-        last: dict[tuple[str, str], tuple[str, str] | None] = {}
-        for entry in kept:
-            if isinstance(entry.result, SyncError) and not isinstance(entry.result, StaleError):
-                company, ident = self._failure_key(entry.held)
-                if company is not None and ident is not None:
-                    last[(_direction(entry.held.side), Key(company, ident).row_key)] = None
-            for side, outcome in entry.wrote:
-                last[(_direction(side), outcome.key.row_key)] = (outcome.key.company, outcome.key.id)
-        resolved: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for (direction, _), key in last.items():
-            if key is not None:
-                resolved[direction].append(key)
-        for direction, keys in resolved.items():
+        """The open error entries of the keys whose last change in the run wrote are resolved, as each write
+        resolves its key's on the live path (after the run's failures are recorded)."""
+        for direction, keys in written_last(kept, self._failure_key).items():
             try:
                 self.errors.resolve_keys(self.slug, direction, keys, f"job:{self.job.id}")
             except SyncError as exc:  # the changes are written whatever happens here, as on the live path
@@ -297,20 +282,6 @@ class CatchUp:
                 "error_source": entry.source,
             },
         )
-
-
-@dataclass(frozen=True)
-class Staged:
-    """A held change staged: what became of it, the RowKeys it staged writes of, and what it wrote."""
-
-    held: Held
-    result: str | SyncError
-    touched: set[str]
-    wrote: list[tuple[Side, Outcome]]
-
-
-def _direction(side: Side) -> str:
-    return f"{side}-to-{other(side)}"
 
 
 def view(job: Job) -> dict[str, Any]:

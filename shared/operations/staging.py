@@ -21,16 +21,20 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from functools import partial
 from itertools import islice
 from typing import Any
 
-from shared.entities.spec import SIDES, EntitySpec, Side
+from shared.entities.spec import SIDES, EntitySpec, Side, other
+from shared.errors import StaleError, SyncError
 from shared.jobs.writes import FOLLOWER_BATCH, FOLLOWER_BATCH_GEO, LEAD_BATCH, LEAD_BATCH_GEO
 from shared.jobs.writes import _in_parallel as in_parallel  # four transactions in flight, as a job writes
 from shared.keys import Key, decode_row_key
+from shared.operations.backlog import Held
 from shared.storage import WriteConflictError
 from shared.sync.confirmations import Confirmations
 from shared.sync.engine import Engine
@@ -68,6 +72,7 @@ class StagedStore(EntityStore):
 
     def __init__(self, real: Engine) -> None:
         super().__init__(real.store.client(), real.store._locate)
+        self._storage = real.store._storage  # the table is made already: no request to make it again per run
         self._real = real
         self._read: dict[str, Pair] = {}  # settled, as storage holds them
         self._keys: dict[str, Key] = {}
@@ -213,6 +218,40 @@ class Stage:
     def at(self, arrived: dt.datetime) -> Engine:
         self._now = arrived
         return self.engine
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A held change staged: what became of it, the RowKeys it staged writes of, and what it wrote."""
+
+    held: Held
+    result: str | SyncError
+    touched: set[str]
+    wrote: list[tuple[Side, Outcome]]
+
+
+def written_last(
+    staged: Iterable[Staged], key_of: Callable[[Held], tuple[str | None, str | None]]
+) -> dict[str, list[tuple[str, str]]]:
+    """By direction, the keys (company, id) whose last staged change of that direction wrote rather than
+    failed a rule: their open error entries are resolved, as a write resolves its key's on the live path."""
+    last: dict[tuple[str, str], tuple[str, str] | None] = {}
+    for entry in staged:
+        if isinstance(entry.result, SyncError) and not isinstance(entry.result, StaleError):
+            company, ident = key_of(entry.held)
+            if company is not None and ident is not None:
+                last[(_direction(entry.held.side), Key(company, ident).row_key)] = None
+        for side, outcome in entry.wrote:
+            last[(_direction(side), outcome.key.row_key)] = (outcome.key.company, outcome.key.id)
+    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (direction, _), key in last.items():
+        if key is not None:
+            found[direction].append(key)
+    return found
+
+
+def _direction(side: Side) -> str:
+    return f"{side}-to-{other(side)}"
 
 
 def commit(engine: Engine, staged: StagedStore) -> set[str]:
