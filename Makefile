@@ -73,7 +73,7 @@ lint: $(PY_OK)
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports --no-cache   # the layers contract in pyproject.toml
 
-# On demand, never part of `make test` (5-10 minutes); e.g. make bench ARGS="--n 100 --recovery-rows 1000,10000"
+# On demand, never part of `make test` (10-20 minutes); e.g. make bench ARGS="--n 100 --recovery-rows 1000,10000"
 bench: install
 	$(PY) -m bench $(ARGS)
 

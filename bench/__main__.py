@@ -19,7 +19,7 @@ from typing import Any
 from azure.core.exceptions import ResourceExistsError
 from azure.data.tables import TableClient
 
-from bench import figures, idle, initial_sync, report, transactions, workers
+from bench import catch_up, figures, idle, initial_sync, report, transactions, workers
 from bench.concurrency import Concurrency, Row
 from bench.hosted import Hosted, serving
 from bench.inprocess import InProcess
@@ -30,7 +30,7 @@ from bench.workers import Cell
 from devtools.azurite import Azurite
 from shared.connections import transport
 
-DEFAULT_N = 500  # per scenario; with the defaults below the whole run takes about 5-10 minutes on 2 cores
+DEFAULT_N = 500  # per scenario; with the defaults below the whole run takes about 10-20 minutes on 2 cores
 WARM_UP = 100  # records through every in-process path before anything is measured
 SETTLE = 5.0  # seconds the idle host runs before its CPU is read
 Step = Callable[[int], Result]
@@ -47,6 +47,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--recovery-rows", default="1000,100000", help="table sizes for recovery, increasing (%(default)s)"
     )
     parser.add_argument("--in-flight", type=int, default=20, help="operations left half done (%(default)s)")
+    parser.add_argument(
+        "--catch-up-rows", type=int, default=10_000, help="held changes drained, beside initial sync (%(default)s)"
+    )
+    parser.add_argument("--catch-up-rounds", type=int, default=2, help="interleaved catch-up rounds (%(default)s)")
     parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle host CPU window (%(default)s)")
     parser.add_argument(
         "--sync-rows", type=int, default=20_000, help="payment terms for the initial sync row; 0: none (%(default)s)"
@@ -62,8 +66,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         args.workers, args.worker_callers = figures.sizes(args.workers), figures.sizes(args.worker_callers)
     except ValueError as exc:
         parser.error(str(exc))
-    if args.n < 1 or args.in_flight < 1 or args.idle_seconds <= 0 or args.sync_rows < 0:
-        parser.error("--n, --in-flight and --idle-seconds must be positive, --sync-rows not negative")
+    if min(args.n, args.in_flight, args.catch_up_rows, args.catch_up_rounds) < 1 or args.idle_seconds <= 0:
+        parser.error("--n, --in-flight, --catch-up-rows, --catch-up-rounds and --idle-seconds must be positive")
+    if args.sync_rows < 0:
+        parser.error("--sync-rows cannot be negative")
     if args.workers[0] != 1 or args.worker_n < 1 or args.worker_rounds < 1:
         parser.error("--workers must start with 1; --worker-n and --worker-rounds must be positive")
     if args.in_flight > args.recovery_rows[0]:
@@ -158,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     # The operations left in flight on purpose would each log a warning (and recovery another): noise here.
     logging.getLogger("shared").setLevel(logging.ERROR)
     info = report.machine()
-    step = Progress(7 + len(args.threads) + 1 + 1 + len(args.recovery_rows) + 1 + bool(args.sync_rows))
+    step = Progress(7 + len(args.threads) + 1 + 1 + len(args.recovery_rows) + 1 + bool(args.sync_rows) + 1)
     start = time.perf_counter()
     print("starting Azurite ...", file=sys.stderr, flush=True)
     with Azurite.on_free_ports() as azurite:
@@ -182,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         began = step(f"initial sync of {args.sync_rows} payment terms, SDK and codec floors (an Azurite of its own)")
         synced.append(initial_sync.measure("payment-terms", args.sync_rows))
         step.end(began, f"{synced[0]['job'] / synced[0]['sdk']:.2f}x the SDK floor;")
+    began = step(f"catch-up of {args.catch_up_rows} held changes beside initial sync, {args.catch_up_rounds} rounds")
+    drained = catch_up.measure(args.catch_up_rows, args.catch_up_rounds)  # an Azurite of its own
+    step.end(began)
     seconds = time.perf_counter() - start
     print(
         report.header(info, args.n),
@@ -192,15 +201,17 @@ def main(argv: list[str] | None = None) -> int:
         report.recovery_table(passes),
         transactions.line(cpu),
         *([initial_sync.table(synced)] if synced else []),
+        catch_up.table(drained),
         f"total {seconds:.1f} s",
         sep="\n\n",
     )
     if args.json:
-        named = ("n", "threads", "recovery_rows", "in_flight", "idle_seconds", "sync_rows", "workers")
-        options = {name: getattr(args, name) for name in (*named, "worker_callers", "worker_n", "worker_rounds")}
+        named = ("n", "threads", "recovery_rows", "in_flight", "idle_seconds", "sync_rows", "catch_up_rows")
+        more = ("catch_up_rounds", "workers", "worker_callers", "worker_n", "worker_rounds")
+        options = {name: getattr(args, name) for name in (*named, *more)}
         document = report.document(info, options, results, rows, quiet, passes, seconds)
         extra = {"transactions": cpu.as_dict(), "initial_sync": synced, "workers": [cell.as_dict() for cell in cells]}
-        report.write_json(args.json, document | extra)
+        report.write_json(args.json, document | extra | {"catch_up": [one.as_dict() for one in drained]})
     return 0
 
 

@@ -25,7 +25,7 @@ from shared.storage import WriteConflictError
 from shared.sync.engine import Engine
 from shared.sync.journal import FOLLOWER, LEAD, Pair
 from shared.sync.rows import Guard, Intent, Row, SyncMeta
-from shared.sync.store import MAX_BATCH, Write
+from shared.sync.store import MAX_BATCH, EntityStore, Write
 
 T = TypeVar("T")
 
@@ -47,7 +47,7 @@ class ChunkWriter:
         chains: list[tuple[Guard | None, list[list[tuple[Decision, Write]]]]] = []
         for company, group in by_company.items():
             planned = [(decision, self._lead(decision, stored, metas)) for decision in group]
-            batches = self._packed(LEAD, planned, LEAD_BUDGET)
+            batches = packed(self.store, LEAD, planned, LEAD_BUDGET)
             guard = guards.get(company)
             chains += [(guard, batches)] if guard is not None else [(None, [batch]) for batch in batches]
         leads: list[tuple[Decision, Row]] = []  # as written
@@ -60,25 +60,11 @@ class ChunkWriter:
                     guard = Guard(guard.company, guard_etags[0])
 
         try:
-            _in_parallel([lambda g=guard, b=batches: chain(g, b) for guard, batches in chains])  # type: ignore[misc]
+            in_parallel([lambda g=guard, b=batches: chain(g, b) for guard, batches in chains])  # type: ignore[misc]
         finally:  # what reached the lead must reach the follower
             planned_followers = [((d, lead), self._follower(d, stored, metas)) for d, lead in leads]
-            followers = self._packed(FOLLOWER, planned_followers, MAX_BATCH)
-            _in_parallel([lambda b=batch: self._write_followers(b) for batch in followers])  # type: ignore[misc]
-
-    def _packed(self, side: Side, planned: list[tuple[T, Write]], budget: int) -> list[list[tuple[T, Write]]]:
-        """The writes in order, in transactions of at most `budget` operations each (a row with its intent's,
-        position's and words' index rows: shared/sync/store/writes.py)."""
-        batches: list[list[tuple[T, Write]]] = []
-        used = budget
-        for item in planned:
-            cost = self.store.cost(side, item[1])
-            if used + cost > budget:
-                batches.append([])
-                used = 0
-            batches[-1].append(item)
-            used += cost
-        return batches
+            followers = packed(self.store, FOLLOWER, planned_followers, MAX_BATCH)
+            in_parallel([lambda b=batch: self._write_followers(b) for batch in followers])  # type: ignore[misc]
 
     def _lead(self, decision: Decision, stored: dict[str, Pair], metas: dict[str, SyncMeta]) -> Write:
         """The lead row of a decision, with its intent (the follower's new record and ETag as read)."""
@@ -114,7 +100,7 @@ class ChunkWriter:
 WRITERS = 4  # transactions in flight at once: Azurite and the SDK's encoding overlap
 
 
-def _in_parallel(tasks: list[Callable[[], None]]) -> None:
+def in_parallel(tasks: list[Callable[[], None]]) -> None:
     """Run the tasks on a few threads; every task runs, then the first error (if any) is raised."""
     if len(tasks) <= 1:
         for task in tasks:
@@ -125,3 +111,18 @@ def _in_parallel(tasks: list[Callable[[], None]]) -> None:
     errors = [error for future in futures if (error := future.exception()) is not None]
     if errors:
         raise errors[0]
+
+
+def packed(store: EntityStore, side: Side, planned: list[tuple[T, Write]], budget: int) -> list[list[tuple[T, Write]]]:
+    """The writes in order, in transactions of at most `budget` operations each (a row with its intent's,
+    position's and words' index rows: shared/sync/store/writes.py)."""
+    batches: list[list[tuple[T, Write]]] = []
+    used = budget
+    for item in planned:
+        cost = store.cost(side, item[1])
+        if used + cost > budget:
+            batches.append([])
+            used = 0
+        batches[-1].append(item)
+        used += cost
+    return batches

@@ -16,8 +16,9 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -26,11 +27,13 @@ from azure.data.tables import TableClient
 from shared import jsonio
 from shared.entities.spec import Side
 from shared.errors import PayloadTooLargeError
-from shared.storage import Table, row_absent, stored_time
+from shared.jobs.writes import in_parallel  # four transactions in flight, as a job writes
+from shared.storage import Table, WriteConflictError, row_absent, stored_time
 
 T = TypeVar("T")
 TABLE = "SyncBacklog"
 PIECE = 30_000  # characters per body column (a string column holds at most 32K UTF-16 characters)
+MAX_BATCH = 100  # operations in one transaction
 MAX_PIECES = 15  # 450,000 characters: an entity row holds at most 1 MB
 Origin = Literal["http", "queue"]
 
@@ -160,6 +163,22 @@ class Backlog:
                 row_absent(exc)
 
         self._call("drop an applied change", drop)
+
+    def remove_many(self, held: Sequence[Held]) -> None:
+        """Drop applied changes of one entity, a hundred to a transaction (one partition), four transactions in
+        flight; a transaction that finds one of its rows gone already (a chunk run again) drops its rows one
+        by one."""
+
+        def drop(part: Sequence[Held]) -> None:
+            operations = [("delete", {"PartitionKey": h.entity, "RowKey": h.row_key}) for h in part]
+            try:
+                self._call("drop applied changes", lambda client: client.submit_transaction(operations))
+            except WriteConflictError:
+                for one in part:
+                    self.remove(one)
+
+        parts = [held[start : start + MAX_BATCH] for start in range(0, len(held), MAX_BATCH)]
+        in_parallel([partial(drop, part) for part in parts])
 
     def count(self, entity: str) -> int:
         """Held changes of an entity. Selects the keys only: ~1,000 rows a page, so 100,000 held changes

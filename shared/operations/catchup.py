@@ -34,8 +34,9 @@ from shared.errors import StaleError, SyncError, TransientError
 from shared.jobs.model import COUNTS, Job, new_job_id
 from shared.jobs.runner import JobRunner, Kind
 from shared.jobs.table import JobTable
-from shared.keys import printable
+from shared.keys import Key, printable
 from shared.operations.backlog import Backlog, Held
+from shared.operations.staging import NeedsLive, Stage, Staged, commit, written_last
 from shared.operations.states import CACHE_SECONDS, PauseStates
 from shared.sync.engine import Engine
 from shared.sync.errorlog import ErrorEntry, ErrorLog
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 
 KIND = "catch-up"
 OUTCOMES = ("created", "updated", "unchanged", "deleted", "absent", "superseded", "failed")  # of each held change
-CHUNK = 200  # held changes per chunk at most …
+CHUNK = 1000  # held changes per chunk at most (a page of the backlog) …
 CHUNK_SECONDS = 8.0  # … and at most this long (the runner's lease is 15 s)
 SETTLE = 2 * CACHE_SECONDS  # after marking running: how long other instances may still hold changes
 # a catch-up is never cancelled: the backlog it applies must never be lost or run out of order
@@ -134,35 +135,102 @@ class CatchUp:
         )
 
     def _drain(self) -> int:
-        """Apply the oldest held changes, for at most CHUNK changes or CHUNK_SECONDS; how many."""
+        """Apply the oldest held changes, for at most CHUNK changes or CHUNK_SECONDS: staged and written in
+        transactions (staging.py), those that take a guard on the live path in between; how many. A held
+        change's row is dropped only once its outcome is written: a chunk stopped anywhere is run again, and
+        what it had written reads as already there (an echo, or older than the key's stored time)."""
         deadline = time.monotonic() + CHUNK_SECONDS
-        applied = 0
-        for held in self.backlog.first(self.slug, CHUNK):
-            self._apply(held)
-            self.backlog.remove(held)
-            applied += 1
+        batch = self.backlog.first(self.slug, CHUNK)
+        stage = Stage(self.engine)
+        stage.store.load(key for held in batch if (key := self._key_of(held)) is not None)
+        staged: list[Staged] = []
+        for done, held in enumerate(batch, start=1):
+            stage = self._stage(stage, held, staged)
             if time.monotonic() > deadline:
+                batch = batch[:done]
                 break
-        if applied:
+        self._commit(stage, staged)
+        if batch:
             self.touch(self.slug)
-        return applied
+        return len(batch)
 
-    def _apply(self, held: Held) -> None:
-        at = self.engine_at(held.arrived)
-        self.job.counts["read"] += 1
+    def _stage(self, stage: Stage, held: Held, staged: list[Staged]) -> Stage:
+        """Stage one held change; one that takes a guard is applied live once what is staged is written. The
+        stage that goes on."""
+        for _ in range(2):
+            stage.store.begin()
+            wrote = len(stage.written)
+            try:
+                result = self._decide(stage.at(held.arrived), held)
+            except NeedsLive:
+                stage.store.rollback()
+                stage = self._commit(stage, staged)
+                self._apply_live(held)
+                return stage
+            if not stage.store.split():
+                staged.append(Staged(held, result, stage.store.touched(), stage.written[wrote:]))
+                return stage
+            stage.store.rollback()  # staged again over what is written: then its lead and follower agree
+            stage = self._commit(stage, staged)
+        raise AssertionError("a change staged over rows as stored never splits")
+
+    def _commit(self, stage: Stage, staged: list[Staged]) -> Stage:
+        """Write what is staged, then the outcomes of its changes (their error entries, the entries their writes
+        resolve), then drop their held rows; the changes of keys whose write lost a race to a live writer
+        are applied again, live. A fresh stage to go on with."""
+        lost = commit(self.engine, stage.store)
+        kept = [entry for entry in staged if not entry.touched & lost]
+        for entry in kept:
+            self._settle(entry.held, entry.result)
+        self._resolve(kept)
+        self.backlog.remove_many([entry.held for entry in kept])
+        for entry in staged:
+            if entry.touched & lost:
+                self._apply_live(entry.held)
+        staged.clear()
+        return Stage(self.engine)
+
+    def _apply_live(self, held: Held) -> None:
+        self._settle(held, self._decide(self.engine_at(held.arrived), held))
+        self.backlog.remove(held)
+
+    def _decide(self, engine: Engine, held: Held) -> str | SyncError:
         try:
-            outcome = self.replay.apply(at, held)
+            return self.replay.apply(engine, held)
         except TransientError:
             raise
-        except StaleError as exc:  # a newer change of the key came first: no rule broken, nothing to retry
-            self.job.counts["superseded"] += 1
-            self._log_superseded(held, exc)
-            return
         except SyncError as exc:
+            return exc
+
+    def _settle(self, held: Held, result: str | SyncError) -> None:
+        self.job.counts["read"] += 1
+        if isinstance(result, StaleError):  # a newer change of the key came first: no rule broken, no retry
+            self.job.counts["superseded"] += 1
+            self._log_superseded(held, result)
+        elif isinstance(result, SyncError):
             self.job.counts["failed"] += 1
-            self._log_failure(held, exc)
-            return
-        self.job.counts[outcome] += 1
+            self._log_failure(held, result)
+        else:
+            self.job.counts[result] += 1
+
+    def _resolve(self, kept: list[Staged]) -> None:
+        """The open error entries of the keys whose last change in the run wrote are resolved, as each write
+        resolves its key's on the live path (after the run's failures are recorded)."""
+        for direction, keys in written_last(kept, self._failure_key).items():
+            try:
+                self.errors.resolve_keys(self.slug, direction, keys, f"job:{self.job.id}")
+            except SyncError as exc:  # the changes are written whatever happens here, as on the live path
+                log.warning("%s: written, but resolving error entries failed: %s", self.slug, exc.code)
+
+    def _key_of(self, held: Held) -> Key | None:
+        """The key a held change names, as far as it was read (for reading the run's rows at once)."""
+        company, ident = self._failure_key(held)
+        return Key(company, ident) if company and ident else None
+
+    def _failure_key(self, held: Held) -> tuple[str | None, str | None]:
+        if held.origin == "queue":
+            return self.replay.key(self.engine, held)
+        return held.company, held.ident
 
     def engine_at(self, arrived: dt.datetime) -> Engine:
         """The entity's engine with its clock stopped at a change's arrival."""
@@ -186,9 +254,7 @@ class CatchUp:
         )
 
     def _log_failure(self, held: Held, exc: SyncError) -> None:
-        company, ident = held.company, held.ident
-        if held.origin == "queue":
-            company, ident = self.replay.key(self.engine, held)
+        company, ident = self._failure_key(held)
         entry = ErrorEntry(
             entity=self.slug,
             direction=f"{held.side}-to-{other(held.side)}",

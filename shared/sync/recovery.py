@@ -206,15 +206,14 @@ def _purge_tombstones(engine: Engine, report: Report, written_before: dt.datetim
     """Remove tombstones older than the retention: the lead's once its delete is confirmed, then the
     follower's. Each removal is ETag-conditional, so a record created again meanwhile stays."""
     store = engine.store
-    for side in (LEAD, FOLLOWER):
-        for key, row in store.tombstones(side, written_before):
-            if row.intent is not None:  # not confirmed yet: recovery clears it first
-                continue
-            try:
-                store.delete(side, key, row.etag)
-                report.counts["purged"] += 1
-            except WriteConflictError:
-                report.counts["busy"] += 1
+    for side, key, row in store.tombstones(written_before):  # the lead's first (LEAD's partition sorts first)
+        if row.intent is not None:  # not confirmed yet: recovery clears it first
+            continue
+        try:
+            store.delete(side, key, row.etag)
+            report.counts["purged"] += 1
+        except WriteConflictError:
+            report.counts["busy"] += 1
 
 
 def recover_all(

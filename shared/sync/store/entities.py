@@ -50,6 +50,8 @@ class Write(NamedTuple):
     intent: Intent | None
     located: str | None = None  # the position the row as read names (Row.geo)
     searched: str | None = None  # the search fields the row as read names as indexed (Row.search)
+    deleted: bool = False  # a tombstone
+    indexed: bool = False  # the row as read has an intent with an index row (Row.indexed)
 
 
 def row_entity(

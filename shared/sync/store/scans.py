@@ -16,7 +16,7 @@ from shared.keys import (
     normalise,
 )
 from shared.sync import geo, search
-from shared.sync.rows import Row
+from shared.sync.rows import SIDE_OF_PARTITION, Row
 from shared.sync.store.access import TableAccess, in_parallel
 from shared.sync.store.entities import PARTITION, decode_token, encode_token, key_of, live, side_filter
 
@@ -137,9 +137,13 @@ class Scans(TableAccess):
         for entity in found:
             yield entity["RowKey"], search.unstamp(entity.get("SyncSearch"))
 
-    def tombstones(self, side: Side, written_before: dt.datetime) -> Iterator[tuple[Key, Row]]:
-        """The side's tombstones last written before a time (the ones whose retention is over)."""
-        query = "PartitionKey eq @pk and SyncDeleted eq true and Timestamp lt @before"
-        params = {"pk": PARTITION[side], "before": written_before}
+    def tombstones(self, written_before: dt.datetime) -> Iterator[tuple[Side, Key, Row]]:
+        """Both sides' tombstones last written before a time (the ones whose retention is over), the lead's
+        partition first (results come in PartitionKey order). One query for both partitions: a filter on
+        columns that are not keys reads every row it covers (Table Storage scans the partitions, Azurite its
+        whole table), so one query instead of one per side halves what Azurite reads."""
+        # the SDK substitutes parameters between spaces: "@scm)" would not be one
+        query = "(PartitionKey eq @fs or PartitionKey eq @scm ) and SyncDeleted eq true and Timestamp lt @before"
+        params = {"fs": PARTITION["fs"], "scm": PARTITION["scm"], "before": written_before}
         for entity in self._query(f"scan {self.table} for tombstones", query, params):
-            yield key_of(entity), Row.from_entity(entity)
+            yield SIDE_OF_PARTITION[entity["PartitionKey"]], key_of(entity), Row.from_entity(entity)

@@ -105,10 +105,11 @@ class Writes(TableAccess):
 
     def cost(self, side: Side, write: Write) -> int:
         """How many operations `write` takes in a transaction of write_many: its row and its index rows."""
-        position, stamped = self.position(side, write.record, False), self.searchable(side, write.record, False)
+        position = self.position(side, write.record, write.deleted)
+        stamped = self.searchable(side, write.record, write.deleted)
         return (
             1
-            + len(index_change(side, write.key, write.meta, write.intent, False))
+            + len(index_change(side, write.key, write.meta, write.intent, write.indexed))
             + len(geo_change(side, write.key, write.located, position))
             + len(search_change(side, write.key, write.searched, stamped))
         )
@@ -120,13 +121,13 @@ class Writes(TableAccess):
         intents', positions' and words' index rows and the guards: `cost` says a row's share), each
         created or replaced only if unchanged since read; the rows as written, in order, and the guards'
         new ETags."""
-        positions = [self.position(side, write.record, False) for write in writes]
-        stamps = [self.searchable(side, write.record, False) for write in writes]
+        positions = [self.position(side, write.record, write.deleted) for write in writes]
+        stamps = [self.searchable(side, write.record, write.deleted) for write in writes]
         entities = [
-            put(row_entity(side, w.key, w.record, w.meta, w.intent, False, position, stamped), w.etag)
+            put(row_entity(side, w.key, w.record, w.meta, w.intent, w.deleted, position, stamped), w.etag)
             for w, position, stamped in zip(writes, positions, stamps, strict=True)
         ]
-        indexes = [op for w in writes for op in index_change(side, w.key, w.meta, w.intent, False)]
+        indexes = [op for w in writes for op in index_change(side, w.key, w.meta, w.intent, w.indexed)]
         moves = zip(writes, positions, strict=True)
         indexes += [op for w, position in moves for op in geo_change(side, w.key, w.located, position)]
         worded = zip(writes, stamps, strict=True)
@@ -141,7 +142,7 @@ class Writes(TableAccess):
             lambda client: tablebatch.submit(client, entities + indexes + guarded),
         )
         written = [
-            Row(columns_of(w.record), w.meta, result["etag"], w.intent, geo=position, search=stamped)
+            Row(columns_of(w.record), w.meta, result["etag"], w.intent, w.deleted, geo=position, search=stamped)
             for w, position, stamped, result in zip(writes, positions, stamps, results, strict=False)
         ]
         return written, [result["etag"] for result in results[len(entities) + len(indexes) :]]
