@@ -24,7 +24,7 @@ from typing import Any, Literal, TypeVar
 from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient
 
-from shared import jsonio
+from shared import jsonio, tablebatch
 from shared.entities.spec import Side
 from shared.errors import PayloadTooLargeError
 from shared.jobs.writes import in_parallel  # four transactions in flight, as a job writes
@@ -172,7 +172,7 @@ class Backlog:
         def drop(part: Sequence[Held]) -> None:
             operations = [("delete", {"PartitionKey": h.entity, "RowKey": h.row_key}) for h in part]
             try:
-                self._call("drop applied changes", lambda client: client.submit_transaction(operations))
+                self._call("drop applied changes", lambda client: tablebatch.submit(client, operations))
             except WriteConflictError:
                 for one in part:
                     self.remove(one)

@@ -58,7 +58,7 @@ def live_outcome(answer: requests.Response) -> str:
 
 def stored(tables: TableServiceClient, slug: str, ident: str) -> dict[str, Any]:
     """Both sides' rows of a key as the sync left them, without what names one operation or one key (the id,
-    the content hash over it) and without an intent still waiting for its confirmation (the live writer's
+    the content hash over it, the search fields that carry it) and without an intent still waiting for its confirmation (the live writer's
     confirmations linger, the catch-up's go at once)."""
     key = Key("USMF", ident).row_key
     found = {}
@@ -67,7 +67,7 @@ def stored(tables: TableServiceClient, slug: str, ident: str) -> dict[str, Any]:
         found[partition] = None
         if row is not None:
             id_field = ENTITIES[slug].side("fs" if partition == "FS" else "scm").id_field
-            skip = {"SyncOperationId", "SyncHash", "Timestamp", "RowKey", id_field}
+            skip = {"SyncOperationId", "SyncHash", "SyncSearch", "Timestamp", "RowKey", id_field}
             found[partition] = {
                 name: value for name, value in row.items() if name not in skip and not name.startswith("SyncPending")
             }
