@@ -10,6 +10,7 @@ from typing import Any
 from .failures import HostConfigError
 from .hostconfig import HostConfig
 from .invoke import Invoker
+from .leases import lease_for
 from .loader import FunctionInfo, describe, import_app
 from .outputs import QueueOutputs, queue_outputs, unsupported
 from .queues import QueuePoller
@@ -149,7 +150,10 @@ class LocalHost:
         return int(text)
 
     def _timer_runners(self) -> list[TimerRunner]:
-        return [TimerRunner(info, Schedule(resolve(info.schedule or "")), self._invoker) for info in self._of("timer")]
+        return [
+            TimerRunner(info, Schedule(resolve(info.schedule or "")), self._invoker, lease_for(info.name))
+            for info in self._of("timer")
+        ]
 
     def _warn_unsupported(self) -> None:
         for info in self._functions:
