@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,3 +126,21 @@ def check_key(tables: TableServiceClient, slug: str, ident: str, accepted: list[
         if deleted and seconds_of(fs) == newest and not fs.get("SyncDeleted"):
             problems.append(f"{ident}: resurrection, a record where the newest accepted change deleted it")
     return problems
+
+
+def pause_reaches(pauser: str, others: list[str], slug: str, window: float) -> dict[str, float]:
+    """Pause `slug` through host `pauser`, then send each of the `others` a change (a key of its own, from FS)
+    every few milliseconds until it holds one (202): how long each took after the pause was answered (no
+    entry for a host that held none within twice the window)."""
+    session = requests.Session()
+    answer = session.post(f"{pauser}/api/sync/{slug}/pause", json={"reason": "the window"}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    paused_at, seen = time.monotonic(), {}
+    for index, url in enumerate(others):
+        n = 0
+        while time.monotonic() - paused_at < 2 * window:
+            n += 1
+            if change(session, url, slug, "fs", f"PROBE-{index}-{n}", 10_000_000 + n, False).status_code == 202:
+                seen[url] = time.monotonic() - paused_at
+                break
+    return seen
