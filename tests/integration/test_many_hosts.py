@@ -94,8 +94,8 @@ def test_a_pause_reaches_every_host_within_the_window(
     three_hosts: tuple[list[Running], list[str]], own_azurite: Azurite
 ) -> None:
     """Host A pauses; hosts B and C are sent changes one after another until they hold one (202): each does
-    within the window (docs/operating.md). Changes sent to B and C once the window has passed are held in the backlog, not written;
-    the resume writes them."""
+    within the window (docs/operating.md). Changes sent to B and C once the window has passed are held in
+    the backlog, not written; the resume writes them."""
     _, (a, b, c) = three_hosts
     tables = TableServiceClient.from_connection_string(own_azurite.connection_string)
     table = "PaymentTerms"
