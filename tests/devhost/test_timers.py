@@ -42,6 +42,7 @@ def test_invalid_schedules(expression: str) -> None:
 def test_timers_fire(monkeypatch: pytest.MonkeyPatch, azurite: Azurite) -> None:
     monkeypatch.setenv("AzureWebJobsStorage", azurite.connection_string)
     monkeypatch.setenv("SAMPLE_QUEUE", f"timer-{uuid.uuid4().hex[:12]}")
+    monkeypatch.setenv(HOST_ID_SETTING, f"t-{uuid.uuid4().hex[:12]}")  # no other test's host holds its leases
     ticks, startups = len(sample_app.ticks), len(sample_app.startup_runs)
     with LocalHost.from_module(SAMPLE, host_json=None):
         deadline = time.monotonic() + 5
