@@ -148,14 +148,19 @@ def test_three_hosts_one_killed_every_ten_seconds(own_azurite: Azurite, capsys: 
     accepted = answers.accepted
     problems = [problem for ident in KEYS for problem in check_key(tables, SLUG, ident, accepted.get(ident, []))]
     chunk_hosts = [host for host in hosts.every if any(ran_chunk(line, job_id) for line in host.lines)]
+    said = [line for host in hosts.every for line in host.lines]
+    left = [line for line in said if "left for recovery to confirm" in line]  # a confirmation batch gave up
+    outside = [line for line in said if "changed outside the sync" in line]  # nothing outside the sync writes here
     with capsys.disabled():
         print(
             f"\n  chaos: {kills} kills in {SECONDS:.0f} s; answers {dict(sorted(answers.statuses.items()))}, "
             f"{len(answers.failed)} unanswered (in flight to a killed host); recovery passes by minute "
             f"{dict(sorted(passes.items()))}; job {job['counts']} over {len(chunk_hosts)} host processes; "
-            f"pause held after {', '.join(f'{s:.2f} s' for s in seen.values())}; problems {problems[:5]}"
+            f"pause held after {', '.join(f'{s:.2f} s' for s in seen.values())}; {len(left)} confirmation "
+            f"batch(es) left to recovery; problems {problems[:5]}"
         )
     assert problems == []
+    assert outside == [], outside[:3]
     assert not [status for status in answers.statuses if status >= 500], answers.statuses
     assert sum(answers.statuses.values()) > SECONDS  # the callers kept writing
     assert passes and max(passes.values()) == 1  # one host per occurrence
