@@ -58,7 +58,7 @@ test:
 	@$(MAKE) --no-print-directory --jobs=3 --output-sync=target lint $(NODE_OK) scan-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The chaos test `make test` leaves out (5-7 minutes): three hosts on one Azurite, one killed every 10 s.
+# The chaos test `make test` leaves out (3-7 minutes): three hosts on one Azurite, one killed every 10 s.
 # CI runs it after `make test` (.ci/run); CHAOS_SECONDS=60 make test-long for a shorter run.
 test-long: install
 	$(PY) -m pytest -m long -s

@@ -1,6 +1,6 @@
 """The chaos test: three hosts of the app on one Azurite, one of them killed with SIGKILL every 10 s and
 started again, while callers spread over them write the same keys from both sides and an initial sync
-runs its chunks wherever they land. Marked `long` (5-7 minutes here): `make test` leaves it out,
+runs its chunks wherever they land. Marked `long` (3-7 minutes here): `make test` leaves it out,
 `make test-long` (and CI after `make test`) runs it. CHAOS_SECONDS sets how long the kills go on (150).
 
 Afterwards, recovery run once through a route: every key as its newest accepted change left it, on both
