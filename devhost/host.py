@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from .failures import HostConfigError
 from .hostconfig import HostConfig
 from .invoke import Invoker, Invoking
+from .leases import lease_for
 from .loader import FunctionInfo, describe, import_app
 from .outputs import QueueOutputs, queue_outputs, unsupported
 from .queues import QueuePoller
@@ -176,9 +177,10 @@ class LocalHost:
         return int(text)
 
     def _timer_runners(self) -> list[TimerRunner]:
-        # TimerRunner names the in-process Invoker; it uses only invoke(), which a WorkerPool has too.
-        invoker = cast(Invoker, self._invoker)
-        return [TimerRunner(info, Schedule(resolve(info.schedule or "")), invoker) for info in self._of("timer")]
+        return [
+            TimerRunner(info, Schedule(resolve(info.schedule or "")), self._invoker, lease_for(info.name))
+            for info in self._of("timer")
+        ]
 
     def _warn_unsupported(self) -> None:
         for info in self._functions:

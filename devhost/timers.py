@@ -1,7 +1,8 @@
 """Timer triggers: NCRONTAB schedules (six fields, seconds first) or TimeSpan intervals, in UTC.
 
 Like the host, one timer never overlaps itself: the next occurrence is computed after a run ends,
-and occurrences missed while it ran are skipped.
+and occurrences missed while it ran are skipped. With a storage account, a timer runs only on the host
+that holds its lease (leases.py), so several hosts on one account run each occurrence once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from croniter import croniter
 
 from .failures import HostConfigError
 from .hostconfig import parse_timespan
-from .invoke import Invoker
+from .invoke import Invoking
+from .leases import TimerLease
 from .loader import FunctionInfo
 
 log = logging.getLogger("devhost")
@@ -48,20 +50,27 @@ class Schedule:
 
 
 class TimerRunner:
-    def __init__(self, info: FunctionInfo, schedule: Schedule, invoker: Invoker) -> None:
+    def __init__(
+        self, info: FunctionInfo, schedule: Schedule, invoker: Invoking, lease: TimerLease | None = None
+    ) -> None:
         self.info = info
         self.schedule = schedule
         self._invoker = invoker
+        self._lease = lease  # None: this host alone runs it
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"devhost-timer-{info.name}", daemon=True)
 
     def start(self) -> None:
+        if self._lease is not None:
+            self._lease.start()
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        if self._lease is not None:  # after the last run: another host takes over from here
+            self._lease.stop()
 
     def _run(self) -> None:
         if self.info.run_on_startup:
@@ -80,6 +89,8 @@ class TimerRunner:
         return not self._stop.is_set()
 
     def _fire(self, due: datetime, past_due: bool) -> None:
+        if self._lease is not None and not self._lease.held():
+            return  # another host runs this occurrence
         reason = f"Timer fired at {due.isoformat()}"
         # The invoker has logged a failure; like the host, the schedule carries on.
         with contextlib.suppress(Exception):

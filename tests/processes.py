@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -90,3 +91,20 @@ def run_args(tmp_path: Path, port: int, azurite_ports: list[int], app: str = SAM
         "-m", "devtools.run", "--port", str(port), "--azurite-ports", ",".join(map(str, azurite_ports)),
         "--data", str(tmp_path / "azurite"), "--app", app, "--settings", str(tmp_path / "local.settings.json"),
     ]  # fmt: skip
+
+
+def app_host(connection: str, **settings: str) -> tuple[Running, str]:
+    """The project's app served by a host process of its own on storage `connection`, with `settings` added
+    to its environment: the process, once started, and its base URL (a free port each time)."""
+    args = ["-m", "devhost", "--app", "function_app", "--port", "0", "--no-settings"]
+    host = Running(
+        [*args, "--host-json", str(ROOT / "host.json")], environment(AzureWebJobsStorage=connection, **settings)
+    )
+    try:
+        host.wait_for("Host started", timeout=60)
+    except AssertionError:
+        host.kill()
+        raise
+    url = re.search(r"http://127\.0\.0\.1:\d+", host.output)
+    assert url is not None
+    return host, url.group(0)

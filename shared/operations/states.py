@@ -2,7 +2,8 @@
 
 Every change asks `is_paused` first, so the states are read in one query and kept for
 `CACHE_SECONDS`; a pause or resume made in this process is seen at once, one made on another
-instance within that time.
+instance (another host, or another worker process) within that time. The window documented for a pause
+to reach every instance is PAUSE_WINDOW, the cache's second with room for a request under way.
 
 An entity may be held by the failure alert and by an operator at once: each keeps its own hold (reason
 and time, columns `AlertReason`/`AlertAt`, `OperatorReason`/`OperatorAt`), so an operator's pause never
@@ -27,6 +28,7 @@ T = TypeVar("T")
 TABLE = "SyncControl"
 PARTITION = "entity"
 CACHE_SECONDS = 1.0
+PAUSE_WINDOW = 5.0  # seconds: a change that reaches any instance this long after a pause answered is held
 QUERY = f"PartitionKey eq '{PARTITION}'"
 
 

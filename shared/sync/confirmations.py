@@ -14,9 +14,12 @@ instead of a transaction; a record is often changed several times in a row). So 
 it itself), and a thread of its own sends what is due; when more than `limit` wait, the oldest go at
 once, so the memory held stays bounded.
 
-Every clear is conditional on the lead row's ETag as written, so a row written again since is left
-to its new writer. Whatever is not cleared here (the process stopped, storage failed, a lost race)
-recovery confirms as before: this only saves work, it is never needed for correctness.
+Every clear is conditional on the lead row's ETag as written. When a batch meets a row written again
+since (another host writing the same keys, the usual case with several instances), the batch's rows
+are read again: those another operation took over are left to their new writer, and those that still
+carry their operation's intent are cleared with their new ETag. Whatever is not cleared here (the
+process stopped, storage failed, races lost RESENDS times in a row) recovery confirms as before: this
+only saves work, it is never needed for correctness.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ BATCH = MAX_BATCH // 2  # keys per transaction: each key's row and its index row
 LINGER = 20.0  # seconds an intent waits for its key's next write; recovery's grace period is 60 s
 LIMIT = 2_000  # intents waiting at most (a lead row each, a few KB): beyond, the oldest are cleared at once
 POLL = 1.0  # seconds between the sending thread's looks at the oldest, at most
-RESENDS = 3  # lost races in one batch before the rest is left to recovery
+RESENDS = 3  # lost races in one batch (each followed by reading its rows again) before the rest is left to recovery
 
 
 class Confirmations:
@@ -106,10 +109,15 @@ class Confirmations:
             try:
                 self._store.clear_intents(self._side, rows)
                 return rows
-            except RowConflictError as exc:
-                del rows[exc.position]  # written again since: its new writer carries it on
+            except RowConflictError:
+                pass  # a row written again since: read them all again, below
             except (WriteConflictError, TransientError) as exc:
                 reason = "storage failed" if isinstance(exc, TransientError) else "a lost race"
+                break
+            try:
+                rows = self._still_ours(rows)
+            except TransientError:
+                reason = "storage failed"
                 break
         if rows:
             log.info(
@@ -120,6 +128,20 @@ class Confirmations:
                 extra={"table": self._store.table},
             )
         return []
+
+    def _still_ours(self, rows: list[tuple[Key, Row]]) -> list[tuple[Key, Row]]:
+        """The rows as they are now, of those that still carry the intent of the operation handed here: a row
+        another writer took over (another operation, or none) is its new writer's to confirm, and is dropped;
+        one written again with the same intent (recovery mending its position index row) is cleared with its
+        new ETag. One conflict tells that others write these keys (other hosts, on keys they share): the whole
+        batch is read again at once, rather than losing a transaction per row written again."""
+        now = self._store.read_many(self._side, [key for key, _ in rows])
+        kept = [
+            (key, fresh) for key, row in rows if (fresh := now[key.row_key]) is not None and same_intent(row, fresh)
+        ]
+        if len(kept) < len(rows):
+            log.debug("%d intent(s) of %s taken over by other writers", len(rows) - len(kept), self._store.table)
+        return kept
 
     def _run(self) -> None:
         """Send what has waited `linger` seconds; end when nothing waits (the next `add` starts another)."""
@@ -151,3 +173,11 @@ class Confirmations:
         for key, _ in taken:
             del self._waiting[key.row_key]
         return taken
+
+
+def same_intent(handed: Row, now: Row) -> bool:
+    """Whether the row as it is now carries the intent of the operation `handed` was written by: the same
+    operation, with the same follower as read (an operation's intent names the follower's ETag it read)."""
+    if handed.intent is None or now.intent is None:
+        return False
+    return now.meta.operation_id == handed.meta.operation_id and now.intent.follower_etag == handed.intent.follower_etag

@@ -75,12 +75,30 @@ class Journal:
         intent = lead.intent
         if intent is None:
             return "settled"
-        if follower is not None and follower.meta.operation_id == lead.meta.operation_id:
+        if not _as_read(intent, follower) and not _carries(follower, lead):
+            # The pair's two reads run at once, so the follower may have been read before the lead and be
+            # older than what this operation read (a write of an earlier operation not seen yet): read it
+            # again, after the lead, before taking it for a newer write.
+            follower = self.store.read(FOLLOWER, key)
+        if _carries(follower, lead):
             return "settled"
         if _as_read(intent, follower):
             self.write_follower(key, lead, follower)
             return "deleted" if lead.deleted else "completed"
-        # the follower changed after the operation read it, outside this protocol: keep the newer write
+        # The follower changed after the operation read it. Another operation that took the key over wrote
+        # the lead row first, so the conditional clear fails: nothing went wrong, the caller decides again.
+        # Only when the lead is still as read did a write outside this protocol change the follower.
+        try:
+            self.clear(key, lead)
+        except WriteConflictError:
+            log.debug(
+                "%s %s: another operation took over the key from operation %s while it was being finished",
+                self.spec.slug,
+                key,
+                lead.meta.operation_id,
+                extra=log_fields(self.spec.slug, key, LEAD, lead.meta.operation_id),
+            )
+            raise
         log.error(
             "%s %s: %s changed outside the sync while operation %s was in progress; kept it, dropped the intent",
             self.spec.slug,
@@ -89,7 +107,6 @@ class Journal:
             lead.meta.operation_id,
             extra=log_fields(self.spec.slug, key, FOLLOWER, lead.meta.operation_id),
         )
-        self.clear(key, lead)
         return "abandoned"
 
     def complete(self, key: Key, lead: Row, follower: Row | None) -> Row:
@@ -221,6 +238,11 @@ def in_doubt(lead: Row, follower: Row | None) -> bool:
     if lead.intent is None:
         return False
     return follower is None or follower.meta.operation_id != lead.meta.operation_id
+
+
+def _carries(follower: Row | None, lead: Row) -> bool:
+    """Whether the follower has the lead row's operation."""
+    return follower is not None and follower.meta.operation_id == lead.meta.operation_id
 
 
 def _as_read(intent: Intent, follower: Row | None) -> bool:

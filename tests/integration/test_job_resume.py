@@ -7,7 +7,6 @@ The clean run starts once the resumed one has ended: until then the killed job s
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +19,7 @@ from devtools.azurite import Azurite
 from shared.entities import ENTITIES
 from tests.integration.storage import assert_both_or_neither
 from tests.integration.support import eventually, held, rows
-from tests.processes import ROOT, Running, environment
+from tests.processes import app_host
 from tests.samples import sample
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # the two jobs run one after the other
@@ -33,15 +32,6 @@ SLUG = "payment-terms"
 def own_azurite() -> Iterator[Azurite]:
     with Azurite.on_free_ports() as server:
         yield server
-
-
-def start_host(connection: str) -> tuple[Running, str]:
-    args = ["-m", "devhost", "--app", "function_app", "--port", "0", "--no-settings"]
-    host = Running([*args, "--host-json", str(ROOT / "host.json")], environment(AzureWebJobsStorage=connection))
-    host.wait_for("Host started")
-    url = re.search(r"http://127\.0\.0\.1:\d+", host.output)
-    assert url is not None
-    return host, url.group(0)
 
 
 def start_job(url: str, company: str) -> str:
@@ -70,12 +60,12 @@ def test_a_job_killed_mid_way_ends_as_an_uninterrupted_one(
         report = held(tables, SLUG, "scm", records)
         assert report.loaded == ROWS and not report.refused
 
-    first, url = start_host(connection)
+    first, url = app_host(connection)
     killed_job = start_job(url, "USMF")
     eventually(lambda: job(url, killed_job)["counts"]["read"] >= ROWS // 3, timeout=120)
     first.kill()
     at_kill = rows(tables, ENTITIES[SLUG].table, "FS")
-    second, url = start_host(connection)
+    second, url = app_host(connection)
     try:
         started = time.monotonic()
         refused = requests.post(f"{url}/api/sync/{SLUG}/initial-sync", json={"from": "scm"}, timeout=30)

@@ -6,7 +6,6 @@ import datetime as dt
 import itertools
 import os
 import random
-import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from shared.entities import ENTITIES
 from shared.keys import Key
 from shared.operations.backlog import Held, arrival_key
 from tests.integration.support import Api, eventually, peek, rows, send
-from tests.processes import ROOT, Running, environment
+from tests.processes import app_host
 from tests.samples import T0, sample
 
 SLUG = "payment-terms"
@@ -222,21 +221,12 @@ def test_bad_calls_answer_in_the_error_shape(
     assert state(api)["state"] == "running"
 
 
-def start_host(connection: str) -> tuple[Running, str]:
-    args = ["-m", "devhost", "--app", "function_app", "--port", "0", "--no-settings"]
-    host = Running([*args, "--host-json", str(ROOT / "host.json")], environment(AzureWebJobsStorage=connection))
-    host.wait_for("Host started")
-    url = re.search(r"http://127\.0\.0\.1:\d+", host.output)
-    assert url is not None
-    return host, url.group(0)
-
-
 def test_a_restart_while_paused_loses_nothing() -> None:
     """Two host processes on an Azurite of their own, one after the other: the first is killed while paused."""
     with Azurite.on_free_ports() as azurite:
         tables = TableServiceClient.from_connection_string(azurite.connection_string)
         tables.create_table_if_not_exists(TABLE)
-        first, url = start_host(azurite.connection_string)
+        first, url = app_host(azurite.connection_string)
         try:
             first_api = Api(url)
             entries(admin(first_api, SLUG, "pause", {"reason": "before a restart"}))
@@ -246,7 +236,7 @@ def test_a_restart_while_paused_loses_nothing() -> None:
             assert first_api.delete(f"scm/{SLUG}/USMF/GONE").status_code == 202
         finally:
             first.kill()
-        second, url = start_host(azurite.connection_string)
+        second, url = app_host(azurite.connection_string)
         try:
             api = Api(url)
             entry = state(api)

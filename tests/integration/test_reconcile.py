@@ -26,7 +26,8 @@ from shared.sync.rows import Intent, SyncMeta
 from shared.sync.translate import translate
 from tests.integration.storage import Fault, assert_both_or_neither, policy
 from tests.integration.support import Api, eventually, held, post_ok
-from tests.integration.test_job_resume import job, start_host
+from tests.integration.test_job_resume import job
+from tests.processes import app_host
 from tests.samples import T0, sample
 
 SLUG = "payment-terms"
@@ -404,13 +405,13 @@ def test_a_reconcile_killed_mid_way_ends_as_a_clean_one_and_its_rate(capsys: pyt
             )
         )
         floor = raw / (time.monotonic() - started)
-        first, url = start_host(connection)
+        first, url = app_host(connection)
         try:
             killed = start(url, "USMF")
             eventually(lambda: job(url, killed)["counts"]["read"] >= ROWS // 2, timeout=120)
         finally:
             first.kill()
-        second, url = start_host(connection)
+        second, url = app_host(connection)
         try:
             resumed = done(url, killed)  # carried on by the jobs timer once the lease ran out
             clean = done(url, start(url, "DEMF"))
