@@ -58,8 +58,8 @@ def live_outcome(answer: requests.Response) -> str:
 
 def stored(tables: TableServiceClient, slug: str, ident: str) -> dict[str, Any]:
     """Both sides' rows of a key as the sync left them, without what names one operation or one key (the id,
-    the content hash over it, the search fields that carry it) and without an intent still waiting for its confirmation (the live writer's
-    confirmations linger, the catch-up's go at once)."""
+    the content hash over it, the search fields that carry it) and without an intent still waiting for its
+    confirmation (the live writer's confirmations linger, the catch-up's go at once)."""
     key = Key("USMF", ident).row_key
     found = {}
     for partition in ("FS", "SCM"):
