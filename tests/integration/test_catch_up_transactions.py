@@ -229,3 +229,27 @@ def test_a_chunk_stopped_between_its_transactions_loses_nothing_and_writes_nothi
         assert counts["unchanged"] + counts["superseded"] > 0
     backlog = tables.get_table_client("SyncBacklog")
     assert list(backlog.query_entities("PartitionKey eq @pk", parameters={"pk": SLUG})) == []
+
+
+def test_assets_caught_up_are_found_by_their_words_and_a_rename_moves_them(
+    api: Api, tables: TableServiceClient
+) -> None:
+    """Catch-up writes a customer asset's word index rows in its own transactions, as the live path does: a
+    held create is found by its name on both sides, and a held rename after it by its new words only."""
+    slug = "customer-assets"
+    steps: list[Step] = [
+        ("upsert", "fs", {**at(slug, "fs", 1, 1), "msdyn_name": "Heldover flux gauge"}),
+        ("upsert", "fs", {**at(slug, "fs", 2, 2), "msdyn_name": "Quiescent boiler"}),
+    ]
+    entries(admin(api, slug, "pause"))
+    assert all(answer.status_code == 202 for answer in run(api, slug, "WORDS-1", steps))
+    entries(admin(api, slug, "resume"))
+    caught_up(api, slug)
+
+    def found(side: str, q: str) -> list[str]:
+        answer = api.get(f"{side}/{slug}", company="USMF", q=q)
+        assert answer.status_code == 200, answer.text
+        return [item["key"]["id"] for item in answer.json()["items"]]
+
+    assert found("fs", "quiescent") == found("scm", "boil") == ["WORDS-1"]
+    assert found("fs", "heldover") == found("scm", "flux") == []
