@@ -36,7 +36,8 @@ from shared.jobs.runner import JobRunner, Kind
 from shared.jobs.table import JobTable
 from shared.keys import Key, printable
 from shared.operations.backlog import Backlog, Held
-from shared.operations.staging import NeedsLive, Stage, Staged, commit, written_last
+from shared.operations.committing import commit
+from shared.operations.staging import NeedsLive, Stage, Staged, written_last
 from shared.operations.states import CACHE_SECONDS, PauseStates
 from shared.sync.engine import Engine
 from shared.sync.errorlog import ErrorEntry, ErrorLog
