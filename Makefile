@@ -82,8 +82,8 @@ lint: $(PY_OK)
 bench: install
 	$(PY) -m bench $(ARGS)
 
-# The lists (near=, q=) at 1,000 / 10,000 / 100,000 records per entity in one company (10-15 minutes, most of it
-# filling); e.g. make bench-lists ARGS="--sizes 1000,10000"
+# The lists (near=, q=) at 1,000 / 10,000 / 30,000 records per entity in one company (about 4 minutes, most of it
+# filling; 100,000 takes over 30: Azurite slows as the word index grows); e.g. make bench-lists ARGS="--sizes 1000,10000"
 bench-lists: install
 	$(PY) -m bench.lists $(ARGS)
 
