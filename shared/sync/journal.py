@@ -235,9 +235,7 @@ def as_seen(store: EntityStore, key: Key, sides: tuple[Side, ...] = (LEAD, FOLLO
 
 def in_doubt(lead: Row, follower: Row | None) -> bool:
     """Whether the lead row's operation (a change or a delete) may not have reached the follower yet."""
-    if lead.intent is None:
-        return False
-    return follower is None or follower.meta.operation_id != lead.meta.operation_id
+    return lead.intent is not None and not _carries(follower, lead)
 
 
 def _carries(follower: Row | None, lead: Row) -> bool:
