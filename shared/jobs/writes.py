@@ -13,17 +13,18 @@ leads' intents are cleared, fifty to a transaction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from typing import TypeVar
 
 from shared.entities.spec import Side
 from shared.jobs.coupling import WRITES, Decision
-from shared.keys import normalise
+from shared.keys import Key, normalise
 from shared.storage import WriteConflictError
 from shared.sync.engine import Engine
 from shared.sync.journal import FOLLOWER, LEAD, Pair
+from shared.sync.outcome import as_read
 from shared.sync.rows import Guard, Intent, Row, SyncMeta
 from shared.sync.store import MAX_BATCH, EntityStore, Write
 
@@ -74,27 +75,34 @@ class ChunkWriter:
             follower.etag if follower else None, decision.records[FOLLOWER], bool(follower and follower.deleted)
         )
         meta = metas[decision.key.row_key]
-        etag, located, searched = (lead.etag, lead.geo, lead.search) if lead else (None, None, None)
+        etag, _, located, searched = as_read(lead)
         return Write(decision.key, decision.records[LEAD], meta, etag, intent, located, searched)
 
     def _follower(self, decision: Decision, stored: dict[str, Pair], metas: dict[str, SyncMeta]) -> Write:
         assert decision.records is not None
         follower = stored[decision.key.row_key][FOLLOWER]
         meta = metas[decision.key.row_key]
-        etag, located, searched = (follower.etag, follower.geo, follower.search) if follower else (None, None, None)
+        etag, _, located, searched = as_read(follower)
         return Write(decision.key, decision.records[FOLLOWER], meta, etag, None, located, searched)
 
     def _write_followers(self, batch: list[tuple[tuple[Decision, Row], Write]]) -> None:
         """The followers' rows; then the leads' intents are cleared (shared/sync/confirmations.py), as the live
         path's writer does, so that recovery has nothing to confirm."""
-        try:
-            self.store.write_many(FOLLOWER, [write for _, write in batch])
-        except WriteConflictError:  # a live writer finished some of these for us: settle them one by one
-            for (decision, _), _ in batch:
-                with suppress(WriteConflictError):  # a newer live write is under way: it settles the key
-                    self.engine.journal.settle(decision.key)
-            return
-        self.engine.journal.confirmations.send([(decision.key, lead) for (decision, lead), _ in batch])
+        write_followers(self.engine, [(decision.key, lead) for (decision, lead), _ in batch], [w for _, w in batch])
+
+
+def write_followers(engine: Engine, leads: Sequence[tuple[Key, Row]], writes: Sequence[Write]) -> None:
+    """The followers' rows in one transaction; then their leads' intents are cleared
+    (shared/sync/confirmations.py), as the live path's writer does, so that recovery has nothing to confirm. A
+    conflict (a live writer finished some of these, or a tombstone was purged) settles each key one by one."""
+    try:
+        engine.store.write_many(FOLLOWER, writes)
+    except WriteConflictError:
+        for key, _ in leads:
+            with suppress(WriteConflictError):  # a newer live write is under way: it settles the key
+                engine.journal.settle(key)
+        return
+    engine.journal.confirmations.send([(key, lead) for key, lead in leads if lead.intent is not None])
 
 
 WRITERS = 4  # transactions in flight at once: Azurite and the SDK's encoding overlap

@@ -5,16 +5,20 @@ intents cleared — every row conditional on the ETag it was read with."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import suppress
 from functools import partial
 
-from shared.jobs.writes import LEAD_BUDGET, in_parallel, packed  # four transactions in flight, as a job writes
+from shared.jobs.writes import (  # four transactions in flight, as a job writes
+    LEAD_BUDGET,
+    in_parallel,
+    packed,
+    write_followers,
+)
 from shared.keys import Key
 from shared.operations.staging import StagedStore
 from shared.storage import WriteConflictError
 from shared.sync.engine import Engine
 from shared.sync.journal import FOLLOWER, LEAD, Pair
-from shared.sync.outcome import is_tombstone
+from shared.sync.outcome import as_read, is_tombstone
 from shared.sync.rows import Intent, Row
 from shared.sync.store import MAX_BATCH, Write
 
@@ -56,7 +60,7 @@ def _lead_write(key: Key, before: Pair, after: Pair) -> Write:
         assert follower is not None
         record = None if follower.deleted else follower.record
         intent = Intent(had.etag if had else None, record, over_tombstone=is_tombstone(had))
-    etag, indexed, geo, searched = (was.etag, was.indexed, was.geo, was.search) if was else (None, False, None, None)
+    etag, indexed, geo, searched = as_read(was)
     return Write(key, lead.record, lead.meta, etag, intent, geo, searched, deleted=lead.deleted, indexed=indexed)
 
 
@@ -65,17 +69,10 @@ def _follower_write(change: tuple[Key, Pair, Pair, Row]) -> Write:
     key, before, after, _ = change
     had, follower = before[FOLLOWER], after[FOLLOWER]
     assert follower is not None
-    etag, geo, searched = (had.etag, had.geo, had.search) if had else (None, None, None)
+    etag, _, geo, searched = as_read(had)  # a follower row has no intent of its own to index
     return Write(key, follower.record, follower.meta, etag, None, geo, searched, deleted=follower.deleted)
 
 
 def _followers(engine: Engine, batch: Sequence[tuple[tuple[Key, Pair, Pair, Row], Write]]) -> None:
     """The followers' rows as staged; then the leads' intents are cleared, as the live path's writer does."""
-    try:
-        engine.store.write_many(FOLLOWER, [write for _, write in batch])
-    except WriteConflictError:  # a purged tombstone, or a live writer finished some: settle them one by one
-        for (key, _, _, _), _ in batch:
-            with suppress(WriteConflictError):  # a newer live write is under way: it settles the key
-                engine.journal.settle(key)
-        return
-    engine.journal.confirmations.send([(key, lead) for (key, _, _, lead), _ in batch if lead.intent is not None])
+    write_followers(engine, [(key, lead) for (key, _, _, lead), _ in batch], [write for _, write in batch])
